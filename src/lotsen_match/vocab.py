@@ -105,3 +105,34 @@ def slot_mask(slots: str) -> int:
     for s in slots.split(";"):
         mask |= SLOT_BIT[s]
     return mask
+
+
+#: Names coordinators actually use where the ISO reference name is unfamiliar.
+_LABEL_OVERRIDES: Final[dict[str, dict[str, str]]] = {
+    "de": {
+        "kmr": "Kurdisch (Kurmandschi)",
+        "ckb": "Kurdisch (Sorani)",
+        "ps": "Paschtu",
+        "ti": "Tigrinya",
+        "fa": "Farsi/Persisch",
+    },
+    "en": {"kmr": "Kurdish (Kurmanji)", "ckb": "Kurdish (Sorani)", "ps": "Pashto", "fa": "Farsi"},
+}
+
+
+@lru_cache(maxsize=2048)
+def language_label(code: str, lang: str = "de") -> str:
+    """Human name of a language code in German (``de``) or English (``en``), for reports."""
+    override = _LABEL_OVERRIDES.get(lang, {}).get(code)
+    if override:
+        return override
+    name = language_name(code)
+    if lang != "de":
+        return name
+    import gettext
+
+    try:
+        tr = gettext.translation("iso639-3", pycountry.LOCALES_DIR, languages=["de"])
+    except OSError:
+        return name
+    return tr.gettext(name)

@@ -1,0 +1,202 @@
+"""Explanations a coordinator can read: why a proposal, which alternatives, why no volunteer.
+
+Everything here works from the result tables (proposals, unmatched, alternatives), so a finished
+run explains itself later from its files, without re-running the match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .vocab import language_label
+
+COMPONENT_LABELS: dict[str, dict[str, str]] = {
+    "de": {
+        "language": "Sprache",
+        "distance": "Entfernung",
+        "time": "Zeit",
+        "modules": "Module",
+        "continuity": "Kontinuität",
+        "urgency": "Dringlichkeit",
+        "stability": "Stabilität",
+    },
+    "en": {
+        "language": "language",
+        "distance": "distance",
+        "time": "time",
+        "modules": "modules",
+        "continuity": "continuity",
+        "urgency": "urgency",
+        "stability": "stability",
+    },
+}
+
+#: Funnel reasons in words; placeholders come from the unmatched row (see ``reason_text``).
+REASON_TEXT: dict[str, dict[str, str]] = {
+    "de": {
+        "language": "Keine Lotsin / kein Lotse spricht {languages} (mindestens {level}).",
+        "distance": "{n_language} sprechen {languages}, aber niemand davon im Umkreis"
+        "{nearest}.",
+        "need": "{n_distance} sprechen {languages} und sind erreichbar, aber niemand übernimmt "
+        "den Bereich „{need}“.",
+        "time": "{n_need} kämen in Frage, aber niemand hat zu den gewünschten Zeiten Zeit.",
+        "minors": "{n_time} kämen in Frage, aber niemand hat ein gültiges erweitertes "
+        "Führungszeugnis (Minderjährige beteiligt).",
+        "gender": "{n_minors} kämen in Frage, aber niemand entspricht dem Wunschgeschlecht.",
+        "exclusions": "Die {n_gender} passenden Personen sind ausgeschlossen oder wurden "
+        "abgelehnt.",
+        "active": "Die {n_exclusions} passenden Personen sind derzeit nicht aktiv oder nicht "
+        "zertifiziert.",
+        "capacity": "Die {n_active} passenden Personen haben keine freie Kapazität.",
+        "household": "Der Haushalt wird von {household_volunteer} begleitet, die/der diese "
+        "Anfrage nicht übernehmen kann.",
+        "competition": "{n_capacity} kämen in Frage, alle werden für andere Haushalte "
+        "gebraucht (beste Option: {best_volunteer_id}, Score {best_score:.2f}).",
+        "quality": "{n_capacity} kämen in Frage, aber der Vorschlag würde die Gesamtbewertung "
+        "senken (reines Qualitätsziel).",
+    },
+    "en": {
+        "language": "No volunteer speaks {languages} (at least {level}).",
+        "distance": "{n_language} speak {languages}, but none within their travel radius"
+        "{nearest}.",
+        "need": "{n_distance} speak {languages} and are within reach, but none takes on "
+        "'{need}'.",
+        "time": "{n_need} would fit, but none is available at the requested times.",
+        "minors": "{n_time} would fit, but none has a valid extended police certificate "
+        "(minors involved).",
+        "gender": "{n_minors} would fit, but none matches the preferred gender.",
+        "exclusions": "The {n_gender} fitting volunteers are excluded or were declined.",
+        "active": "The {n_exclusions} fitting volunteers are not active or not certified.",
+        "capacity": "The {n_active} fitting volunteers have no free capacity.",
+        "household": "The household is accompanied by {household_volunteer}, who cannot take "
+        "this request.",
+        "competition": "{n_capacity} would fit, all are needed by other households (best "
+        "option: {best_volunteer_id}, score {best_score:.2f}).",
+        "quality": "{n_capacity} would fit, but proposing one would lower the total score "
+        "(pure quality objective).",
+    },
+}
+
+_NEAREST = {
+    "de": " (nächste Person {km:.1f} km entfernt, fährt bis {radius:.0f} km)",
+    "en": " (nearest is {km:.1f} km away and travels up to {radius:.0f} km)",
+}
+
+
+def languages_in_words(codes: str, lang: str) -> str:
+    """``"ti;ar"`` -> ``"Tigrinya oder Arabisch"`` for messages."""
+    names = [language_label(c, lang) for c in codes.split(";") if c]
+    joiner = " oder " if lang == "de" else " or "
+    return joiner.join(names) if names else "?"
+
+
+def reason_text(row: dict[str, Any], lang: str) -> str:
+    """The sentence for one unmatched row (a dict of its columns)."""
+    values = dict(row)
+    values["languages"] = languages_in_words(str(row.get("request_languages", "")), lang)
+    km = row.get("nearest_km")
+    if km is not None and pd.notna(km):
+        values["nearest"] = _NEAREST[lang].format(km=km, radius=row.get("nearest_radius_km", 0))
+    else:
+        values["nearest"] = ""
+    values.setdefault("best_score", 0.0)
+    if values.get("best_score") is None or pd.isna(values["best_score"]):
+        values["best_score"] = 0.0
+    template = REASON_TEXT[lang][str(row["reason"])]
+    return template.format(**values)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a request got its proposal, or why it got none."""
+
+    request_id: str
+    status: str  # "proposed", "kept", "unmatched", "active", "unknown"
+    text: str
+    proposal: dict[str, Any] | None = None
+    funnel: dict[str, int] | None = None
+    alternatives: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def explain_request(
+    request_id: str,
+    *,
+    proposals: pd.DataFrame,
+    unmatched: pd.DataFrame,
+    alternatives: pd.DataFrame,
+    components: tuple[str, ...],
+    funnel_steps: tuple[str, ...],
+    lang: str = "de",
+    active_request_ids: frozenset[str] = frozenset(),
+) -> Explanation:
+    """Build the explanation of one request from the result tables."""
+    labels = COMPONENT_LABELS[lang]
+    alts = alternatives[alternatives["request_id"] == request_id].reset_index(drop=True)
+    prop = proposals[proposals["request_id"] == request_id]
+    if len(prop):
+        p = prop.iloc[0].to_dict()
+        parts = ", ".join(f"{labels[c]} {float(p[c]):.2f}" for c in components)
+        lang_name = language_label(str(p["shared_language"]), lang)
+        if lang == "de":
+            head = (
+                f"Anfrage {request_id}: Vorschlag {p['volunteer_id']} (Score {p['score']:.2f}; "
+                f"{lang_name}, {p['distance_km']:.1f} km)."
+            )
+            alt_head = "Alternativen"
+        else:
+            head = (
+                f"Request {request_id}: proposed {p['volunteer_id']} (score {p['score']:.2f}; "
+                f"{lang_name}, {p['distance_km']:.1f} km)."
+            )
+            alt_head = "Alternatives"
+        lines = [head, f"  {parts}"]
+        if len(alts):
+            lines.append(f"  {alt_head}:")
+            lines.extend(f"  - {_alternative_line(a, lang)}" for a in alts.to_dict("records"))
+        return Explanation(request_id, str(p["status"]), "\n".join(lines), p, None, alts)
+    un = unmatched[unmatched["request_id"] == request_id]
+    if len(un):
+        u = un.iloc[0].to_dict()
+        funnel = {s: int(u[f"after_{s}"]) for s in funnel_steps}
+        counts = " → ".join(f"{s} {n}" for s, n in funnel.items())
+        head = f"Anfrage {request_id}: kein Vorschlag." if lang == "de" else (
+            f"Request {request_id}: no proposal."
+        )
+        lines = [head, f"  {u['detail']}", f"  ({counts})"]
+        if len(alts):
+            lines.extend(f"  - {_alternative_line(a, lang)}" for a in alts.to_dict("records"))
+        return Explanation(request_id, "unmatched", "\n".join(lines), None, funnel, alts)
+    if request_id in active_request_ids:
+        text = (
+            f"Anfrage {request_id} ist bereits aktiv begleitet."
+            if lang == "de"
+            else f"Request {request_id} is already actively accompanied."
+        )
+        return Explanation(request_id, "active", text)
+    text = (
+        f"Anfrage {request_id} ist in diesem Lauf unbekannt."
+        if lang == "de"
+        else f"Request {request_id} is not part of this run."
+    )
+    return Explanation(request_id, "unknown", text)
+
+
+def _alternative_line(a: dict[str, Any], lang: str) -> str:
+    full = bool(a.get("volunteer_full", False))
+    lacks = str(a.get("lacks") or "")
+    if lang == "de":
+        extra = "; ausgelastet" if full else ""
+        weaker = f"; schwächer bei: {lacks}" if lacks else ""
+        return (
+            f"{a['volunteer_id']} (Score {a['score']:.2f}, {a['distance_km']:.1f} km"
+            f"{weaker}{extra})"
+        )
+    extra = "; fully booked" if full else ""
+    weaker = f"; weaker on: {lacks}" if lacks else ""
+    return f"{a['volunteer_id']} (score {a['score']:.2f}, {a['distance_km']:.1f} km{weaker}{extra})"

@@ -1,0 +1,65 @@
+"""The result of a run: plain DataFrames plus a summary, and explanations on demand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .explain import Explanation, explain_request
+
+#: Columns of ``MatchResult.proposals`` before the score components.
+PROPOSAL_KEYS = ("request_id", "volunteer_id", "household_id", "score")
+#: Columns of ``MatchResult.proposals`` after the score components.
+PROPOSAL_TAIL = ("distance_km", "shared_language", "status", "volunteer_load")
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """Proposals, unmatched requests with reasons, rejected input rows, and a run summary.
+
+    ``proposals``: one row per proposed request (request_id, volunteer_id, household_id, score,
+    one column per score component, distance_km, shared_language, status ``proposed``/``kept``,
+    volunteer_load after this run). ``unmatched``: one row per open request without a proposal,
+    with ``reason``, ``detail`` (words) and the funnel counts ``after_<step>``. ``alternatives``:
+    the next-best admissible volunteers per request. ``rejected``/``problems``: invalid input.
+    ``summary``: counts, objective, solver, optimality, timings, fingerprints, config, version.
+    """
+
+    proposals: pd.DataFrame
+    unmatched: pd.DataFrame
+    alternatives: pd.DataFrame
+    rejected: pd.DataFrame
+    problems: pd.DataFrame
+    summary: dict[str, Any]
+    components: tuple[str, ...]
+    funnel_steps: tuple[str, ...]
+    active_request_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def explain(self, request_id: str, *, lang: str | None = None) -> Explanation:
+        """Score breakdown and next-best volunteers, or the funnel of an unmatched request."""
+        language = lang or str(self.summary.get("config", {}).get("report_language", "de"))
+        return explain_request(
+            str(request_id),
+            proposals=self.proposals,
+            unmatched=self.unmatched,
+            alternatives=self.alternatives,
+            components=self.components,
+            funnel_steps=self.funnel_steps,
+            lang=language,
+            active_request_ids=self.active_request_ids,
+        )
+
+    @property
+    def optimal(self) -> bool:
+        """Whether the solver proved the proposals optimal."""
+        return bool(self.summary["solver"]["optimal"])
+
+    def __repr__(self) -> str:
+        c = self.summary["counts"]
+        return (
+            f"MatchResult(proposals={len(self.proposals)}, unmatched={len(self.unmatched)}, "
+            f"rejected={len(self.rejected)}, solver={self.summary['solver']['backend']!r}, "
+            f"optimal={self.optimal}, requests_open={c.get('requests_open')})"
+        )
