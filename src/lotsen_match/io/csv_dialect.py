@@ -1,0 +1,143 @@
+"""Encoding and delimiter detection for CSV files as German offices export them.
+
+German Excel writes ``;``-separated Windows-1252 files with decimal commas; other tools write
+``,``-separated UTF-8, with or without a byte-order mark, and some export tab-separated text.
+This module only decides *how* to split and decode a file; :mod:`lotsen_match.io.readers` does the
+reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from dataclasses import dataclass
+from typing import Final
+
+__all__ = [
+    "CANDIDATE_DELIMITERS",
+    "CsvDialect",
+    "decode_text",
+    "detect_delimiter",
+    "header_delimiter_counts",
+]
+
+#: Delimiters tried, in order of preference on a tie (``;`` first: German Excel's default).
+CANDIDATE_DELIMITERS: Final[tuple[str, ...]] = (";", ",", "\t")
+
+_BOM: Final = b"\xef\xbb\xbf"
+_SAMPLE_CHARS: Final = 64 * 1024
+_QUOTE: Final = '"'
+
+
+@dataclass(frozen=True, slots=True)
+class CsvDialect:
+    """How a CSV file was decoded and split; recorded on the frame for provenance."""
+
+    encoding: str
+    delimiter: str
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """Decode ``raw`` as UTF-8 (with or without BOM), else as Windows-1252.
+
+    UTF-8 is tried strictly first because a valid UTF-8 file is almost never meant as cp1252,
+    while every byte sequence is *nearly* valid cp1252. Returns ``(text, encoding)`` where
+    encoding is ``"utf-8-sig"`` (BOM present), ``"utf-8"`` or ``"cp1252"``.
+
+    Raises:
+        UnicodeDecodeError: the bytes are neither UTF-8 nor Windows-1252 (cp1252 leaves five
+            byte values undefined).
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252"), "cp1252"
+    return text, ("utf-8-sig" if raw.startswith(_BOM) else "utf-8")
+
+
+def header_delimiter_counts(text: str) -> dict[str, int]:
+    """Count each candidate delimiter in the first record, ignoring quoted parts.
+
+    The header line is the most reliable witness: column names rarely contain delimiters, while
+    data cells often do (decimal commas, ``;``-joined language lists).
+    """
+    counts = dict.fromkeys(CANDIDATE_DELIMITERS, 0)
+    in_quotes = False
+    for char in text:
+        if char == _QUOTE:
+            in_quotes = not in_quotes
+        elif in_quotes:
+            continue
+        elif char in "\r\n":
+            break
+        elif char in counts:
+            counts[char] += 1
+    return counts
+
+
+def _record_widths(sample: str, delimiter: str, *, truncated: bool) -> list[int]:
+    """Field counts of the complete, non-blank records of ``sample`` split by ``delimiter``."""
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, quotechar=_QUOTE)
+    try:
+        widths = [len(record) for record in reader if any(cell.strip() for cell in record)]
+    except csv.Error:
+        return []
+    # The last record of a truncated sample may be cut in half.
+    return widths[:-1] if truncated and len(widths) > 1 else widths
+
+
+def _consistency(widths: list[int]) -> float:
+    """Share of records as wide as the header (the first record)."""
+    if not widths:
+        return 0.0
+    return sum(width == widths[0] for width in widths) / len(widths)
+
+
+def _sniff(sample: str) -> str | None:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(CANDIDATE_DELIMITERS)).delimiter
+    except csv.Error:
+        return None
+
+
+def detect_delimiter(text: str) -> str:
+    """Pick ``;``, ``,`` or tab for ``text`` (already decoded, leading blank lines removed).
+
+    The header decides: only delimiters that occur in the header outside quotes are candidates.
+    A single candidate wins outright. Several candidates (a header like ``Ort, Kreis;PLZ``) are
+    settled by :class:`csv.Sniffer` when its guess splits the sample into records as wide as the
+    header, else by that consistency itself, then by the header count and the preference order.
+    A header without any delimiter means one column; then the delimiter least frequent in the
+    sample is returned, so that data cells are not split.
+    """
+    sample = text[:_SAMPLE_CHARS]
+    truncated = len(text) > len(sample)
+    counts = header_delimiter_counts(sample)
+    present = [d for d in CANDIDATE_DELIMITERS if counts[d] > 0]
+    if not present:
+        return min(CANDIDATE_DELIMITERS, key=sample.count)
+    if len(present) == 1:
+        return present[0]
+    consistency = {d: _consistency(_record_widths(sample, d, truncated=truncated)) for d in present}
+    sniffed = _sniff(sample)
+    if sniffed in consistency and consistency[sniffed] == 1.0:
+        return sniffed
+    rank = {d: i for i, d in enumerate(CANDIDATE_DELIMITERS)}
+    return max(present, key=lambda d: (consistency[d], counts[d], -rank[d]))
+
+
+def count_leading_blank_lines(text: str) -> tuple[int, str]:
+    """Split off empty lines before the header; returns ``(count, rest)``.
+
+    Spreadsheets number those lines too, so the row numbers reported to users must count them.
+    """
+    rest = text.lstrip("\r\n")
+    leading = text[: len(text) - len(rest)]
+    return len(leading.splitlines()), rest
+
+
+def max_record_width(text: str, delimiter: str) -> int:
+    """Widest record of ``text``; needed when a data row is wider than the header row."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=_QUOTE)
+    return max(itertools.chain((len(record) for record in reader), (0,)))

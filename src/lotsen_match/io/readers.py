@@ -1,0 +1,391 @@
+"""Read input tables faithfully, with provenance, from CSV, Excel, Parquet or a DataFrame.
+
+Readers deliver the raw table: they neither validate nor convert values (the validation module
+does that, vectorised, and reports problems by file, row and column). What readers add is
+provenance: a ``_row`` column with the row number the user sees in their spreadsheet, and
+``df.attrs`` naming the source, the logical table and, for CSV, the encoding and delimiter used.
+Every frame returned has a fresh ``RangeIndex``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pandas.api.types import is_integer_dtype
+
+from lotsen_match.io.csv_dialect import (
+    count_leading_blank_lines,
+    decode_text,
+    detect_delimiter,
+    max_record_width,
+)
+
+__all__ = [
+    "ROW_COLUMN",
+    "SUPPORTED_EXTENSIONS",
+    "InputFormatError",
+    "apply_column_mapping",
+    "read_table",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Provenance column added to every frame read: the row number as the user sees it.
+ROW_COLUMN: Final = "_row"
+
+#: File extension (lower case) -> reader format.
+SUPPORTED_EXTENSIONS: Final[Mapping[str, str]] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+}
+
+_DATAFRAME_SOURCE: Final = "<DataFrame>"
+
+RowNumbers = npt.NDArray[np.int64]
+
+
+class InputFormatError(ValueError):
+    """An input file cannot be read as a table (unknown extension, undecodable, malformed).
+
+    ``path`` names the offending file so callers can report it without parsing the message.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def read_table(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    table: str,
+    column_mapping: Mapping[str, str] | None = None,
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Read one input table (``table`` is its logical name, e.g. ``"volunteers"``).
+
+    The format follows the file extension (case-insensitive, see :data:`SUPPORTED_EXTENSIONS`).
+    CSV cells arrive as stripped text with empty cells missing; Excel cells keep the types Excel
+    stored; Parquet and DataFrames arrive as they are (a DataFrame is copied, never modified).
+    ``column_mapping`` renames export headers onto contract names, see
+    :func:`apply_column_mapping`. ``sheet`` picks an Excel sheet by name or 0-based position;
+    by default the sheet named like ``table``, else the first one.
+
+    Raises:
+        InputFormatError: unsupported extension, undecodable or malformed file.
+        FileNotFoundError: ``source`` names no existing file.
+        ValueError: ``column_mapping`` maps two columns onto one name.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame, rows, attrs = _from_dataframe(source)
+    else:
+        frame, rows, attrs = _from_file(Path(source), table=table, sheet=sheet)
+    frame = apply_column_mapping(frame, column_mapping)
+    result = attach_provenance(frame, rows, {**attrs, "table": table})
+    logger.info(
+        "read table=%s format=%s rows=%d columns=%d",
+        table,
+        attrs.get("format", "dataframe"),
+        len(result),
+        result.shape[1] - 1,
+    )
+    return result
+
+
+def attach_provenance(
+    frame: pd.DataFrame, rows: RowNumbers, attrs: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Return ``frame`` with a fresh RangeIndex, the ``_row`` column and ``attrs`` set."""
+    out = frame.reset_index(drop=True)
+    out[ROW_COLUMN] = np.asarray(rows, dtype=np.int64)
+    out.attrs.clear()
+    out.attrs.update(attrs)
+    return out
+
+
+def apply_column_mapping(
+    frame: pd.DataFrame, column_mapping: Mapping[str, str] | None
+) -> pd.DataFrame:
+    """Rename columns by ``column_mapping`` (source header -> contract name).
+
+    Headers match after stripping whitespace, ignoring case and a UTF-8 BOM, because exports
+    differ in exactly these ways ("Sprachen", " sprachen", "\\ufeffSPRACHEN"). Unmentioned
+    columns are kept. Two columns ending up with the same name would make one of them silently
+    unreachable, so that raises :class:`ValueError` naming both.
+    """
+    if not column_mapping:
+        return frame
+    targets: dict[str, str] = {}
+    for source_name, target in column_mapping.items():
+        if target == ROW_COLUMN:
+            raise ValueError(f"column_mapping: {ROW_COLUMN!r} is reserved for row numbers")
+        key = _normalise_header(source_name)
+        if targets.setdefault(key, target) != target:
+            raise ValueError(
+                f"column_mapping maps {source_name!r} to both {targets[key]!r} and {target!r}"
+            )
+    new_names: list[Any] = []
+    origin: dict[Any, Any] = {}
+    for column in frame.columns:
+        name = targets.get(_normalise_header(str(column)), column)
+        if name in origin:
+            raise ValueError(
+                f"columns {origin[name]!r} and {column!r} would both be named {name!r}; "
+                "adjust column_mapping"
+            )
+        origin[name] = column
+        new_names.append(name)
+    return frame.set_axis(new_names, axis="columns")
+
+
+def _normalise_header(name: str) -> str:
+    return name.replace("\ufeff", "").strip().casefold()
+
+
+# --- sources -------------------------------------------------------------------------------
+
+
+def _from_dataframe(source: pd.DataFrame) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
+    """Copy a DataFrame; row numbers from ``_row``, else integer index labels, else position."""
+    frame = source.copy(deep=True)
+    attrs: dict[str, Any] = {"source": _DATAFRAME_SOURCE}
+    if ROW_COLUMN in frame.columns:
+        try:
+            rows = frame.pop(ROW_COLUMN).to_numpy(dtype=np.int64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"column {ROW_COLUMN!r} must hold integer row numbers") from exc
+        # A frame that came out of read_table keeps its provenance (read_table is idempotent).
+        if isinstance(source.attrs.get("source"), str):
+            attrs = {str(key): value for key, value in source.attrs.items()}
+    elif is_integer_dtype(frame.index.dtype):
+        rows = frame.index.to_numpy(dtype=np.int64)
+    else:
+        rows = np.arange(1, len(frame) + 1, dtype=np.int64)
+    named_levels = [n for n in frame.index.names if n is not None and n not in frame.columns]
+    if named_levels:
+        # A named index (e.g. volunteer_id set as index) is data, not position: keep it.
+        frame = frame.reset_index(level=named_levels)
+    return frame, rows, attrs
+
+
+def _from_file(
+    path: Path, *, table: str, sheet: str | int | None
+) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
+    fmt = SUPPORTED_EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        supported = ", ".join(SUPPORTED_EXTENSIONS)
+        raise InputFormatError(
+            f"{path}: unsupported file type {path.suffix or '(none)'!r}; supported: {supported}",
+            path=str(path),
+        )
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(exc.errno, "input file not found", str(path)) from exc
+    attrs: dict[str, Any] = {
+        "source": path.name,
+        "path": str(path),
+        "format": fmt,
+        "sha256": hashlib.sha256(raw).hexdigest(),
+    }
+    if fmt == "csv":
+        frame, rows, extra = _read_csv(raw, path)
+    elif fmt == "excel":
+        frame, rows, extra = _read_excel(raw, path, table=table, sheet=sheet)
+    else:
+        frame, rows, extra = _read_parquet(raw, path)
+    return frame, rows, {**attrs, **extra}
+
+
+def _read_parquet(raw: bytes, path: Path) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
+    try:
+        frame = pd.read_parquet(io.BytesIO(raw))
+    except Exception as exc:  # pyarrow raises its own hierarchy; name the file for the user
+        raise InputFormatError(
+            f"{path}: not a readable Parquet file ({exc})", path=str(path)
+        ) from exc
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.reset_index()
+    return frame, np.arange(1, len(frame) + 1, dtype=np.int64), {}
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def _read_csv(raw: bytes, path: Path) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
+    """Every cell as stripped text; empty and whitespace-only cells become missing."""
+    try:
+        text, encoding = decode_text(raw)
+    except UnicodeDecodeError as exc:
+        raise InputFormatError(
+            f"{path}: neither UTF-8 nor Windows-1252 (undecodable byte at offset {exc.start})",
+            path=str(path),
+        ) from exc
+    blank_lines, text = count_leading_blank_lines(text)
+    if not text.strip():
+        return pd.DataFrame(), np.empty(0, np.int64), {"encoding": encoding, "delimiter": ","}
+    delimiter = detect_delimiter(text)
+    grid = _parse_grid(text, delimiter, path)
+    cleaned = {
+        position: _strip_to_missing(grid[column]) for position, column in enumerate(grid.columns)
+    }
+    grid = pd.DataFrame(cleaned)
+    header = grid.iloc[0].tolist()
+    data = grid.iloc[1:]
+    # Header is spreadsheet row 1 (after any leading blank lines); data records follow it.
+    rows = np.arange(2, len(data) + 2, dtype=np.int64) + blank_lines
+    frame, rows, extra = _tabulate(header, data, rows, path)
+    return frame, rows, {"encoding": encoding, "delimiter": delimiter, **extra}
+
+
+def _parse_grid(text: str, delimiter: str, path: Path) -> pd.DataFrame:
+    """All records (header included) as text columns; rows wider than the header survive."""
+    options: dict[str, Any] = {
+        "sep": delimiter,
+        "header": None,
+        "dtype": str,
+        "keep_default_na": False,
+        "na_filter": False,
+        "skip_blank_lines": False,  # blank lines are spreadsheet rows: keep numbering right
+        "quotechar": '"',
+        "doublequote": True,
+        "engine": "c",
+    }
+    try:
+        grid: pd.DataFrame = pd.read_csv(io.StringIO(text), **options)
+        return grid
+    except pd.errors.ParserError:
+        pass  # a record wider than the header row: size the grid by the widest record
+    width = max_record_width(text, delimiter)
+    try:
+        grid = pd.read_csv(io.StringIO(text), names=list(range(width)), **options)
+    except pd.errors.ParserError as exc:
+        raise InputFormatError(f"{path}: malformed CSV ({exc})", path=str(path)) from exc
+    return grid
+
+
+def _strip_to_missing(column: pd.Series) -> pd.Series:
+    stripped = column.str.strip()
+    return stripped.mask(stripped == "")
+
+
+# --- Excel -----------------------------------------------------------------------------------
+
+
+def _read_excel(
+    raw: bytes, path: Path, *, table: str, sheet: str | int | None
+) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
+    """Cells as Excel typed them; text stripped; the first non-empty row is the header."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # zipfile / openpyxl errors: name the file for the user
+        raise InputFormatError(
+            f"{path}: not a readable Excel file ({exc})", path=str(path)
+        ) from exc
+    try:
+        worksheet = _select_sheet(workbook.worksheets, sheet, table, path)
+        worksheet.reset_dimensions()  # some writers store wrong dimensions; read all cells
+        # openpyxl yields Python values cell by cell anyway; cleaning them here costs nothing.
+        records = [tuple(map(_clean_excel_cell, r)) for r in worksheet.iter_rows(values_only=True)]
+        sheet_name = str(worksheet.title)
+    finally:
+        workbook.close()
+    first = next((i for i, r in enumerate(records) if any(v is not None for v in r)), None)
+    if first is None:
+        return pd.DataFrame(), np.empty(0, np.int64), {"sheet": sheet_name}
+    width = max(len(r) for r in records)
+    padded = [r + (None,) * (width - len(r)) for r in records[first:]]
+    grid = pd.DataFrame(padded, columns=list(range(width)), dtype=object)
+    rows = np.arange(first + 2, first + 1 + len(grid), dtype=np.int64)
+    frame, rows, extra = _tabulate(grid.iloc[0].tolist(), grid.iloc[1:], rows, path)
+    return frame, rows, {"sheet": sheet_name, **extra}
+
+
+def _select_sheet(
+    worksheets: Sequence[Any], sheet: str | int | None, table: str, path: Path
+) -> Any:
+    titles = [str(ws.title) for ws in worksheets]
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(worksheets):
+            raise InputFormatError(
+                f"{path}: no sheet number {sheet} (0-based); sheets: {titles}", path=str(path)
+            )
+        return worksheets[sheet]
+    wanted = table if sheet is None else sheet
+    for exact in (True, False):
+        for worksheet, title in zip(worksheets, titles, strict=True):
+            if title == wanted if exact else title.strip().casefold() == wanted.strip().casefold():
+                return worksheet
+    if sheet is None and worksheets:
+        return worksheets[0]
+    raise InputFormatError(f"{path}: no sheet named {wanted!r}; sheets: {titles}", path=str(path))
+
+
+def _clean_excel_cell(value: object) -> object:
+    if isinstance(value, str):
+        stripped = value.strip()
+        return stripped or None
+    return value
+
+
+# --- shared header handling ---------------------------------------------------------------------
+
+
+def _tabulate(
+    header: list[object], data: pd.DataFrame, rows: RowNumbers, path: Path
+) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
+    """Name the columns from ``header`` and drop what is only an export artefact.
+
+    Columns without a header and without data (trailing delimiters) and rows without any value
+    (blank lines) are dropped; blank rows are recorded in ``attrs["skipped_blank_rows"]`` so that
+    nothing disappears silently. Headerless columns with data are kept as ``"Unnamed: i"``.
+    Duplicate headers raise: one of the two would be unreachable by name.
+    """
+    has_data = data.notna().any(axis=0).to_numpy(dtype=bool)
+    names: list[str] = []
+    keep: list[int] = []
+    seen: dict[str, int] = {}
+    for position, value in enumerate(header):
+        name = "" if _is_missing(value) else str(value).replace("\ufeff", "").strip()
+        if not name:
+            if not has_data[position]:
+                continue
+            name = f"Unnamed: {position}"
+        if name in seen:
+            raise InputFormatError(
+                f"{path}: duplicate column header {name!r} in columns "
+                f"{seen[name] + 1} and {position + 1}",
+                path=str(path),
+            )
+        seen[name] = position
+        names.append(name)
+        keep.append(position)
+    frame = data.iloc[:, keep].set_axis(names, axis="columns")
+    blank = frame.isna().all(axis=1).to_numpy(dtype=bool) if names else np.ones(len(frame), bool)
+    extra: dict[str, Any] = {}
+    if blank.any():
+        extra["skipped_blank_rows"] = rows[blank].tolist()
+        logger.info("skipped %d blank rows", int(blank.sum()))
+        frame = frame.loc[~blank]
+        rows = rows[~blank]
+    return frame, rows, extra
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
