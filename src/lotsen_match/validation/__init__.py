@@ -1,0 +1,32 @@
+"""Vectorised validation of the input tables (SPEC.md) into the clean format of VALIDATED.md.
+
+Each table is checked column by column; every failed rule becomes one problem record naming the
+source, the row as the user sees it, the user's own column header, the value and what would be
+valid. :func:`validate_caseload` adds the cross-table rules and applies strict or lenient mode.
+"""
+
+from __future__ import annotations
+
+from .caseload import ValidatedCaseload, validate_caseload
+from .problems import PROBLEM_COLUMNS, REJECTED_COLUMNS
+from .tables import (
+    CLEAN_DTYPES,
+    REQUIRED_COLUMNS,
+    ValidatedTable,
+    validate_assignments,
+    validate_requests,
+    validate_volunteers,
+)
+
+__all__ = [
+    "CLEAN_DTYPES",
+    "PROBLEM_COLUMNS",
+    "REJECTED_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "ValidatedCaseload",
+    "ValidatedTable",
+    "validate_assignments",
+    "validate_caseload",
+    "validate_requests",
+    "validate_volunteers",
+]

@@ -1,0 +1,243 @@
+"""Cross-table rules and the strict/lenient decision for a whole caseload.
+
+Assignments only make sense against the volunteers and requests that survived validation: a pair
+naming a rejected row is rejected too (the cascade), so the matching core never sees a reference
+it cannot resolve. Strict mode raises one error listing every problem of every table, because a
+coordinator fixing a file wants the whole list, not one problem per run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..config import MatchConfig
+from ..errors import InputValidationError
+from .problems import ObjArray, empty_problems, empty_rejected
+from .tables import (
+    CHECKS,
+    MAX_NAMED_ROWS,
+    REQUIRED_COLUMNS,
+    TableCheck,
+    ValidatedTable,
+    column_problems,
+)
+
+logger = logging.getLogger(__name__)
+logger.addHandler(logging.NullHandler())
+
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class ValidatedCaseload:
+    """Clean volunteers, requests and assignments plus everything that was rejected and why.
+
+    ``rows_read[t] == len(clean t) + rejected rows of t`` for every table ``t``.
+    """
+
+    volunteers: pd.DataFrame
+    requests: pd.DataFrame
+    assignments: pd.DataFrame
+    rejected: pd.DataFrame
+    problems: pd.DataFrame
+    rows_read: dict[str, int]
+
+
+def validate_caseload(
+    volunteers: pd.DataFrame,
+    requests: pd.DataFrame,
+    assignments: pd.DataFrame | None = None,
+    *,
+    config: MatchConfig,
+    strict: bool | None = None,
+) -> ValidatedCaseload:
+    """Validate all tables, then the references between them.
+
+    Missing required columns raise :class:`InputValidationError` in both modes (nothing sensible
+    can follow). Otherwise strict mode (``strict=None`` means ``config.strict``) raises one error
+    with all problems of all tables if there is any; lenient mode returns the clean rows and the
+    rejected ones.
+    """
+    strict = config.strict if strict is None else strict
+    raws = {
+        "volunteers": volunteers,
+        "requests": requests,
+        "assignments": assignments if assignments is not None else _no_assignments(),
+    }
+    header_problems = [column_problems(table, raw) for table, raw in raws.items()]
+    if any(len(frame) for frame in header_problems):
+        raise InputValidationError(_concat([f for f in header_problems if len(f)]))
+
+    checks = {table: CHECKS[table](raw, config) for table, raw in raws.items()}
+    check_references(checks["volunteers"], checks["requests"], checks["assignments"])
+    results: dict[str, ValidatedTable] = {t: c.result() for t, c in checks.items()}
+
+    problems = _concat([r.problems for r in results.values()]) if results else empty_problems()
+    for table, res in results.items():
+        logger.info(
+            "%s: %d rows read, %d accepted, %d rejected",
+            table,
+            res.rows_read,
+            len(res.clean),
+            len(res.rejected),
+        )
+    if strict and len(problems):
+        raise InputValidationError(problems)
+    rejected = [r.rejected for r in results.values() if len(r.rejected)]
+    return ValidatedCaseload(
+        volunteers=results["volunteers"].clean,
+        requests=results["requests"].clean,
+        assignments=results["assignments"].clean,
+        rejected=pd.concat(rejected, ignore_index=True) if rejected else empty_rejected(),
+        problems=problems,
+        rows_read={t: r.rows_read for t, r in results.items()},
+    )
+
+
+def check_references(vol: TableCheck, req: TableCheck, asg: TableCheck) -> None:
+    """Cross-table rules, each on the assignment rows that passed every earlier rule."""
+    _references(asg, "request_id", req, "request")
+    _references(asg, "volunteer_id", vol, "volunteer")
+    _multiple_active(asg)
+    _household_conflicts(asg, req)
+
+
+def _references(asg: TableCheck, column: str, target: TableCheck, noun: str) -> None:
+    """Reject pairs naming an id that is unknown (dangling) or whose row was rejected (cascade)."""
+    ids = asg.values[column]
+    alive = ~asg.problems.bad & (ids != "")
+    target_bad = target.problems.bad
+    unresolved = alive & ~_isin(ids, target.ids[~target_bad])
+    if not unresolved.any():
+        return
+    rejected_ids = target.ids[target_bad]
+    cascade = unresolved & _isin(ids, rejected_ids)
+    if cascade.any():
+        wanted = set(ids[cascade])
+        rows: dict[str, list[Any]] = {}
+        for key, label in zip(rejected_ids, target.problems.labels[target_bad], strict=True):
+            if key in wanted:
+                rows.setdefault(key, []).append(label)
+        by_id = {
+            key: f"{noun} {key!r} was rejected ({target.source}, row(s) "
+            f"{_listing(sorted(labels, key=_sort_key))}); fix that row, then this pair is accepted"
+            for key, labels in rows.items()
+        }
+        asg.add(cascade, column, "rejected_reference", _map(ids[cascade], by_id))
+    dangling = unresolved & ~cascade
+    n_known = int((~target_bad).sum())
+    asg.add(
+        dangling,
+        column,
+        "dangling_reference",
+        lambda shown: _suffix(
+            f"{noun} ",
+            shown,
+            f" is not in {target.source} ({n_known} valid {noun}s); check the {column}",
+        ),
+    )
+
+
+def _multiple_active(asg: TableCheck) -> None:
+    """A request has at most one ``active`` volunteer: reject every active row of a conflict."""
+    requests = asg.values["request_id"]
+    pos = np.flatnonzero(~asg.problems.bad & (asg.values["status"] == "active"))
+    dup = pd.Series(requests[pos], dtype=object).duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    bad = pos[dup]
+    volunteers = _volunteers_by(requests[bad], asg.values["volunteer_id"][bad])
+    by_request = {
+        key: f"request {key!r} has {len(vols)} active assignments (volunteers {_listing(vols)}); "
+        "a request has at most one active volunteer: keep one of these rows active"
+        for key, vols in volunteers.items()
+    }
+    asg.add(bad, "status", "multiple_active", _map(requests[bad], by_request))
+
+
+def _household_conflicts(asg: TableCheck, req: TableCheck) -> None:
+    """One contact person per household: active pairs of one household must share the volunteer."""
+    pos = np.flatnonzero(~asg.problems.bad & (asg.values["status"] == "active"))
+    if not len(pos):
+        return
+    clean = ~req.problems.bad
+    household_of = pd.Series(req.values["household_id"][clean], index=req.ids[clean], dtype=object)
+    households = (
+        pd.Series(asg.values["request_id"][pos], dtype=object)
+        .map(household_of)
+        .fillna("")
+        .to_numpy(dtype=object)
+    )
+    pos, households = pos[households != ""], households[households != ""]
+    volunteers = asg.values["volunteer_id"][pos]
+    n_volunteers = (
+        pd.DataFrame({"h": households, "v": volunteers}, dtype=object)
+        .groupby("h")["v"]
+        .transform("nunique")
+        .to_numpy()
+    )
+    conflict = n_volunteers > 1
+    if not conflict.any():
+        return
+    by_household = {
+        key: f"household {key!r} has active assignments to {len(vols)} volunteers "
+        f"({_listing(vols)}); one household has one contact person: keep its requests with one "
+        "volunteer"
+        for key, vols in _volunteers_by(households[conflict], volunteers[conflict]).items()
+    }
+    asg.add(
+        pos[conflict],
+        "volunteer_id",
+        "household_active_conflict",
+        _map(households[conflict], by_household),
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _no_assignments() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in REQUIRED_COLUMNS["assignments"]})
+    frame.attrs["source"] = "<no assignments>"
+    return frame
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_problems()
+    return pd.concat(frames, ignore_index=True)
+
+
+def _isin(values: ObjArray, allowed: ObjArray) -> BoolArray:
+    return pd.Series(values, dtype=object).isin(pd.Index(allowed, dtype=object)).to_numpy()
+
+
+def _map(keys: ObjArray, messages: dict[str, str]) -> ObjArray:
+    return pd.Series(keys, dtype=object).map(messages).to_numpy(dtype=object)
+
+
+def _volunteers_by(keys: ObjArray, volunteers: ObjArray) -> dict[str, list[str]]:
+    frame = pd.DataFrame({"k": keys, "v": volunteers}, dtype=object)
+    return {str(k): sorted(set(map(str, v))) for k, v in frame.groupby("k")["v"]}
+
+
+def _listing(items: list[Any]) -> str:
+    shown = ", ".join(str(i) for i in items[:MAX_NAMED_ROWS])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > MAX_NAMED_ROWS else "")
+
+
+def _sort_key(label: Any) -> tuple[int, Any]:
+    return (0, label) if isinstance(label, int | np.integer) else (1, str(label))
+
+
+def _suffix(prefix: str, shown: ObjArray, suffix: str) -> ObjArray:
+    series = prefix + "'" + pd.Series(shown, dtype=object) + "'" + suffix
+    return series.to_numpy(dtype=object)

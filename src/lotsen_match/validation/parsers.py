@@ -1,0 +1,475 @@
+"""Vectorised cell parsers: text, numbers, dates, booleans, and ``;``-lists against vocabularies.
+
+Inputs arrive in every shape: all-text CSV cells ("52,37", "25.11.2026", "ja"), ``pd.read_csv``
+inference (NaN, floats, bools), Excel values (datetimes, 2.0 for 2) and typed frames. Each parser
+returns arrays over the whole column plus boolean masks of missing and invalid cells, so the table
+rules never look at a single row in Python. List-valued cells are parsed once per *distinct* value
+(real tables repeat a few hundred combinations across 100k rows) and mapped back with the codes of
+``pd.factorize``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import gettext
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pycountry
+
+from ..vocab import LEVEL_CODE, LEVELS, canonical_language, language_name
+
+ObjArray = npt.NDArray[np.object_]
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Text accepted as a boolean (after lower-casing); "x" is how paper forms tick a box.
+BOOL_WORDS: Final[dict[str, bool]] = {
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "yes": True,
+    "no": False,
+    "ja": True,
+    "nein": False,
+    "wahr": True,
+    "falsch": False,
+    "x": True,
+}
+BOOL_HELP: Final[str] = (
+    "valid: true/false, yes/no, ja/nein, wahr/falsch, 1/0, x (= yes), empty (= no)"
+)
+DATE_FORMATS: Final[tuple[str, ...]] = (
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+)
+DATE_HELP: Final[str] = "write YYYY-MM-DD (2026-11-25) or DD.MM.YYYY (25.11.2026)"
+#: Earlier dates are typos (two-digit years read as year 26) rather than real events.
+EARLIEST_DATE: Final[pd.Timestamp] = pd.Timestamp("1900-01-01")
+#: Latest date datetime64[ns] holds; later ones ("31.12.9999" = unlimited) are clamped to it.
+LATEST_DATE: Final[pd.Timestamp] = pd.Timestamp.max.normalize()
+LANGUAGE_EXAMPLE: Final[str] = "write code:level, e.g. ar:native;de:B1"
+#: Levels listed the way coordinators rank them, strongest first.
+LEVELS_DESC: Final[tuple[str, ...]] = tuple(reversed(LEVELS))
+_LEVEL_LOOKUP: Final[dict[str, str]] = {name.lower(): name for name in LEVELS}
+#: Gender words coordinators write in German or English exports, and the contract letter for each.
+GENDER_HINTS: Final[dict[str, str]] = {
+    "w": "f",
+    "weiblich": "f",
+    "female": "f",
+    "frau": "f",
+    "männlich": "m",
+    "male": "m",
+    "mann": "m",
+    "divers": "d",
+    "diverse": "d",
+}
+_LEVEL_HINTS: Final[dict[str, str]] = {
+    "muttersprache": "native",
+    "muttersprachlich": "native",
+    "mother tongue": "native",
+    "fluent": "C1",
+    "fließend": "C1",
+}
+
+
+# --------------------------------------------------------------------------------------------
+# text
+
+
+def to_text(values: pd.Series[Any]) -> ObjArray:
+    """Every cell as a stripped python ``str``; missing (NaN, None, NaT, blanks) becomes ``""``.
+
+    Integral floats lose their ``.0`` (Excel and ``read_csv`` turn ids and counts into floats), and
+    datetimes become ISO dates, so later text rules see what the user typed.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype):
+        return _strip(values)
+    if pd.api.types.is_bool_dtype(dtype):
+        mask = values.isna().to_numpy()
+        flags = values.to_numpy(dtype=object, na_value=False).astype(np.bool_)
+        out = np.where(flags, "true", "false").astype(object)
+        out[mask] = ""
+        return out
+    if pd.api.types.is_float_dtype(dtype):
+        return _float_text(values.to_numpy(dtype=np.float64, na_value=np.nan))
+    if pd.api.types.is_integer_dtype(dtype):
+        return values.astype("string").to_numpy(dtype=object, na_value="")
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return _datetime_text(values)
+    if dtype == np.dtype(object) and pd.api.types.infer_dtype(values, skipna=True) in (
+        "string",
+        "empty",
+    ):
+        return _strip(values)
+    return _text_by_unique(values)
+
+
+def cell_text(value: object) -> str:
+    """One cell as text (the slow path for mixed-type object columns; called once per value)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating):
+        return str(_float_text(np.array([float(value)]))[0])
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, dt.datetime | np.datetime64):
+        stamp = pd.Timestamp(value)
+        if pd.isna(stamp):
+            return ""
+        return stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _strip(values: pd.Series[Any]) -> ObjArray:
+    return values.str.strip().to_numpy(dtype=object, na_value="")
+
+
+def _float_text(x: FloatArray) -> ObjArray:
+    out = np.full(len(x), "", dtype=object)
+    finite = np.isfinite(x)
+    integral = finite & (np.floor(x) == x) & (np.abs(x) < 2.0**53)
+    if integral.any():
+        out[integral] = x[integral].astype(np.int64).astype(str).astype(object)
+    other = ~np.isnan(x) & ~integral
+    if other.any():
+        out[other] = x[other].astype(str).astype(object)
+    return out
+
+
+def _datetime_text(values: pd.Series[Any]) -> ObjArray:
+    stamps = values.dt.tz_localize(None) if values.dt.tz is not None else values
+    midnight = bool((stamps.dropna() == stamps.dropna().dt.normalize()).all())
+    fmt = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S"
+    text: ObjArray = stamps.dt.strftime(fmt).to_numpy(dtype=object, na_value="")
+    return text
+
+
+def _text_by_unique(values: pd.Series[Any]) -> ObjArray:
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists from a JSON source): rare, convert one by one
+        return np.array([cell_text(v) for v in values], dtype=object)
+    converted = np.array([cell_text(v) for v in uniques] + [""], dtype=object)
+    return converted[codes]  # code -1 (missing) picks the trailing ""
+
+
+def missing(text: ObjArray) -> BoolArray:
+    """Mask of empty cells in a :func:`to_text` array."""
+    return np.asarray(text == "", dtype=np.bool_)
+
+
+def lower(text: ObjArray) -> ObjArray:
+    """Lower-case a text array, once per distinct value."""
+    codes, uniques = pd.factorize(text)
+    return np.array([str(u).lower() for u in uniques], dtype=object)[codes]
+
+
+# --------------------------------------------------------------------------------------------
+# scalars
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed column: values (meaningless where ``missing`` or ``bad``) and two masks."""
+
+    values: npt.NDArray[Any]
+    missing: BoolArray
+    bad: BoolArray
+
+
+def parse_number(values: pd.Series[Any]) -> Parsed:
+    """Floats; text may use a decimal comma (``52,37``). Non-finite numbers count as invalid."""
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        gone = values.isna().to_numpy()
+        return Parsed(np.full(len(values), np.nan), gone, ~gone)
+    if pd.api.types.is_numeric_dtype(dtype):
+        x = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        gone = np.isnan(x)
+        return Parsed(x, gone, ~gone & ~np.isfinite(x))
+    text = to_text(values)
+    gone = missing(text)
+    dotted = pd.Series(text, dtype=object).str.replace(",", ".", regex=False)
+    x = pd.to_numeric(dotted, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return Parsed(x, gone, ~gone & ~np.isfinite(x))
+
+
+def parse_date(values: pd.Series[Any]) -> Parsed:
+    """Dates (datetime64[ns] at midnight) from datetimes or text in ISO or German notation.
+
+    ``31.02.2026`` is invalid, not rolled over; dates before 1900 are flagged by :func:`date_range`
+    rules, dates after 2262-04-11 (``31.12.9999`` meaning "unlimited") are clamped to it.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        stamps = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        gone = stamps.isna().to_numpy()
+        return Parsed(_to_ns(stamps.dt.normalize()), gone, np.zeros(len(values), dtype=np.bool_))
+    text = to_text(values)
+    gone = missing(text)
+    series = pd.Series(text, dtype=object)
+    parsed = pd.to_datetime(series, format=DATE_FORMATS[0], errors="coerce")
+    for fmt in DATE_FORMATS[1:]:
+        todo = parsed.isna().to_numpy() & ~gone
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(series[todo], format=fmt, errors="coerce")
+    bad = ~gone & parsed.isna().to_numpy()
+    return Parsed(_to_ns(parsed.dt.normalize()), gone, bad)
+
+
+def too_early(dates: npt.NDArray[np.datetime64]) -> BoolArray:
+    """Dates before :data:`EARLIEST_DATE` (NaT is never too early)."""
+    return np.asarray(dates < EARLIEST_DATE.to_datetime64(), dtype=np.bool_)
+
+
+def _to_ns(stamps: pd.Series[Any]) -> npt.NDArray[np.datetime64]:
+    if str(stamps.dtype) != "datetime64[ns]":
+        stamps = stamps.where(stamps.isna() | (stamps <= LATEST_DATE), LATEST_DATE)
+        floor = pd.Timestamp("1677-09-22")
+        stamps = stamps.where(stamps.isna() | (stamps >= floor), pd.Timestamp("1677-09-22"))
+        stamps = stamps.astype("datetime64[ns]")
+    return stamps.to_numpy(dtype="datetime64[ns]")
+
+
+def parse_bool(values: pd.Series[Any]) -> Parsed:
+    """Booleans from bools, 1/0 and the words of :data:`BOOL_WORDS`; missing means False."""
+    dtype = values.dtype
+    n = len(values)
+    if pd.api.types.is_bool_dtype(dtype):
+        gone = values.isna().to_numpy()
+        flags = values.to_numpy(dtype=object, na_value=False).astype(np.bool_)
+        return Parsed(flags, gone, np.zeros(n, dtype=np.bool_))
+    if pd.api.types.is_numeric_dtype(dtype):
+        x = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        gone = np.isnan(x)
+        return Parsed(x == 1.0, gone, ~gone & (x != 0.0) & (x != 1.0))
+    text = lower(to_text(values))
+    gone = missing(text)
+    mapped = pd.Series(text, dtype=object).map(BOOL_WORDS)
+    bad = ~gone & mapped.isna().to_numpy()
+    return Parsed(mapped.fillna(False).to_numpy(dtype=np.bool_), gone, bad)
+
+
+# --------------------------------------------------------------------------------------------
+# vocabularies and lists (parsed once per distinct cell)
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """One distinct cell parsed: its canonical text, a bit mask, and (rule, message) problems."""
+
+    canonical: str
+    mask: int = 0
+    problems: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ColumnResult:
+    """A list column parsed for all rows; problems flattened to one entry per (row, problem)."""
+
+    canonical: ObjArray
+    mask: IntArray
+    bad: BoolArray
+    problem_positions: npt.NDArray[np.intp]
+    problem_rules: ObjArray
+    problem_messages: ObjArray
+
+
+def parse_by_unique(text: ObjArray, parse_cell: Callable[[str], CellResult]) -> ColumnResult:
+    """Apply ``parse_cell`` to each distinct value of ``text`` and broadcast back to all rows."""
+    codes, uniques = pd.factorize(text)
+    results = [parse_cell(str(u)) for u in uniques]
+    canonical_u = np.array([r.canonical for r in results], dtype=object)
+    mask_u = np.array([r.mask for r in results], dtype=np.int64)
+    count_u = np.array([len(r.problems) for r in results], dtype=np.intp)
+    rules_flat = np.array([p[0] for r in results for p in r.problems], dtype=object)
+    msgs_flat = np.array([p[1] for r in results for p in r.problems], dtype=object)
+    start_u = np.cumsum(count_u) - count_u
+    counts = count_u[codes]
+    rows = np.flatnonzero(counts)
+    k = counts[rows]
+    repeated = np.repeat(rows, k)
+    within = np.arange(len(repeated)) - np.repeat(np.cumsum(k) - k, k)
+    flat = start_u[codes[repeated]] + within
+    return ColumnResult(
+        canonical=canonical_u[codes] if len(codes) else np.zeros(0, dtype=object),
+        mask=mask_u[codes] if len(codes) else np.zeros(0, dtype=np.int64),
+        bad=counts > 0,
+        problem_positions=repeated.astype(np.intp),
+        problem_rules=rules_flat[flat] if len(flat) else np.zeros(0, dtype=object),
+        problem_messages=msgs_flat[flat] if len(flat) else np.zeros(0, dtype=object),
+    )
+
+
+def did_you_mean(value: str, choices: Sequence[str]) -> str:
+    """A ``"; did you mean 'x'?"`` suffix for the closest valid choice, or ``""``."""
+    close = difflib.get_close_matches(value.lower(), list(choices), n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def valid_list(choices: Sequence[str]) -> str:
+    """Spell out valid choices; long vocabularies (time slots) are elided in the middle."""
+    if len(choices) <= 10:
+        return ", ".join(choices)
+    return ", ".join([*choices[:3], "...", choices[-1]])
+
+
+def split_entries(cell: str) -> list[str]:
+    """Entries of a ``;``-joined cell, stripped, empty entries (``a;;b;``) dropped."""
+    return [e.strip() for e in cell.split(";") if e.strip()]
+
+
+def parse_vocab_list_cell(
+    cell: str, vocabulary: Sequence[str], bits: Mapping[str, int], noun: str
+) -> CellResult:
+    """A ``;``-list of vocabulary words (case-insensitive) -> canonical order, no duplicates."""
+    found: set[str] = set()
+    problems: list[tuple[str, str]] = []
+    for entry in split_entries(cell):
+        word = entry.lower()
+        if word in bits:
+            found.add(word)
+        else:
+            problems.append(("vocabulary", _not_in_vocab(entry, vocabulary, noun, cell)))
+    ordered = [w for w in vocabulary if w in found]
+    mask = 0
+    for w in ordered:
+        mask |= bits[w]
+    return CellResult(";".join(ordered), mask, tuple(problems))
+
+
+def parse_choice_cell(
+    cell: str, vocabulary: Sequence[str], noun: str, hints: Mapping[str, str] | None = None
+) -> CellResult:
+    """Exactly one vocabulary word (case-insensitive); the mask is its index in ``vocabulary``.
+
+    ``hints`` maps common wrong words (German forms such as ``w`` for weiblich) to the valid one
+    to suggest; they are not accepted silently, the contract stays one vocabulary.
+    """
+    word = cell.strip().lower()
+    if not word:
+        return CellResult("")
+    entries = split_entries(cell)
+    if len(entries) > 1:
+        msg = f"{cell!r} holds {len(entries)} values; write exactly one {noun}"
+        return CellResult("", 0, (("single_value", msg),))
+    if word in vocabulary:
+        return CellResult(word, list(vocabulary).index(word))
+    msg = _not_in_vocab(cell, vocabulary, noun, cell, (hints or {}).get(word))
+    return CellResult("", 0, (("vocabulary", msg),))
+
+
+def parse_id_list_cell(cell: str) -> CellResult:
+    """A ``;``-list of ids -> stripped, sorted, unique (no vocabulary: ids are pseudonyms)."""
+    return CellResult(";".join(sorted(set(split_entries(cell)))))
+
+
+def parse_languages_cell(cell: str) -> CellResult:
+    """``code:level;...`` -> canonical codes and levels, strongest level first, one per code."""
+    best: dict[str, int] = {}
+    problems: list[tuple[str, str]] = []
+    for entry in split_entries(cell):
+        if ":" not in entry:
+            problems.append(("format", _entry_without_level(entry)))
+            continue
+        raw_code, _, raw_level = (part.strip() for part in entry.partition(":"))
+        code = canonical_language(raw_code) if raw_code else None
+        level = _LEVEL_LOOKUP.get(raw_level.lower())
+        if code is None:
+            problems.append(("vocabulary", _bad_language(raw_code)))
+        if level is None:
+            problems.append(("vocabulary", _bad_level(raw_level)))
+        if code is not None and level is not None:
+            best[code] = max(best.get(code, 0), LEVEL_CODE[level])
+    ordered = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+    text = ";".join(f"{code}:{LEVELS[lvl - 1]}" for code, lvl in ordered)
+    return CellResult(text, 0, tuple(problems))
+
+
+def _not_in_vocab(
+    entry: str, vocabulary: Sequence[str], noun: str, cell: str, hint_word: str | None = None
+) -> str:
+    hint = f"; did you mean {hint_word!r}?" if hint_word else did_you_mean(entry, vocabulary)
+    article = "an" if noun[0] in "aeiou" else "a"
+    where = f" (in {cell!r})" if cell.strip() != entry else ""
+    return f"{entry!r}{where} is not {article} {noun}; valid: {valid_list(vocabulary)}{hint}"
+
+
+def _entry_without_level(entry: str) -> str:
+    if "," in entry:
+        return f"{entry!r}: separate languages with ';', not ','; {LANGUAGE_EXAMPLE}"
+    code = canonical_language(entry)
+    if code is not None:
+        return f"{entry!r} has no level; write code:level, e.g. {code}:B1"
+    return f"{entry!r} is not code:level; {LANGUAGE_EXAMPLE}"
+
+
+def _bad_language(raw_code: str) -> str:
+    if not raw_code:
+        return f"a language code is missing before ':'; {LANGUAGE_EXAMPLE}"
+    msg = f"{raw_code!r} is not an ISO 639 language code; {LANGUAGE_EXAMPLE}"
+    guess = _language_by_name(raw_code)
+    if guess is not None:
+        msg += f"; did you mean {guess!r} ({language_name(guess)})?"
+    return msg
+
+
+def _bad_level(raw_level: str) -> str:
+    if not raw_level:
+        return f"a language level is missing after ':'; valid: {', '.join(LEVELS_DESC)}"
+    hint = _LEVEL_HINTS.get(raw_level.lower())
+    if hint is None:
+        close = difflib.get_close_matches(raw_level.lower(), list(_LEVEL_LOOKUP), n=1)
+        hint = _LEVEL_LOOKUP[close[0]] if close else None
+    suffix = f"; did you mean {hint!r}?" if hint else ""
+    return f"{raw_level!r} is not a language level; valid: {', '.join(LEVELS_DESC)}{suffix}"
+
+
+def _language_by_name(name: str) -> str | None:
+    """Code of a language written out ("Arabic", "Arabisch"), to suggest in a message."""
+    key = name.strip().lower()
+    code = _language_names().get(key)
+    if code is None:
+        close = difflib.get_close_matches(key, list(_language_names()), n=1, cutoff=0.85)
+        code = _language_names()[close[0]] if close else None
+    return code
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> dict[str, str]:
+    """English and German names of the ISO 639 languages that have a two-letter code.
+
+    Built on first use only (a bad language cell), from pycountry's own tables and translations.
+    """
+    try:
+        german: Callable[[str], str] = gettext.translation(
+            "iso639-3", pycountry.LOCALES_DIR, languages=["de"]
+        ).gettext
+    except OSError:  # translations not shipped: English names only
+        german = str
+    names: dict[str, str] = {}
+    for lang in pycountry.languages:
+        code = getattr(lang, "alpha_2", None)
+        if code is None:
+            continue
+        for name in (lang.name, german(lang.name)):
+            names.setdefault(str(name).lower(), str(code))
+    return names

@@ -1,0 +1,612 @@
+"""Per-table rules of SPEC.md: one column-wise check per rule, each failure one problem record.
+
+Every check works on whole columns (numpy/pandas) and reports failing rows through a
+:class:`~.problems.ProblemCollector`; a row with any problem is rejected as a whole, so the clean
+frame only holds rows the matching core can trust. Cross-table rules live in :mod:`.caseload`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..config import MatchConfig
+from ..errors import InputValidationError
+from ..vocab import (
+    ALL_SLOTS,
+    ASSIGNMENT_STATUSES,
+    GENDERS,
+    MODULE_BIT,
+    MODULES,
+    NEED_TYPES,
+    SLOT_BIT,
+    SLOTS,
+)
+from . import parsers as p
+from .problems import (
+    HEADER_ROW,
+    MAX_VALUE_CHARS,
+    ObjArray,
+    ProblemCollector,
+    as_positions,
+    finish,
+    row_labels,
+)
+
+BoolArray = npt.NDArray[np.bool_]
+IntpArray = npt.NDArray[np.intp]
+
+NEED_BIT: Final[dict[str, int]] = {name: 1 << i for i, name in enumerate(NEED_TYPES)}
+#: Joins the two ids of an assignment into one duplicate-detection key (never in real ids).
+PAIR_SEP: Final[str] = "\x1f"
+#: How many other rows a duplicate-id message names before it only counts them.
+MAX_NAMED_ROWS: Final[int] = 10
+
+REQUIRED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "volunteers": ("volunteer_id", "languages", "lat", "lon", "need_types", "capacity"),
+    "requests": ("request_id", "languages", "lat", "lon", "need_type", "created_on"),
+    "assignments": ("request_id", "volunteer_id", "status"),
+}
+
+_DATE = "datetime64[ns]"
+#: Contract columns of the clean frames and their dtypes (VALIDATED.md), in output order.
+CLEAN_DTYPES: Final[dict[str, dict[str, str]]] = {
+    "volunteers": {
+        "volunteer_id": "object",
+        "languages": "object",
+        "lat": "float64",
+        "lon": "float64",
+        "max_distance_km": "float64",
+        "need_types": "object",
+        "need_mask": "int32",
+        "availability": "object",
+        "slot_mask": "int32",
+        "capacity": "int32",
+        "gender": "object",
+        "certified_on": _DATE,
+        "police_check_until": _DATE,
+        "available_from": _DATE,
+        "available_until": _DATE,
+        "modules": "object",
+        "module_mask": "int32",
+    },
+    "requests": {
+        "request_id": "object",
+        "household_id": "object",
+        "languages": "object",
+        "lat": "float64",
+        "lon": "float64",
+        "need_type": "object",
+        "need_code": "int8",
+        "availability": "object",
+        "slot_mask": "int32",
+        "created_on": _DATE,
+        "due_on": _DATE,
+        "involves_minors": "bool",
+        "preferred_gender": "object",
+        "excluded_volunteers": "object",
+        "previous_volunteer_id": "object",
+    },
+    "assignments": {
+        "request_id": "object",
+        "volunteer_id": "object",
+        "status": "object",
+    },
+}
+
+_LANGUAGES_HELP = p.LANGUAGE_EXAMPLE
+GENDER_NOUN: Final[str] = "gender (f, m, d or empty)"
+_NEEDS_HELP = f"write need types joined by ';', valid: {', '.join(NEED_TYPES)}"
+
+
+@dataclass(frozen=True)
+class ValidatedTable:
+    """One table after validation: clean rows (VALIDATED.md format), rejected rows, problems.
+
+    ``rows_read == len(clean) + len(rejected)`` always: no row disappears silently.
+    """
+
+    table: str
+    clean: pd.DataFrame
+    rejected: pd.DataFrame
+    problems: pd.DataFrame
+    rows_read: int
+
+
+class TableCheck:
+    """The mutable state of one table's validation: raw rows, parsed columns and problems.
+
+    :mod:`.caseload` adds cross-table problems to ``problems`` before :meth:`result` splits the
+    rows, which is why this is a builder and not a function result.
+    """
+
+    def __init__(self, table: str, raw: pd.DataFrame) -> None:
+        self.table = table
+        self.source = str(raw.attrs.get("source", "<DataFrame>"))
+        original = raw.attrs.get("original_columns", {}) or {}
+        self.problems = ProblemCollector(table, self.source, row_labels(raw), original)
+        self.raw = raw.reset_index(drop=True)
+        self.n = len(self.raw)
+        self.values: dict[str, npt.NDArray[Any]] = {}
+        self.ids: ObjArray = np.full(self.n, "", dtype=object)
+        self._text: dict[str, ObjArray] = {}
+
+    # -- access ------------------------------------------------------------------------------
+
+    def header(self, column: str) -> str:
+        """The user's header of a contract column."""
+        return self.problems.header(column)
+
+    def series(self, column: str) -> pd.Series[Any]:
+        """The raw column, or an all-missing one when an optional column is absent."""
+        if column in self.raw.columns:
+            return self.raw[column]
+        return pd.Series(np.full(self.n, None, dtype=object), dtype=object)
+
+    def text(self, column: str) -> ObjArray:
+        """The column as stripped text ("" = missing), computed once."""
+        if column not in self._text:
+            self._text[column] = p.to_text(self.series(column))
+        return self._text[column]
+
+    def shown(self, column: str, rows: IntpArray | BoolArray) -> ObjArray:
+        """Cell text of ``rows`` as the user wrote it, for messages; cheap for few rows."""
+        pos = as_positions(rows)
+        if column in self._text:
+            shown: ObjArray = self._text[column][pos]
+            return shown
+        return p.to_text(self.series(column).iloc[pos].reset_index(drop=True))
+
+    def add(
+        self,
+        rows: IntpArray | BoolArray,
+        column: str,
+        rule: str | ObjArray,
+        message: str | ObjArray | Callable[[ObjArray], ObjArray],
+    ) -> None:
+        """Record a problem for ``rows``; ``message`` may be built from the shown cell texts."""
+        pos = as_positions(rows)
+        if not len(pos):
+            return
+        shown = self.shown(column, pos)
+        text = message(shown) if callable(message) else message
+        self.problems.add(pos, column, rule, text, shown)
+
+    # -- column rules --------------------------------------------------------------------------
+
+    def required_text(self, column: str, help_text: str) -> ObjArray:
+        """Stripped text; empty cells are a ``required`` problem."""
+        text = self.text(column)
+        self.add(p.missing(text), column, "required", f"{column} is required; {help_text}")
+        return text
+
+    def optional_text(self, column: str) -> ObjArray:
+        """Stripped text, "" where empty."""
+        return self.text(column)
+
+    def number(
+        self,
+        column: str,
+        *,
+        required: bool,
+        low: float | None = None,
+        high: float | None = None,
+        low_exclusive: bool = False,
+        meaning: str,
+    ) -> p.Parsed:
+        """Float column with optional bounds; decimal comma accepted."""
+        parsed = p.parse_number(self.series(column))
+        if required:
+            self.add(parsed.missing, column, "required", f"{column} is required ({meaning})")
+        self.add(
+            parsed.bad,
+            column,
+            "type",
+            _quoted(f" is not a number; write {meaning}, e.g. 52.37 or 52,37"),
+        )
+        ok = ~parsed.missing & ~parsed.bad
+        with np.errstate(invalid="ignore"):
+            out = np.zeros(self.n, dtype=np.bool_)
+            if low is not None:
+                out |= parsed.values <= low if low_exclusive else parsed.values < low
+            if high is not None:
+                out |= parsed.values > high
+        bounds = _bounds_text(low, high, low_exclusive)
+        self.add(ok & out, column, "range", _quoted(f" is out of range; {column} must be {bounds}"))
+        return parsed
+
+    def integer(self, column: str, *, required: bool, meaning: str) -> p.Parsed:
+        """Whole number >= 0 (2.0 from Excel is 2; 1.5, -1 and words are rejected)."""
+        parsed = p.parse_number(self.series(column))
+        if required:
+            self.add(parsed.missing, column, "required", f"{column} is required ({meaning})")
+        valid = f"write a whole number >= 0 ({meaning})"
+        self.add(parsed.bad, column, "type", _quoted(f" is not a number; {valid}"))
+        ok = ~parsed.missing & ~parsed.bad
+        with np.errstate(invalid="ignore"):
+            fractional = ok & (np.floor(parsed.values) != parsed.values)
+            negative = ok & ~fractional & (parsed.values < 0)
+            huge = ok & ~fractional & (parsed.values > np.iinfo(np.int32).max)
+        self.add(fractional, column, "type", _quoted(f" is not a whole number; {valid}"))
+        self.add(negative | huge, column, "range", _quoted(f" is out of range; {valid}"))
+        return parsed
+
+    def date(self, column: str, *, required: bool, meaning: str) -> p.Parsed:
+        """Date column (ISO, German or datetime values)."""
+        parsed = p.parse_date(self.series(column))
+        if required:
+            self.add(
+                parsed.missing,
+                column,
+                "required",
+                f"{column} is required ({meaning}); {p.DATE_HELP}",
+            )
+        self.add(parsed.bad, column, "type", _quoted(f" is not a valid date; {p.DATE_HELP}"))
+        early = ~parsed.bad & p.too_early(parsed.values)
+        self.add(early, column, "range", _quoted(f" lies before 1900 (a typo?); {p.DATE_HELP}"))
+        return parsed
+
+    def date_order(self, first: str, first_d: p.Parsed, second: str, second_d: p.Parsed) -> None:
+        """``second`` must not lie before ``first`` where both are given."""
+        both = ~first_d.missing & ~first_d.bad & ~second_d.missing & ~second_d.bad
+        wrong = both & (second_d.values < first_d.values)
+        if not wrong.any():
+            return
+        firsts = self.shown(first, wrong)
+        self.add(
+            wrong,
+            second,
+            "date_order",
+            lambda shown: _concat(
+                f"{second} '",
+                shown,
+                f"' lies before {first} '",
+                firsts,
+                f"'; {second} must be on or after {first}",
+            ),
+        )
+
+    def parsed_list(
+        self, column: str, parse_cell: Callable[[str], p.CellResult], *, required: str | None
+    ) -> p.ColumnResult:
+        """A column parsed once per distinct cell; ``required`` is the help text if required."""
+        text = self.text(column)
+        result = p.parse_by_unique(text, parse_cell)
+        pos = result.problem_positions
+        self.problems.add(
+            pos, column, result.problem_rules, result.problem_messages, _truncated(text[pos])
+        )
+        if required is not None:
+            empty = (result.canonical == "") & ~result.bad
+            msg_empty = f"{column} is required; {required}"
+            self.add(empty, column, "required", msg_empty)
+        return result
+
+    def choice(
+        self,
+        column: str,
+        vocabulary: tuple[str, ...],
+        noun: str,
+        hints: Mapping[str, str] | None = None,
+    ) -> p.ColumnResult:
+        """Optional single vocabulary word, case-insensitive."""
+        cell = partial(p.parse_choice_cell, vocabulary=vocabulary, noun=noun, hints=hints)
+        return self.parsed_list(column, cell, required=None)
+
+    def unique_ids(self, column: str, ids: ObjArray, noun: str) -> None:
+        """Reject every row whose id is shared with another row, naming the other rows."""
+        self.add_duplicates(column, ids, "duplicate_id", f"{noun} id")
+
+    def add_duplicates(self, column: str, keys: ObjArray, rule: str, what: str) -> None:
+        """Reject every row whose non-empty ``keys`` value occurs in more than one row."""
+        series = pd.Series(keys, dtype=object)
+        dup = (series.duplicated(keep=False) & (series != "")).to_numpy()
+        if not dup.any():
+            return
+        pos = np.flatnonzero(dup)
+        labels = self.problems.labels[pos]
+        order = (
+            np.lexsort((labels, keys[pos]))
+            if labels.dtype != object
+            else np.argsort(keys[pos], kind="stable")
+        )
+        groups: dict[str, list[Any]] = {}
+        for key, label in zip(keys[pos][order], labels[order], strict=True):
+            groups.setdefault(str(key), []).append(label)
+        messages = np.empty(len(pos), dtype=object)
+        for i, (key, own) in enumerate(zip(keys[pos], labels, strict=True)):
+            group = groups[str(key)]
+            others = [r for r in group[: MAX_NAMED_ROWS + 1] if r != own][:MAX_NAMED_ROWS]
+            listed = ", ".join(str(r) for r in others)
+            if len(group) - 1 > len(others):
+                listed += f", ... ({len(group)} rows in all)"
+            shown = str(key).replace(PAIR_SEP, "/")
+            messages[i] = (
+                f"{what} {shown!r} also appears in row(s) {listed}; each must be unique, "
+                f"so all {len(group)} rows are rejected"
+            )
+        self.add(pos, column, rule, messages)
+
+    # -- result --------------------------------------------------------------------------------
+
+    def clean_frame(self, keep: BoolArray) -> pd.DataFrame:
+        """Contract columns (typed) then the user's extra columns, for the rows in ``keep``."""
+        dtypes = CLEAN_DTYPES[self.table]
+        data: dict[str, pd.Series[Any]] = {}
+        for column, dtype in dtypes.items():
+            values = self.values[column][keep]
+            data[column] = pd.Series(values, dtype=dtype)
+        frame = pd.DataFrame(data)
+        extras = [c for c in self.raw.columns if c not in dtypes]
+        if extras:
+            rest = self.raw.loc[keep, extras].reset_index(drop=True)
+            frame = pd.concat([frame, rest], axis=1)
+        return frame
+
+    def result(self) -> ValidatedTable:
+        """Split rows into clean and rejected; ``rows_read`` always equals their sum."""
+        problems = self.problems.frame()
+        rejected = self.problems.rejected(problems, self.ids)
+        clean = self.clean_frame(~self.problems.bad)
+        if len(clean) + len(rejected) != self.n:  # pragma: no cover - invariant guard
+            raise AssertionError(f"{self.table}: rows lost in validation")
+        return ValidatedTable(self.table, clean, rejected, finish(problems), self.n)
+
+
+# ------------------------------------------------------------------------------------------------
+# column presence
+
+
+def column_problems(table: str, raw: pd.DataFrame) -> pd.DataFrame:
+    """Table-level problems: missing required columns and duplicated headers (row 1 = header)."""
+    source = str(raw.attrs.get("source", "<DataFrame>"))
+    original: Mapping[str, str] = raw.attrs.get("original_columns", {}) or {}
+    found = [str(original.get(str(c), c)) for c in raw.columns]
+    records: list[dict[str, Any]] = []
+    for column in REQUIRED_COLUMNS[table]:
+        if column in raw.columns:
+            continue
+        close = _close_headers(column, found)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        listed = ", ".join(found) if found else "(none)"
+        records.append(
+            {
+                "column": column,
+                "value": "",
+                "rule": "missing_column",
+                "message": f"required column {column!r} is missing; found columns: {listed}"
+                f"{hint} (rename it, or map it with the config's columns setting)",
+            }
+        )
+    counts = pd.Index(raw.columns).value_counts()
+    for column in counts[counts > 1].index:
+        records.append(
+            {
+                "column": str(original.get(str(column), column)),
+                "value": "",
+                "rule": "duplicate_column",
+                "message": f"column {column!r} appears {counts[column]} times; keep one",
+            }
+        )
+    frame = pd.DataFrame.from_records(
+        records, columns=["column", "value", "rule", "message"]
+    ).astype(object)
+    frame.insert(0, "table", table)
+    frame.insert(1, "source", source)
+    frame.insert(2, "row", np.full(len(frame), HEADER_ROW, dtype=np.int64))
+    return frame.astype({"table": object, "source": object})
+
+
+def require_columns(table: str, raw: pd.DataFrame) -> None:
+    """Raise :class:`InputValidationError` when required columns are missing (both modes)."""
+    problems = column_problems(table, raw)
+    if len(problems):
+        raise InputValidationError(problems)
+
+
+def _close_headers(column: str, found: list[str]) -> list[str]:
+    by_lower = {f.lower(): f for f in found}
+    close = difflib.get_close_matches(column.lower(), list(by_lower), n=3, cutoff=0.6)
+    return [by_lower[c] for c in close]
+
+
+# ------------------------------------------------------------------------------------------------
+# the three tables
+
+
+def _slots(t: TableCheck) -> p.ColumnResult:
+    cell = partial(p.parse_vocab_list_cell, vocabulary=SLOTS, bits=SLOT_BIT, noun="time slot")
+    slots = t.parsed_list("availability", cell, required=None)
+    t.values["availability"] = slots.canonical
+    t.values["slot_mask"] = np.where(slots.canonical == "", ALL_SLOTS, slots.mask)
+    return slots
+
+
+def _languages(t: TableCheck) -> None:
+    langs = t.parsed_list("languages", p.parse_languages_cell, required=_LANGUAGES_HELP)
+    t.values["languages"] = langs.canonical
+
+
+def _coordinates(t: TableCheck) -> None:
+    lat = t.number("lat", required=True, low=-90, high=90, meaning="latitude in degrees (WGS84)")
+    lon = t.number("lon", required=True, low=-180, high=180, meaning="longitude in degrees")
+    t.values["lat"] = lat.values
+    t.values["lon"] = lon.values
+
+
+def _dates(t: TableCheck, column: str, *, required: bool, meaning: str) -> p.Parsed:
+    parsed = t.date(column, required=required, meaning=meaning)
+    t.values[column] = parsed.values
+    return parsed
+
+
+def check_volunteers(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
+    """Run every volunteers rule of SPEC.md (raises only for missing columns)."""
+    require_columns("volunteers", raw)
+    t = TableCheck("volunteers", raw)
+    ids = t.required_text("volunteer_id", "write a unique pseudonymous id")
+    t.unique_ids("volunteer_id", ids, "volunteer")
+    t.ids = ids
+    t.values["volunteer_id"] = ids
+    _languages(t)
+    _coordinates(t)
+    dist = t.number(
+        "max_distance_km", required=False, low=0, low_exclusive=True, meaning="a distance in km"
+    )
+    t.values["max_distance_km"] = np.where(
+        dist.missing, config.default_max_distance_km, dist.values
+    )
+    need_cell = partial(
+        p.parse_vocab_list_cell, vocabulary=NEED_TYPES, bits=NEED_BIT, noun="need type"
+    )
+    needs = t.parsed_list("need_types", need_cell, required=_NEEDS_HELP)
+    t.values["need_types"] = needs.canonical
+    t.values["need_mask"] = needs.mask
+    _slots(t)
+    capacity = t.integer("capacity", required=True, meaning="households accompanied at once")
+    t.values["capacity"] = np.where(np.isfinite(capacity.values), capacity.values, 0).clip(
+        0, np.iinfo(np.int32).max
+    )
+    t.values["gender"] = t.choice("gender", GENDERS, GENDER_NOUN, p.GENDER_HINTS).canonical
+    _dates(t, "certified_on", required=False, meaning="date of the qualification")
+    _dates(t, "police_check_until", required=False, meaning="police certificate valid until")
+    start = _dates(t, "available_from", required=False, meaning="start of the active period")
+    end = _dates(t, "available_until", required=False, meaning="end of the active period")
+    t.date_order("available_from", start, "available_until", end)
+    module_cell = partial(
+        p.parse_vocab_list_cell, vocabulary=MODULES, bits=MODULE_BIT, noun="training module"
+    )
+    modules = t.parsed_list("modules", module_cell, required=None)
+    t.values["modules"] = modules.canonical
+    t.values["module_mask"] = modules.mask
+    return t
+
+
+def check_requests(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
+    """Run every requests rule of SPEC.md (raises only for missing columns)."""
+    require_columns("requests", raw)
+    t = TableCheck("requests", raw)
+    ids = t.required_text("request_id", "write a unique pseudonymous id")
+    t.unique_ids("request_id", ids, "request")
+    t.ids = ids
+    t.values["request_id"] = ids
+    t.values["household_id"] = t.optional_text("household_id")
+    _languages(t)
+    _coordinates(t)
+    need_cell = partial(p.parse_choice_cell, vocabulary=NEED_TYPES, noun="need type")
+    need = t.parsed_list("need_type", need_cell, required=f"write one of {', '.join(NEED_TYPES)}")
+    t.values["need_type"] = need.canonical
+    t.values["need_code"] = need.mask
+    _slots(t)
+    created = _dates(t, "created_on", required=True, meaning="when the request was opened")
+    due = _dates(t, "due_on", required=False, meaning="date of the appointment")
+    t.date_order("created_on", created, "due_on", due)
+    minors = p.parse_bool(t.series("involves_minors"))
+    t.add(
+        minors.bad,
+        "involves_minors",
+        "type",
+        _quoted(f" is not a yes/no value; {p.BOOL_HELP}"),
+    )
+    t.values["involves_minors"] = minors.values & ~minors.missing
+    gender = t.choice("preferred_gender", GENDERS, GENDER_NOUN, p.GENDER_HINTS)
+    t.values["preferred_gender"] = gender.canonical
+    excluded = t.parsed_list("excluded_volunteers", p.parse_id_list_cell, required=None)
+    t.values["excluded_volunteers"] = excluded.canonical
+    t.values["previous_volunteer_id"] = t.optional_text("previous_volunteer_id")
+    return t
+
+
+def check_assignments(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
+    """Run every single-table assignments rule (cross-table rules: :mod:`.caseload`)."""
+    require_columns("assignments", raw)
+    t = TableCheck("assignments", raw)
+    requests = t.required_text("request_id", "write the request_id of the pair")
+    volunteers = t.required_text("volunteer_id", "write the volunteer_id of the pair")
+    t.values["request_id"] = requests
+    t.values["volunteer_id"] = volunteers
+    status_cell = partial(
+        p.parse_choice_cell, vocabulary=ASSIGNMENT_STATUSES, noun="assignment status"
+    )
+    status = t.parsed_list(
+        "status", status_cell, required=f"write one of {', '.join(ASSIGNMENT_STATUSES)}"
+    )
+    t.values["status"] = status.canonical
+    t.ids = _concat("", requests, "/", volunteers, "")
+    complete = (requests != "") & (volunteers != "")
+    keys = np.where(complete, _concat("", requests, PAIR_SEP, volunteers, ""), "").astype(object)
+    t.add_duplicates("volunteer_id", keys, "duplicate_pair", "pair (request_id/volunteer_id)")
+    return t
+
+
+def validate_volunteers(raw: pd.DataFrame, config: MatchConfig) -> ValidatedTable:
+    """Validate a volunteers table: clean rows, rejected rows and one record per problem.
+
+    Never raises for bad cells (strictness is :func:`validate_caseload`'s decision); raises
+    :class:`InputValidationError` when required columns are missing.
+    """
+    return check_volunteers(raw, config).result()
+
+
+def validate_requests(raw: pd.DataFrame, config: MatchConfig) -> ValidatedTable:
+    """Validate a requests table (see :func:`validate_volunteers`)."""
+    return check_requests(raw, config).result()
+
+
+def validate_assignments(raw: pd.DataFrame, config: MatchConfig) -> ValidatedTable:
+    """Validate an assignments table (see :func:`validate_volunteers`)."""
+    return check_assignments(raw, config).result()
+
+
+CHECKS: Final[dict[str, Callable[[pd.DataFrame, MatchConfig], TableCheck]]] = {
+    "volunteers": check_volunteers,
+    "requests": check_requests,
+    "assignments": check_assignments,
+}
+
+
+# ------------------------------------------------------------------------------------------------
+# message helpers (vectorised string concatenation over the failing rows only)
+
+
+def _concat(*parts: str | ObjArray) -> ObjArray:
+    out: pd.Series[Any] | str = ""
+    for part in parts:
+        piece = part if isinstance(part, str) else pd.Series(part, dtype=object)
+        out = out + piece
+    if isinstance(out, str):
+        return np.array([out], dtype=object)
+    return out.to_numpy(dtype=object)
+
+
+def _quoted(suffix: str) -> Callable[[ObjArray], ObjArray]:
+    """Message builder: the cell text in quotes followed by ``suffix``."""
+    return lambda shown: _concat("'", _truncated(shown), "'" + suffix)
+
+
+def _truncated(values: ObjArray) -> ObjArray:
+    series = pd.Series(values, dtype=object)
+    long = series.str.len() > MAX_VALUE_CHARS
+    if long.any():
+        series = series.where(~long, series.str.slice(0, MAX_VALUE_CHARS - 1) + "…")
+    return series.to_numpy(dtype=object)
+
+
+def _bounds_text(low: float | None, high: float | None, low_exclusive: bool) -> str:
+    def num(x: float) -> str:
+        return f"{x:g}"
+
+    if low is not None and high is not None:
+        return f"between {num(low)} and {num(high)}"
+    if low is not None:
+        return f"{'>' if low_exclusive else '>='} {num(low)}"
+    if high is not None:
+        return f"<= {num(high)}"
+    return "a finite number"
