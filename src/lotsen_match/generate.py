@@ -95,7 +95,8 @@ _REQUEST_SECOND: Final[dict[str, tuple[tuple[str, str, float], ...]]] = {
 # German of the head of household: B1 or better is rare, which makes scarce languages matter.
 _DE_LEVELS: Final = ("", "A1", "A2", "B1", "B2")
 _DE_HEAD_P: Final = (0.30, 0.30, 0.28, 0.10, 0.02)
-# Further household members (often children at school) have better German more often.
+# Further household members (often children at school) may speak better German than the head of
+# household, never worse: what the household as a whole speaks is what its head speaks.
 _DE_MEMBER_P: Final = (0.15, 0.20, 0.30, 0.25, 0.10)
 _MEMBER_REDRAW_DE: Final = 0.2
 
@@ -580,7 +581,7 @@ def _requests(
     german_head = _draw(rng, n_hh, _DE_HEAD_P)
     german = german_head[household]
     redraw = ~is_head & (rng.random(n) < _MEMBER_REDRAW_DE)
-    german[redraw] = _draw(rng, int(redraw.sum()), _DE_MEMBER_P)
+    german[redraw] = np.maximum(german[redraw], _draw(rng, int(redraw.sum()), _DE_MEMBER_P))
     lang_code = np.ravel_multi_index((first[household], second[household], german), dims)
     created = -rng.integers(0, 181, n_hh)
     with_id = (size > 1) | (rng.random(n_hh) < _P_SINGLE_WITH_HOUSEHOLD_ID)
