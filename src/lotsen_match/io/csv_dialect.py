@@ -11,15 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
     "CANDIDATE_DELIMITERS",
-    "CsvDialect",
+    "count_leading_blank_lines",
     "decode_text",
     "detect_delimiter",
     "header_delimiter_counts",
+    "max_record_width",
 ]
 
 #: Delimiters tried, in order of preference on a tie (``;`` first: German Excel's default).
@@ -28,14 +28,6 @@ CANDIDATE_DELIMITERS: Final[tuple[str, ...]] = (";", ",", "\t")
 _BOM: Final = b"\xef\xbb\xbf"
 _SAMPLE_CHARS: Final = 64 * 1024
 _QUOTE: Final = '"'
-
-
-@dataclass(frozen=True, slots=True)
-class CsvDialect:
-    """How a CSV file was decoded and split; recorded on the frame for provenance."""
-
-    encoding: str
-    delimiter: str
 
 
 def decode_text(raw: bytes) -> tuple[str, str]:
@@ -94,20 +86,18 @@ def _consistency(widths: list[int]) -> float:
     return sum(width == widths[0] for width in widths) / len(widths)
 
 
-def _sniff(sample: str) -> str | None:
-    try:
-        return csv.Sniffer().sniff(sample, delimiters="".join(CANDIDATE_DELIMITERS)).delimiter
-    except csv.Error:
-        return None
-
-
 def detect_delimiter(text: str) -> str:
     """Pick ``;``, ``,`` or tab for ``text`` (already decoded, leading blank lines removed).
 
-    The header decides: only delimiters that occur in the header outside quotes are candidates.
-    A single candidate wins outright. Several candidates (a header like ``Ort, Kreis;PLZ``) are
-    settled by :class:`csv.Sniffer` when its guess splits the sample into records as wide as the
-    header, else by that consistency itself, then by the header count and the preference order.
+    The header decides: only delimiters that occur in the header outside quotes are candidates,
+    because column names rarely contain delimiters while data cells often do (decimal commas,
+    ``;``-joined language lists). A single candidate wins outright. Several candidates (a header
+    like ``Ort, Kreis;PLZ``) are ranked by how consistently they split the sample into records
+    as wide as the header, then by their count in the header, then ``;`` > ``,`` > tab.
+
+    :class:`csv.Sniffer` is deliberately not consulted: on such headers it prefers ``,`` even
+    when ``;`` splits every record consistently into more columns.
+
     A header without any delimiter means one column; then the delimiter least frequent in the
     sample is returned, so that data cells are not split.
     """
@@ -120,9 +110,6 @@ def detect_delimiter(text: str) -> str:
     if len(present) == 1:
         return present[0]
     consistency = {d: _consistency(_record_widths(sample, d, truncated=truncated)) for d in present}
-    sniffed = _sniff(sample)
-    if sniffed in consistency and consistency[sniffed] == 1.0:
-        return sniffed
     rank = {d: i for i, d in enumerate(CANDIDATE_DELIMITERS)}
     return max(present, key=lambda d: (consistency[d], counts[d], -rank[d]))
 
