@@ -11,7 +11,7 @@ from lotsen_match.solve.cpsat import CpSatSolver
 from lotsen_match.solve.flow import MinCostFlowSolver
 from lotsen_match.solve.greedy import GreedySolver
 from lotsen_match.solve.lsa import LinearAssignmentSolver, OrToolsAssignmentSolver
-from lotsen_match.solve.model import MAX_ABS_COEFFICIENT, AssignmentModel, SolveResult, Solver
+from lotsen_match.solve.model import MAX_ABS_COEFFICIENT, AssignmentModel, Solver, SolveResult
 
 __all__ = [
     "MAX_ABS_COEFFICIENT",

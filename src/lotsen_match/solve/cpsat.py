@@ -6,6 +6,7 @@ the place to add constraints a network flow cannot express.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import time
@@ -31,9 +32,13 @@ class CpSatSolver:
 
     One bool per profitable arc, at most one per household; per volunteer one bool per slot with
     as many slots switched on as arcs chosen (slots fill in order, which breaks symmetry), so the
-    objective pays the convex load cost. With ``num_workers=1`` the run is fully deterministic;
-    with more workers the parallel portfolio may return a different optimal selection from run to
-    run (the objective is still optimal), so use 1 worker where the selection must be reproducible.
+    objective pays the convex load cost. With ``num_workers=1`` and a fixed ``seed`` a run that
+    finishes within the time limit is deterministic; with more workers the parallel portfolio may
+    return a different optimal selection from run to run (the objective is still optimal), so use
+    1 worker where the selection itself must be reproducible. A wall-clock limit that cuts the
+    search short is never reproducible. If the limit strikes before any solution (large models
+    can spend seconds in presolve), the result is the empty selection with status
+    "time_limit_no_solution" and no bound.
     """
 
     name = "cpsat"
@@ -78,9 +83,10 @@ class CpSatSolver:
             # More slots than arcs could never all be filled: model only the reachable ones.
             costs = model.slot_cost[lo : lo + min(int(model.n_slots[v]), group.size)].tolist()
             y = [cp.new_bool_var("") for _ in costs]
-            cp.add(sum(y) == sum(x[i] for i in group.tolist()))
-            for a, b in zip(y, y[1:], strict=False):
-                cp.add_implication(b, a)
+            arcs = [x[i] for i in group.tolist()]
+            cp.add(cp_model.LinearExpr.sum(y) == cp_model.LinearExpr.sum(arcs))
+            for earlier, later in itertools.pairwise(y):
+                cp.add_implication(later, earlier)
             slot_vars.extend(y)
             slot_costs.extend(costs)
 
@@ -96,16 +102,16 @@ class CpSatSolver:
         status = solver.solve(cp)
         if status not in _STATUS:
             raise RuntimeError(f"CP-SAT returned {solver.status_name(status)}")
+        # Without any solution (time limit hit in presolve) the response carries no bound.
         bound = solver.best_objective_bound
-        int_bound = round(bound) if math.isfinite(bound) else None
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        has_solution = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        int_bound = round(bound) if has_solution and math.isfinite(bound) else None
+        if has_solution:
             values = solver.response_proto.solution
             solution = np.fromiter(values, dtype=np.int64, count=len(values))
             selected[keep[solution[: keep.size] > 0]] = True
         objective = model.objective_of(selected)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and objective != round(
-            solver.objective_value
-        ):
+        if has_solution and objective != round(solver.objective_value):
             raise RuntimeError(
                 f"CP-SAT objective {solver.objective_value} disagrees with recomputed {objective}"
             )

@@ -78,7 +78,9 @@ class MinCostFlowSolver:
         built = time.perf_counter()
         status = flow.solve()
         if status != SimpleMinCostFlow.OPTIMAL:
-            hint = " (costs too large for its cost scaling)" if status.name == "BAD_COST_RANGE" else ""
+            hint = (
+                " (costs too large for its cost scaling)" if status.name == "BAD_COST_RANGE" else ""
+            )
             raise RuntimeError(f"min cost flow returned {status.name} on {model.n_arcs} arcs{hint}")
         arc_flow = np.asarray(flow.flows(np.arange(n_match, dtype=np.int32)))
         selected[keep[arc_flow > 0]] = True
@@ -96,4 +98,6 @@ class MinCostFlowSolver:
             time.perf_counter() - built,
         )
         elapsed = time.perf_counter() - start
-        return SolveResult(self.name, "optimal", True, objective, selected, elapsed, bound=objective)
+        return SolveResult(
+            self.name, "optimal", True, objective, selected, elapsed, bound=objective
+        )

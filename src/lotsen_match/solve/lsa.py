@@ -62,8 +62,12 @@ def _expand(model: AssignmentModel) -> _SlotPairs:
     return _SlotPairs(households.size, slots.size, row.astype(np.int64), slot_index, cost, arc)
 
 
-def _selection(model: AssignmentModel, pairs: _SlotPairs, rows: npt.NDArray[np.int64],
-               slots: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+def _selection(
+    model: AssignmentModel,
+    pairs: _SlotPairs,
+    rows: npt.NDArray[np.int64],
+    slots: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
     """Map chosen (row, slot) cells back to a mask over the model's arcs."""
     key = pairs.row * pairs.n_slots + pairs.slot
     order = np.argsort(key)
@@ -129,7 +133,9 @@ class LinearAssignmentSolver:
             )
         logger.debug("lsa: %d x %d matrix, %d matched", n_rows, n_cols, int(selected.sum()))
         elapsed = time.perf_counter() - start
-        return SolveResult(self.name, "optimal", True, objective, selected, elapsed, bound=objective)
+        return SolveResult(
+            self.name, "optimal", True, objective, selected, elapsed, bound=objective
+        )
 
 
 class OrToolsAssignmentSolver:
@@ -165,7 +171,10 @@ class OrToolsAssignmentSolver:
         assignment.add_arcs_with_cost(left.astype(np.int32), right.astype(np.int32), cost)
         status = assignment.solve()
         if status != SimpleLinearSumAssignment.OPTIMAL:
-            raise RuntimeError(f"linear sum assignment returned {status.name}")
+            hint = ""
+            if status == SimpleLinearSumAssignment.POSSIBLE_OVERFLOW:
+                hint = "; arc values are too large for its cost scaling, rescale them or use 'flow'"
+            raise RuntimeError(f"linear sum assignment returned {status.name}{hint}")
         mate = np.fromiter(
             (assignment.right_mate(r) for r in range(n_rows)), dtype=np.int64, count=n_rows
         )
@@ -179,4 +188,6 @@ class OrToolsAssignmentSolver:
             )
         logger.debug("linear-assignment: %d pairs, %d matched", pairs.cost.size, selected.sum())
         elapsed = time.perf_counter() - start
-        return SolveResult(self.name, "optimal", True, objective, selected, elapsed, bound=objective)
+        return SolveResult(
+            self.name, "optimal", True, objective, selected, elapsed, bound=objective
+        )
