@@ -53,7 +53,7 @@ def results_frame() -> pd.DataFrame:
             "distance_km": [1.25, np.nan, 12.0],
             "n": [1, 2, 3],
             "note": ['=HYPERLINK("http://x")', "ok; fine", "Zeile\nzwei"],
-            "created_on": pd.to_datetime(["2024-01-02", "2024-02-03", None]),
+            "created_on": pd.to_datetime(pd.Series(["2024-01-02", "2024-02-03", None])),
         }
     )
 
