@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..config import MatchConfig
 from ..errors import InputValidationError
+from . import parsers as p
 from .problems import ObjArray, empty_problems, empty_rejected
 from .tables import (
     CHECKS,
@@ -111,13 +112,15 @@ def check_references(vol: TableCheck, req: TableCheck, asg: TableCheck) -> None:
 def _references(asg: TableCheck, column: str, target: TableCheck, noun: str) -> None:
     """Reject pairs naming an id that is unknown (dangling) or whose row was rejected (cascade)."""
     ids = asg.values[column]
-    alive = ~asg.problems.bad & (ids != "")
+    ids_text = asg.text(column)
+    target_ids = target.text(target.id_column)
     target_bad = target.problems.bad
-    unresolved = alive & ~_isin(ids, target.ids[~target_bad])
+    alive = ~asg.problems.bad & (ids != "")
+    unresolved = alive & ~p.is_in(ids_text, p.select(target_ids, ~target_bad))
     if not unresolved.any():
         return
     rejected_ids = target.ids[target_bad]
-    cascade = unresolved & _isin(ids, rejected_ids)
+    cascade = unresolved & p.is_in(ids_text, p.select(target_ids, target_bad))
     if cascade.any():
         wanted = set(ids[cascade])
         rows: dict[str, list[Any]] = {}
@@ -214,10 +217,6 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return empty_problems()
     return pd.concat(frames, ignore_index=True)
-
-
-def _isin(values: ObjArray, allowed: ObjArray) -> BoolArray:
-    return pd.Series(values, dtype=object).isin(pd.Index(allowed, dtype=object)).to_numpy()
 
 
 def _map(keys: ObjArray, messages: dict[str, str]) -> ObjArray:

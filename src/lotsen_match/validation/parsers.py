@@ -21,6 +21,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pycountry
 
 from ..vocab import LEVEL_CODE, LEVELS, canonical_language, language_name
@@ -29,6 +31,8 @@ ObjArray = npt.NDArray[np.object_]
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+#: A pyarrow ``large_string`` array without nulls ("" = missing); pyarrow ships no type stubs.
+Text = Any
 
 #: Text accepted as a boolean (after lower-casing); "x" is how paper forms tick a box.
 BOOL_WORDS: Final[dict[str, bool]] = {
@@ -84,36 +88,79 @@ _LEVEL_HINTS: Final[dict[str, str]] = {
 
 
 # --------------------------------------------------------------------------------------------
-# text
+# text (held as pyarrow string arrays: strip, compare, replace and encode run in C)
 
 
-def to_text(values: pd.Series[Any]) -> ObjArray:
-    """Every cell as a stripped python ``str``; missing (NaN, None, NaT, blanks) becomes ``""``.
+def to_text(values: pd.Series[Any]) -> Text:
+    """Every cell as stripped text in a pyarrow string array; missing cells become ``""``.
 
     Integral floats lose their ``.0`` (Excel and ``read_csv`` turn ids and counts into floats), and
-    datetimes become ISO dates, so later text rules see what the user typed.
+    datetimes become ISO dates, so later rules see what the user typed.
     """
     dtype = values.dtype
-    if isinstance(dtype, pd.StringDtype):
-        return _strip(values)
-    if pd.api.types.is_bool_dtype(dtype):
-        mask = values.isna().to_numpy()
-        flags = values.to_numpy(dtype=object, na_value=False).astype(np.bool_)
-        out = np.where(flags, "true", "false").astype(object)
-        out[mask] = ""
-        return out
-    if pd.api.types.is_float_dtype(dtype):
-        return _float_text(values.to_numpy(dtype=np.float64, na_value=np.nan))
-    if pd.api.types.is_integer_dtype(dtype):
-        return values.astype("string").to_numpy(dtype=object, na_value="")
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return _datetime_text(values)
-    if dtype == np.dtype(object) and pd.api.types.infer_dtype(values, skipna=True) in (
-        "string",
-        "empty",
-    ):
-        return _strip(values)
-    return _text_by_unique(values)
+    arr: Any
+    if isinstance(dtype, pd.StringDtype | pd.ArrowDtype):
+        arr = pa.array(values.array)
+    elif pd.api.types.is_bool_dtype(dtype):
+        arr = _from_objects(_text_by_unique(values.astype(object)))
+    elif pd.api.types.is_float_dtype(dtype):
+        arr = _from_objects(_float_text(values.to_numpy(dtype=np.float64, na_value=np.nan)))
+    elif pd.api.types.is_integer_dtype(dtype):
+        arr = pa.array(values.astype("string").to_numpy(dtype=object, na_value=""))
+    elif pd.api.types.is_datetime64_any_dtype(dtype):
+        arr = _from_objects(_datetime_text(values))
+    else:
+        objects = values.to_numpy(dtype=object)
+        try:
+            arr = pa.array(objects, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # mixed cell types (Excel): per value
+            arr = _from_objects(_text_by_unique(values))
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.large_string())
+    return pc.utf8_trim_whitespace(pc.fill_null(arr, ""))
+
+
+def text_values(text: Text) -> ObjArray:
+    """A text array as a numpy array of python ``str``."""
+    out: ObjArray = text.to_numpy(zero_copy_only=False).astype(object, copy=False)
+    return out
+
+
+def take_values(text: Text, positions: npt.NDArray[np.intp]) -> ObjArray:
+    """The python ``str`` values at ``positions`` (for messages: few rows)."""
+    return np.array(text.take(pa.array(positions, type=pa.int64())).to_pylist(), dtype=object)
+
+
+def join_text(left: Text, right: Text, sep: str) -> Text:
+    """Element-wise ``left + sep + right``."""
+    return pc.binary_join_element_wise(left, right, pa.scalar(sep, pa.large_string()))
+
+
+def factorize(text: Text) -> tuple[npt.NDArray[np.intp], list[str]]:
+    """Codes and distinct values of a text array (``pd.factorize`` semantics, in arrow)."""
+    encoded = pc.dictionary_encode(text)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    return codes, [str(u) for u in encoded.dictionary.to_pylist()]
+
+
+def duplicated(text: Text) -> BoolArray:
+    """Mask of non-empty values that occur more than once (every occurrence marked)."""
+    codes = pc.dictionary_encode(text).indices.to_numpy(zero_copy_only=False)
+    counts = np.bincount(codes)
+    return np.asarray((counts[codes] > 1) & ~missing(text), dtype=np.bool_)
+
+
+def is_in(text: Text, allowed: Text) -> BoolArray:
+    """Mask of the cells of ``text`` that occur in ``allowed``."""
+    out: BoolArray = pc.is_in(text, value_set=allowed).to_numpy(zero_copy_only=False)
+    return out
+
+
+def select(text: Text, keep: BoolArray) -> Text:
+    """The cells of ``text`` where ``keep`` holds."""
+    return pc.filter(text, pa.array(keep, type=pa.bool_()))
 
 
 def cell_text(value: object) -> str:
@@ -138,8 +185,8 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _strip(values: pd.Series[Any]) -> ObjArray:
-    return values.str.strip().to_numpy(dtype=object, na_value="")
+def _from_objects(values: ObjArray) -> Text:
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
 
 
 def _float_text(x: FloatArray) -> ObjArray:
@@ -168,18 +215,14 @@ def _text_by_unique(values: pd.Series[Any]) -> ObjArray:
     except TypeError:  # unhashable cells (lists from a JSON source): rare, convert one by one
         return np.array([cell_text(v) for v in values], dtype=object)
     converted = np.array([cell_text(v) for v in uniques] + [""], dtype=object)
-    return converted[codes]  # code -1 (missing) picks the trailing ""
+    out: ObjArray = converted[codes]  # code -1 (missing) picks the trailing ""
+    return out
 
 
-def missing(text: ObjArray) -> BoolArray:
-    """Mask of empty cells in a :func:`to_text` array."""
-    return np.asarray(text == "", dtype=np.bool_)
-
-
-def lower(text: ObjArray) -> ObjArray:
-    """Lower-case a text array, once per distinct value."""
-    codes, uniques = pd.factorize(text)
-    return np.array([str(u).lower() for u in uniques], dtype=object)[codes]
+def missing(text: Text) -> BoolArray:
+    """Mask of empty cells of a :func:`to_text` array."""
+    out: BoolArray = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,6 +238,9 @@ class Parsed:
     bad: BoolArray
 
 
+_NUMBER_RE: Final[str] = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
 def parse_number(values: pd.Series[Any]) -> Parsed:
     """Floats; text may use a decimal comma (``52,37``). Non-finite numbers count as invalid."""
     dtype = values.dtype
@@ -205,34 +251,47 @@ def parse_number(values: pd.Series[Any]) -> Parsed:
         x = values.to_numpy(dtype=np.float64, na_value=np.nan)
         gone = np.isnan(x)
         return Parsed(x, gone, ~gone & ~np.isfinite(x))
-    text = to_text(values)
+    return parse_number_text(to_text(values))
+
+
+def parse_number_text(text: Text) -> Parsed:
+    """Numbers from a text array: one arrow cast when all cells are numbers, a regex otherwise."""
     gone = missing(text)
-    dotted = pd.Series(text, dtype=object).str.replace(",", ".", regex=False)
-    x = pd.to_numeric(dotted, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    dotted = pc.replace_substring(text, ",", ".")
+    nulled = pc.if_else(pc.equal(dotted, ""), pa.scalar(None, dotted.type), dotted)
+    try:
+        cast = pc.cast(nulled, pa.float64())
+    except pa.ArrowInvalid:  # some cell is not a number: keep only the ones that look like one
+        ok = pc.match_substring_regex(nulled, _NUMBER_RE)
+        cast = pc.cast(pc.if_else(ok, nulled, pa.scalar(None, dotted.type)), pa.float64())
+    x = np.asarray(cast.to_numpy(zero_copy_only=False), dtype=np.float64)
     return Parsed(x, gone, ~gone & ~np.isfinite(x))
 
 
 def parse_date(values: pd.Series[Any]) -> Parsed:
     """Dates (datetime64[ns] at midnight) from datetimes or text in ISO or German notation.
 
-    ``31.02.2026`` is invalid, not rolled over; dates before 1900 are flagged by :func:`date_range`
-    rules, dates after 2262-04-11 (``31.12.9999`` meaning "unlimited") are clamped to it.
+    ``31.02.2026`` is invalid, not rolled over. Text is parsed once per distinct value (a table
+    has a few hundred distinct dates). Dates after 2262-04-11 (``31.12.9999`` meaning
+    "unlimited") are clamped to it; :func:`too_early` flags typos like year 26.
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps = values.dt.tz_localize(None) if values.dt.tz is not None else values
         gone = stamps.isna().to_numpy()
         return Parsed(_to_ns(stamps.dt.normalize()), gone, np.zeros(len(values), dtype=np.bool_))
     text = to_text(values)
-    gone = missing(text)
-    series = pd.Series(text, dtype=object)
+    codes, uniques = factorize(text)
+    series = pd.Series(uniques, dtype=object)
     parsed = pd.to_datetime(series, format=DATE_FORMATS[0], errors="coerce")
+    empty_u = (series == "").to_numpy()
     for fmt in DATE_FORMATS[1:]:
-        todo = parsed.isna().to_numpy() & ~gone
+        todo = parsed.isna().to_numpy() & ~empty_u
         if not todo.any():
             break
         parsed[todo] = pd.to_datetime(series[todo], format=fmt, errors="coerce")
-    bad = ~gone & parsed.isna().to_numpy()
-    return Parsed(_to_ns(parsed.dt.normalize()), gone, bad)
+    bad_u = ~empty_u & parsed.isna().to_numpy()
+    values_u = _to_ns(parsed.dt.normalize())
+    return Parsed(values_u[codes], empty_u[codes], bad_u[codes])
 
 
 def too_early(dates: npt.NDArray[np.datetime64]) -> BoolArray:
@@ -242,9 +301,9 @@ def too_early(dates: npt.NDArray[np.datetime64]) -> BoolArray:
 
 def _to_ns(stamps: pd.Series[Any]) -> npt.NDArray[np.datetime64]:
     if str(stamps.dtype) != "datetime64[ns]":
-        stamps = stamps.where(stamps.isna() | (stamps <= LATEST_DATE), LATEST_DATE)
         floor = pd.Timestamp("1677-09-22")
-        stamps = stamps.where(stamps.isna() | (stamps >= floor), pd.Timestamp("1677-09-22"))
+        stamps = stamps.where(stamps.isna() | (stamps <= LATEST_DATE), LATEST_DATE)
+        stamps = stamps.where(stamps.isna() | (stamps >= floor), floor)
         stamps = stamps.astype("datetime64[ns]")
     return stamps.to_numpy(dtype="datetime64[ns]")
 
@@ -261,11 +320,12 @@ def parse_bool(values: pd.Series[Any]) -> Parsed:
         x = values.to_numpy(dtype=np.float64, na_value=np.nan)
         gone = np.isnan(x)
         return Parsed(x == 1.0, gone, ~gone & (x != 0.0) & (x != 1.0))
-    text = lower(to_text(values))
-    gone = missing(text)
-    mapped = pd.Series(text, dtype=object).map(BOOL_WORDS)
-    bad = ~gone & mapped.isna().to_numpy()
-    return Parsed(mapped.fillna(False).to_numpy(dtype=np.bool_), gone, bad)
+    codes, uniques = factorize(to_text(values))
+    words = [u.lower() for u in uniques]
+    empty_u = np.array([w == "" for w in words], dtype=np.bool_)
+    known_u = np.array([w in BOOL_WORDS for w in words], dtype=np.bool_)
+    flag_u = np.array([BOOL_WORDS.get(w, False) for w in words], dtype=np.bool_)
+    return Parsed(flag_u[codes], empty_u[codes], ~empty_u[codes] & ~known_u[codes])
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,15 +353,15 @@ class ColumnResult:
     problem_messages: ObjArray
 
 
-def parse_by_unique(text: ObjArray, parse_cell: Callable[[str], CellResult]) -> ColumnResult:
+def parse_by_unique(text: Text, parse_cell: Callable[[str], CellResult]) -> ColumnResult:
     """Apply ``parse_cell`` to each distinct value of ``text`` and broadcast back to all rows."""
-    codes, uniques = pd.factorize(text)
-    results = [parse_cell(str(u)) for u in uniques]
-    canonical_u = np.array([r.canonical for r in results], dtype=object)
-    mask_u = np.array([r.mask for r in results], dtype=np.int64)
-    count_u = np.array([len(r.problems) for r in results], dtype=np.intp)
-    rules_flat = np.array([p[0] for r in results for p in r.problems], dtype=object)
-    msgs_flat = np.array([p[1] for r in results for p in r.problems], dtype=object)
+    codes, uniques = factorize(text)
+    results = [parse_cell(u) for u in uniques]
+    canonical_u = np.array([r.canonical for r in results] + [""], dtype=object)
+    mask_u = np.array([r.mask for r in results] + [0], dtype=np.int64)
+    count_u = np.array([len(r.problems) for r in results] + [0], dtype=np.intp)
+    rules_flat = np.array([q[0] for r in results for q in r.problems] + [""], dtype=object)
+    msgs_flat = np.array([q[1] for r in results for q in r.problems] + [""], dtype=object)
     start_u = np.cumsum(count_u) - count_u
     counts = count_u[codes]
     rows = np.flatnonzero(counts)
@@ -310,12 +370,12 @@ def parse_by_unique(text: ObjArray, parse_cell: Callable[[str], CellResult]) -> 
     within = np.arange(len(repeated)) - np.repeat(np.cumsum(k) - k, k)
     flat = start_u[codes[repeated]] + within
     return ColumnResult(
-        canonical=canonical_u[codes] if len(codes) else np.zeros(0, dtype=object),
-        mask=mask_u[codes] if len(codes) else np.zeros(0, dtype=np.int64),
+        canonical=canonical_u[codes],
+        mask=mask_u[codes],
         bad=counts > 0,
         problem_positions=repeated.astype(np.intp),
-        problem_rules=rules_flat[flat] if len(flat) else np.zeros(0, dtype=object),
-        problem_messages=msgs_flat[flat] if len(flat) else np.zeros(0, dtype=object),
+        problem_rules=rules_flat[flat],
+        problem_messages=msgs_flat[flat],
     )
 
 

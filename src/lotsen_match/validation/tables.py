@@ -16,6 +16,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow.compute as pc
 
 from ..config import MatchConfig
 from ..errors import InputValidationError
@@ -136,7 +137,9 @@ class TableCheck:
         self.n = len(self.raw)
         self.values: dict[str, npt.NDArray[Any]] = {}
         self.ids: ObjArray = np.full(self.n, "", dtype=object)
-        self._text: dict[str, ObjArray] = {}
+        #: The contract column holding the row's id ("" for assignments: a pair has two).
+        self.id_column = {"volunteers": "volunteer_id", "requests": "request_id"}.get(table, "")
+        self._text: dict[str, p.Text] = {}
 
     # -- access ------------------------------------------------------------------------------
 
@@ -150,8 +153,8 @@ class TableCheck:
             return self.raw[column]
         return pd.Series(np.full(self.n, None, dtype=object), dtype=object)
 
-    def text(self, column: str) -> ObjArray:
-        """The column as stripped text ("" = missing), computed once."""
+    def text(self, column: str) -> p.Text:
+        """The column as stripped arrow text ("" = missing), computed once."""
         if column not in self._text:
             self._text[column] = p.to_text(self.series(column))
         return self._text[column]
@@ -160,9 +163,9 @@ class TableCheck:
         """Cell text of ``rows`` as the user wrote it, for messages; cheap for few rows."""
         pos = as_positions(rows)
         if column in self._text:
-            shown: ObjArray = self._text[column][pos]
-            return shown
-        return p.to_text(self.series(column).iloc[pos].reset_index(drop=True))
+            return p.take_values(self._text[column], pos)
+        subset = self.series(column).iloc[pos].reset_index(drop=True)
+        return p.text_values(p.to_text(subset))
 
     def add(
         self,
@@ -181,15 +184,15 @@ class TableCheck:
 
     # -- column rules --------------------------------------------------------------------------
 
-    def required_text(self, column: str, help_text: str) -> ObjArray:
+    def required_text(self, column: str, help_text: str) -> p.Text:
         """Stripped text; empty cells are a ``required`` problem."""
         text = self.text(column)
         self.add(p.missing(text), column, "required", f"{column} is required; {help_text}")
         return text
 
     def optional_text(self, column: str) -> ObjArray:
-        """Stripped text, "" where empty."""
-        return self.text(column)
+        """Stripped python strings, "" where empty (for the clean frame)."""
+        return p.text_values(self.text(column))
 
     def number(
         self,
@@ -281,7 +284,11 @@ class TableCheck:
         result = p.parse_by_unique(text, parse_cell)
         pos = result.problem_positions
         self.problems.add(
-            pos, column, result.problem_rules, result.problem_messages, _truncated(text[pos])
+            pos,
+            column,
+            result.problem_rules,
+            result.problem_messages,
+            _truncated(p.take_values(text, pos)),
         )
         if required is not None:
             empty = (result.canonical == "") & ~result.bad
@@ -300,29 +307,26 @@ class TableCheck:
         cell = partial(p.parse_choice_cell, vocabulary=vocabulary, noun=noun, hints=hints)
         return self.parsed_list(column, cell, required=None)
 
-    def unique_ids(self, column: str, ids: ObjArray, noun: str) -> None:
+    def unique_ids(self, column: str, ids: p.Text, noun: str) -> None:
         """Reject every row whose id is shared with another row, naming the other rows."""
         self.add_duplicates(column, ids, "duplicate_id", f"{noun} id")
 
-    def add_duplicates(self, column: str, keys: ObjArray, rule: str, what: str) -> None:
-        """Reject every row whose non-empty ``keys`` value occurs in more than one row."""
-        series = pd.Series(keys, dtype=object)
-        dup = (series.duplicated(keep=False) & (series != "")).to_numpy()
+    def add_duplicates(self, column: str, keys: p.Text, rule: str, what: str) -> None:
+        """Reject every row whose non-empty key occurs in more than one row, naming the others."""
+        dup = p.duplicated(keys)
         if not dup.any():
             return
         pos = np.flatnonzero(dup)
         labels = self.problems.labels[pos]
-        order = (
-            np.lexsort((labels, keys[pos]))
-            if labels.dtype != object
-            else np.argsort(keys[pos], kind="stable")
-        )
+        keys_at = p.take_values(keys, pos)
         groups: dict[str, list[Any]] = {}
-        for key, label in zip(keys[pos][order], labels[order], strict=True):
-            groups.setdefault(str(key), []).append(label)
+        for key, label in zip(keys_at, labels, strict=True):
+            groups.setdefault(key, []).append(label)
+        for group in groups.values():
+            group.sort(key=_label_key)
         messages = np.empty(len(pos), dtype=object)
-        for i, (key, own) in enumerate(zip(keys[pos], labels, strict=True)):
-            group = groups[str(key)]
+        for i, (key, own) in enumerate(zip(keys_at, labels, strict=True)):
+            group = groups[key]
             others = [r for r in group[: MAX_NAMED_ROWS + 1] if r != own][:MAX_NAMED_ROWS]
             listed = ", ".join(str(r) for r in others)
             if len(group) - 1 > len(others):
@@ -453,8 +457,7 @@ def check_volunteers(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     t = TableCheck("volunteers", raw)
     ids = t.required_text("volunteer_id", "write a unique pseudonymous id")
     t.unique_ids("volunteer_id", ids, "volunteer")
-    t.ids = ids
-    t.values["volunteer_id"] = ids
+    t.ids = t.values["volunteer_id"] = p.text_values(ids)
     _languages(t)
     _coordinates(t)
     dist = t.number(
@@ -495,8 +498,7 @@ def check_requests(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     t = TableCheck("requests", raw)
     ids = t.required_text("request_id", "write a unique pseudonymous id")
     t.unique_ids("request_id", ids, "request")
-    t.ids = ids
-    t.values["request_id"] = ids
+    t.ids = t.values["request_id"] = p.text_values(ids)
     t.values["household_id"] = t.optional_text("household_id")
     _languages(t)
     _coordinates(t)
@@ -530,8 +532,8 @@ def check_assignments(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     t = TableCheck("assignments", raw)
     requests = t.required_text("request_id", "write the request_id of the pair")
     volunteers = t.required_text("volunteer_id", "write the volunteer_id of the pair")
-    t.values["request_id"] = requests
-    t.values["volunteer_id"] = volunteers
+    t.values["request_id"] = p.text_values(requests)
+    t.values["volunteer_id"] = p.text_values(volunteers)
     status_cell = partial(
         p.parse_choice_cell, vocabulary=ASSIGNMENT_STATUSES, noun="assignment status"
     )
@@ -539,9 +541,9 @@ def check_assignments(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
         "status", status_cell, required=f"write one of {', '.join(ASSIGNMENT_STATUSES)}"
     )
     t.values["status"] = status.canonical
-    t.ids = _concat("", requests, "/", volunteers, "")
-    complete = (requests != "") & (volunteers != "")
-    keys = np.where(complete, _concat("", requests, PAIR_SEP, volunteers, ""), "").astype(object)
+    t.ids = p.text_values(p.join_text(requests, volunteers, "/"))
+    complete = pc.and_(pc.not_equal(requests, ""), pc.not_equal(volunteers, ""))
+    keys = pc.if_else(complete, p.join_text(requests, volunteers, PAIR_SEP), "")
     t.add_duplicates("volunteer_id", keys, "duplicate_pair", "pair (request_id/volunteer_id)")
     return t
 
@@ -597,6 +599,11 @@ def _truncated(values: ObjArray) -> ObjArray:
     if long.any():
         series = series.where(~long, series.str.slice(0, MAX_VALUE_CHARS - 1) + "…")
     return series.to_numpy(dtype=object)
+
+
+def _label_key(label: Any) -> tuple[int, Any]:
+    """Sort row labels numerically when they are numbers, else as text."""
+    return (0, label) if isinstance(label, int | np.integer) else (1, str(label))
 
 
 def _bounds_text(low: float | None, high: float | None, low_exclusive: bool) -> str:
