@@ -1,0 +1,720 @@
+"""The ``lotsen-match`` command: run the nightly job, validate inputs, explain, generate, demo.
+
+A thin layer over :mod:`lotsen_match.runner`: parse options, set up logging and progress, and
+turn errors into exit codes a scheduler understands. 0 success; 2 invalid input or config
+(nothing written); 1 anything else. Expected errors give one readable line per problem on stderr,
+never a traceback (``--debug`` shows it). Output on stdout and stderr names ids, files, rows and
+columns only, never names or free text from the inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Final, NoReturn
+
+import typer
+
+from . import __version__
+from .errors import ConfigError, InputValidationError, LotsenMatchError
+from .logs import configure_logging
+
+if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
+    import pandas as pd
+
+    from .config import MatchConfig
+    from .runner import StageHook
+
+__all__ = ["EXIT_ERROR", "EXIT_INVALID", "EXIT_OK", "app", "main"]
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK: Final = 0
+EXIT_ERROR: Final = 1
+EXIT_INVALID: Final = 2
+
+#: Where ``demo`` looks for the bundled sample (relative to the current directory).
+SAMPLE_DIR: Final = Path("data/samples")
+DEMO_OUT: Final = Path("demo-output")
+_SAMPLE_FILES: Final = {
+    "volunteers": "ehrenamt_lotsen.csv",
+    "requests": "anfragen.csv",
+    "assignments": "zuordnungen.csv",
+}
+_SAMPLE_CONFIG: Final = "sample_config.toml"
+# A town caseload for the demo when no sample is at hand: Hildesheim and its surroundings.
+_DEMO_TOWN: Final = ("Hildesheim", 15.0, 150, 600, 2026)
+
+app = typer.Typer(
+    name="lotsen-match",
+    help="Propose Integrationslotsinnen and -lotsen for open help requests: exact, explained, "
+    "auditable. Exit codes: 0 ok, 2 invalid input or config (nothing written), 1 other errors.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(StrEnum):
+    """File format of the result tables."""
+
+    csv = "csv"
+    parquet = "parquet"
+    xlsx = "xlsx"
+
+
+class SolverName(StrEnum):
+    """Optimisation backend (overrides the config)."""
+
+    flow = "flow"
+    cpsat = "cpsat"
+    greedy = "greedy"
+
+
+class ReportLanguage(StrEnum):
+    """Language of explanations."""
+
+    de = "de"
+    en = "en"
+
+
+# --- shared options --------------------------------------------------------------------------
+
+_IO = "Inputs"
+_OUT = "Output"
+_LOG = "Logging"
+
+VolunteersOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--volunteers",
+        "-V",
+        help="Volunteers table: .csv, .parquet or .xlsx (format by extension).",
+        rich_help_panel=_IO,
+    ),
+]
+RequestsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--requests", "-R", help="Requests table (any supported format).", rich_help_panel=_IO
+    ),
+]
+AssignmentsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--assignments",
+        "-A",
+        help="Optional state before this run: request_id, volunteer_id, status "
+        "(active/proposed/declined). Feed yesterday's proposals back here to keep them stable.",
+        rich_help_panel=_IO,
+    ),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="SQLAlchemy URL (e.g. sqlite:///lotsen.db, postgresql+psycopg2://user@host/db): read "
+        "tables volunteers, requests, assignments instead of files.",
+        rich_help_panel=_IO,
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="TOML config (weights, rules, column mapping).", rich_help_panel=_IO
+    ),
+]
+AsOfOpt = Annotated[
+    dt.datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Run date for every date rule (default: config, else today).",
+        rich_help_panel=_IO,
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Only errors; no progress, no result line (for cron).",
+        rich_help_panel=_LOG,
+    ),
+]
+LogJsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--log-json",
+        help="Structured JSON log lines on stderr (for job schedulers).",
+        rich_help_panel=_LOG,
+    ),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", help="Log every stage (ids and counts only).", rich_help_panel=_LOG
+    ),
+]
+DebugOpt = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        help="Debug logging, and a traceback for unexpected errors.",
+        rich_help_panel=_LOG,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class _Session:
+    """Output settings of one command invocation."""
+
+    quiet: bool = False
+    log_json: bool = False
+    verbose: bool = False
+    debug: bool = False
+
+    def start(self) -> None:
+        if self.debug:
+            level = logging.DEBUG
+        elif self.verbose or self.log_json:
+            level = logging.INFO
+        else:
+            level = logging.WARNING
+        configure_logging(level=level, json_lines=self.log_json)
+
+    def say(self, text: str) -> None:
+        """A result line on stdout (suppressed by ``--quiet``)."""
+        if not self.quiet:
+            typer.echo(text)
+
+    def progress(self) -> AbstractContextManager[StageHook | None]:
+        """Spinner per stage on stderr, only for a person watching a terminal."""
+        if self.quiet or self.log_json or not sys.stderr.isatty():
+            return nullcontext(None)
+        return _rich_progress()
+
+
+@contextmanager
+def _rich_progress() -> Iterator[StageHook]:
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    labels = {
+        "read": "Reading inputs",
+        "validate": "Validating",
+        "match": "Matching (candidates, scores, optimisation)",
+        "write": "Writing outputs",
+    }
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+
+        @contextmanager
+        def stage(name: str) -> Iterator[None]:
+            task = progress.add_task(labels.get(name, name), total=None)
+            try:
+                yield
+            finally:
+                progress.update(task, total=1, completed=1, visible=False)
+
+        yield stage
+
+
+# --- error handling --------------------------------------------------------------------------
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _problem_lines(problems: pd.DataFrame, lang: str) -> list[str]:
+    """``file, Zeile 57, Spalte Sprachen: message`` for each problem (German or English)."""
+    row_word, col_word = ("Zeile", "Spalte") if lang == "de" else ("row", "column")
+    lines = []
+    for p in problems.itertuples(index=False):
+        lines.append(f"{p.source}, {row_word} {p.row}, {col_word} {p.column}: {p.message}")
+    return lines
+
+
+def _report_problems(session: _Session, problems: pd.DataFrame, lang: str) -> None:
+    if session.log_json:
+        for p in problems.itertuples(index=False):
+            logger.error(
+                "invalid input",
+                extra={
+                    "fields": {
+                        "table": p.table,
+                        "source": p.source,
+                        "row": p.row,
+                        "column": p.column,
+                        "rule": p.rule,
+                        "problem": p.message,
+                    }
+                },
+            )
+        return
+    for line in _problem_lines(problems, lang):
+        _err(line)
+
+
+def _exit(code: int) -> NoReturn:
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors(session: _Session, lang: str = "de") -> Iterator[None]:
+    """Map every exception to a message and an exit code; tracebacks only with ``--debug``."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except InputValidationError as exc:
+        _report_problems(session, exc.problems, lang)
+        n = len(exc.problems)
+        _err(f"error: {n} problem(s) in the input; nothing was written (see --lenient).")
+        _exit(EXIT_INVALID)
+    except ConfigError as exc:
+        for field, message in exc.problems:
+            _err(f"{exc.source}: {field}: {message}")
+        _err("error: invalid configuration; nothing was written.")
+        _exit(EXIT_INVALID)
+    except KeyboardInterrupt:
+        _err("interrupted; the previous outputs are unchanged.")
+        _exit(EXIT_ERROR)
+    except Exception as exc:
+        code, message = _classify(exc)
+        _err(f"error: {message}")
+        if code == EXIT_ERROR:
+            _debug_traceback(session)
+        _exit(code)
+
+
+def _classify(exc: Exception) -> tuple[int, str]:
+    """Exit code and a one-line message that quotes no input data."""
+    import sqlalchemy.exc as sa_exc
+
+    from .runner import JobInputError
+
+    if isinstance(exc, JobInputError):
+        return EXIT_INVALID, str(exc)
+    if isinstance(exc, FileNotFoundError | IsADirectoryError | NotADirectoryError):
+        return EXIT_INVALID, _describe_os_error(exc)
+    if isinstance(exc, sa_exc.ArgumentError):
+        return EXIT_INVALID, f"invalid database URL ({type(exc).__name__}); nothing was written"
+    if isinstance(exc, sa_exc.SQLAlchemyError):
+        # The first line of the driver's message names the problem; later lines (DETAIL) and
+        # the statement's parameters may quote row values, so they are left out.
+        origin = getattr(exc, "orig", None) or exc
+        first = (str(origin).strip().splitlines() or [""])[0]
+        if isinstance(exc, sa_exc.StatementError) and origin is exc:
+            first = ""
+        return EXIT_ERROR, f"database: {type(origin).__name__}{': ' + first if first else ''}"
+    if isinstance(exc, LotsenMatchError):
+        return EXIT_ERROR, str(exc)
+    if isinstance(exc, OSError):
+        return EXIT_ERROR, _describe_os_error(exc)
+    # The message of an unexpected error could quote input data: show only its type.
+    return EXIT_ERROR, f"unexpected {type(exc).__name__}; rerun with --debug for the traceback"
+
+
+def _describe_os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or type(exc).__name__}"
+
+
+def _debug_traceback(session: _Session) -> None:
+    if session.debug:
+        traceback.print_exc(file=sys.stderr)
+
+
+def _config(
+    path: Path | None,
+    as_of: dt.datetime | None,
+    solver: str | None = None,
+    strict: bool | None = None,
+) -> MatchConfig:
+    from .runner import build_config
+
+    return build_config(
+        path, as_of=as_of.date() if as_of is not None else None, solver=solver, strict=strict
+    )
+
+
+def _config_language(path: Path | None) -> str:
+    """The report language of the config, for messages printed before the config is validated."""
+    from .config import MatchConfig
+
+    try:
+        return MatchConfig.from_toml(path).report_language if path else "de"
+    except ConfigError:
+        return "de"
+
+
+def _check_sources(
+    volunteers: Path | None, requests: Path | None, assignments: Path | None, db: str | None
+) -> None:
+    if db is not None and (volunteers or requests or assignments):
+        raise typer.BadParameter("give either --db or input files, not both", param_hint="--db")
+    if db is None and (volunteers is None or requests is None):
+        raise typer.BadParameter(
+            "both --volunteers and --requests are required (or --db URL)",
+            param_hint="--volunteers/--requests",
+        )
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"lotsen-match {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Propose Integrationslotsinnen and -lotsen for open help requests."""
+
+
+@app.command()
+def run(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Output directory; replaced atomically.", rich_help_panel=_OUT
+        ),
+    ],
+    volunteers: VolunteersOpt = None,
+    requests: RequestsOpt = None,
+    assignments: AssignmentsOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="Format of the result tables.", rich_help_panel=_OUT),
+    ] = OutputFormat.csv,
+    strict: Annotated[
+        bool | None,
+        typer.Option(
+            "--strict/--lenient",
+            help="Strict (default): any invalid row stops the run with exit 2 and writes nothing. "
+            "Lenient: invalid rows go to rejected and the run goes on.",
+            show_default=False,
+            rich_help_panel=_IO,
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    solver: Annotated[
+        SolverName | None,
+        typer.Option("--solver", help="Optimisation backend.", rich_help_panel=_IO),
+    ] = None,
+    quiet: QuietOpt = False,
+    log_json: LogJsonOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Match and write proposals, unmatched, rejected, alternatives, summary.json, report.html.
+
+    Outputs appear atomically in OUT: a run that fails or is killed leaves the previous outputs
+    untouched. With --db the proposals and unmatched requests are also written to the database
+    (tables proposals, unmatched, match_runs) in one transaction, tagged with the run id.
+    """
+    from .runner import run_job
+
+    session = _Session(quiet, log_json, verbose, debug)
+    session.start()
+    _check_sources(volunteers, requests, assignments, db)
+    lang = _config_language(config)
+    with _errors(session, lang):
+        cfg = _config(config, as_of, solver.value if solver else None, strict)
+        lang = cfg.report_language
+        with session.progress() as stage:
+            job = run_job(
+                volunteers,
+                requests,
+                assignments,
+                out_dir=out,
+                config=cfg,
+                db_url=db,
+                fmt=fmt.value,
+                stage=stage,
+            )
+        _say_result(session, job.summary, job.out_dir)
+
+
+def _say_result(session: _Session, summary: dict[str, Any], out_dir: Path) -> None:
+    c = summary["counts"]
+    s = summary["solver"]
+    optimal = "optimal" if s["optimal"] else f"not proven optimal ({s['status']})"
+    session.say(
+        f"{c['proposals']} of {c['requests_open']} open requests got a proposal "
+        f"({c['proposals_kept']} kept), {c['unmatched']} unmatched, {c['rejected_rows']} rows "
+        f"rejected; {s['backend']}, {optimal}. Run {summary['run_id']}."
+    )
+    session.say(f"Report: {out_dir / 'report.html'}")
+
+
+@app.command()
+def validate(
+    volunteers: VolunteersOpt = None,
+    requests: RequestsOpt = None,
+    assignments: AssignmentsOpt = None,
+    db: DbOpt = None,
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    quiet: QuietOpt = False,
+    log_json: LogJsonOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Check the inputs only: every problem on stderr (file, row, column, message); exit 2 if any.
+
+    Nothing is written. Exit 0 when every row is valid.
+    """
+    from .runner import load_inputs
+    from .validation import validate_caseload
+
+    session = _Session(quiet, log_json, verbose, debug)
+    session.start()
+    _check_sources(volunteers, requests, assignments, db)
+    lang = _config_language(config)
+    with _errors(session, lang):
+        cfg = _config(config, as_of)
+        lang = cfg.report_language
+        loaded = load_inputs(volunteers, requests, assignments, db_url=db, config=cfg)
+        caseload = validate_caseload(
+            loaded.frames["volunteers"],
+            loaded.frames["requests"],
+            loaded.frames.get("assignments"),
+            config=cfg,
+            strict=False,
+        )
+        for table, info in loaded.sources.items():
+            rows = caseload.rows_read.get(table, info["rows"])
+            bad = int((caseload.rejected["table"] == table).sum()) if len(caseload.rejected) else 0
+            session.say(f"{info['source']}: {rows} rows, {rows - bad} valid, {bad} rejected")
+        if len(caseload.problems):
+            _report_problems(session, caseload.problems, lang)
+            _err(f"error: {len(caseload.problems)} problem(s) in the input.")
+            _exit(EXIT_INVALID)
+        session.say("ok: all rows are valid.")
+
+
+@app.command()
+def explain(
+    run_dir: Annotated[
+        Path, typer.Option("--run", help="Output directory of a finished run (holds summary.json).")
+    ],
+    request: Annotated[str, typer.Option("--request", "-r", help="Request id to explain.")],
+    lang: Annotated[
+        ReportLanguage | None,
+        typer.Option("--lang", help="Language of the explanation (default: the run's config)."),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Explain one request of a finished run from its files: proposal, alternatives, or why none."""
+    from .explain import explain_request
+    from .runner import read_run_tables
+
+    session = _Session(debug=debug)
+    session.start()
+    with _errors(session):
+        tables, summary = read_run_tables(run_dir)
+        language = (
+            lang.value if lang else str(summary.get("config", {}).get("report_language", "de"))
+        )
+        explanation = explain_request(
+            request,
+            proposals=tables["proposals"],
+            unmatched=tables["unmatched"],
+            alternatives=tables["alternatives"],
+            components=tuple(summary.get("components", ())),
+            funnel_steps=tuple(summary.get("funnel_steps", ())),
+            lang=language,
+        )
+        typer.echo(explanation.text)
+        if explanation.status == "unknown":
+            _exit(EXIT_INVALID)
+
+
+@app.command()
+def generate(
+    n_volunteers: Annotated[int, typer.Option("--volunteers", min=0, help="Number of volunteers.")],
+    n_requests: Annotated[int, typer.Option("--requests", min=0, help="Number of requests.")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Directory for the three tables.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 0,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="File format.")
+    ] = OutputFormat.csv,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Also store the tables in this database (replaced).")
+    ] = None,
+    as_of: AsOfOpt = None,
+    around: Annotated[
+        str | None,
+        typer.Option(
+            "--around", help="Only places near this Lower Saxony place (e.g. Hildesheim)."
+        ),
+    ] = None,
+    radius_km: Annotated[
+        float, typer.Option("--radius-km", min=0.0, help="Radius around --around.")
+    ] = 15.0,
+    quiet: QuietOpt = False,
+    log_json: LogJsonOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a synthetic caseload (volunteers, requests, assignments) of Lower Saxony."""
+    session = _Session(quiet, log_json, verbose, debug)
+    session.start()
+    if out is None and db is None:
+        raise typer.BadParameter("give --out DIR and/or --db URL", param_hint="--out")
+    with _errors(session):
+        caseload = _generate(n_volunteers, n_requests, seed, as_of, around, radius_km)
+        tables = {
+            "volunteers": caseload.volunteers,
+            "requests": caseload.requests,
+            "assignments": caseload.assignments,
+        }
+        if out is not None:
+            from .io import write_table
+
+            for name, frame in tables.items():
+                path = write_table(frame, out / f"{name}.{fmt.value}", fmt=fmt.value)
+                session.say(f"{path} ({len(frame)} rows)")
+        if db is not None:
+            from .io import write_sql_input_tables
+            from .runner import redact_url
+
+            write_sql_input_tables(db, tables)
+            session.say(f"{redact_url(db)}: tables {', '.join(tables)} written")
+
+
+def _generate(
+    n_volunteers: int,
+    n_requests: int,
+    seed: int,
+    as_of: dt.datetime | None,
+    around: str | None,
+    radius_km: float,
+) -> Any:
+    from .generate import generate_caseload
+    from .places import load_places, places_within
+    from .runner import JobInputError
+
+    kwargs: dict[str, Any] = {"seed": seed}
+    if as_of is not None:
+        kwargs["as_of"] = as_of.date()
+    if around is not None:
+        places = load_places()
+        hit = places[places["name"].str.casefold() == around.casefold()]
+        if hit.empty:
+            raise JobInputError(f"--around: no Lower Saxony place named {around!r}")
+        centre = hit.sort_values("population", ascending=False).iloc[0]
+        kwargs["places"] = places_within(
+            float(centre["lat"]), float(centre["lon"]), radius_km, places
+        )
+    return generate_caseload(n_volunteers, n_requests, **kwargs)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = DEMO_OUT,
+    quiet: QuietOpt = False,
+    log_json: LogJsonOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Run the whole job on the bundled sample (./data/samples) or a generated town caseload."""
+    import pandas as pd
+
+    from .config import MatchConfig
+    from .runner import SUMMARY_FILE, run_job
+
+    session = _Session(quiet, log_json, verbose, debug)
+    session.start()
+    with _errors(session):
+        sample = [SAMPLE_DIR / name for name in _SAMPLE_FILES.values()]
+        with session.progress() as stage:
+            if all(p.is_file() for p in sample[:2]):
+                config_path = SAMPLE_DIR / _SAMPLE_CONFIG
+                cfg = _config(config_path if config_path.is_file() else None, None, strict=False)
+                source = f"the bundled sample in {SAMPLE_DIR}"
+                job = run_job(
+                    sample[0],
+                    sample[1],
+                    sample[2] if sample[2].is_file() else None,
+                    out_dir=out,
+                    config=cfg,
+                    stage=stage,
+                )
+            else:
+                town, radius, n_vol, n_req, seed = _DEMO_TOWN
+                caseload = _generate(n_vol, n_req, seed, None, town, radius)
+                as_of = caseload.requests["created_on"].max()
+                cfg = MatchConfig(as_of=pd.Timestamp(as_of).date() + dt.timedelta(days=1))
+                source = (
+                    f"a generated caseload around {town} ({n_vol} volunteers, {n_req} requests, "
+                    f"seed {seed}; inputs saved as input_*.csv)"
+                )
+                job = run_job(
+                    caseload.volunteers,
+                    caseload.requests,
+                    caseload.assignments,
+                    out_dir=out,
+                    config=cfg,
+                    stage=stage,
+                    extra_tables={
+                        "input_volunteers": caseload.volunteers,
+                        "input_requests": caseload.requests,
+                        "input_assignments": caseload.assignments,
+                    },
+                )
+        session.say(f"Demo on {source}.")
+        _say_result(session, job.summary, job.out_dir)
+        session.say(f"Proposals: {job.files['proposals']}")
+        session.say(f"Why no proposal: {job.files['unmatched']}")
+        session.say(f"Counts, timings, fingerprints: {job.out_dir / SUMMARY_FILE}")
+        example = _example_request(job.result.proposals, job.result.unmatched)
+        if example:
+            session.say(
+                f"Explain one: lotsen-match explain --run {job.out_dir} --request {example}"
+            )
+
+
+def _example_request(proposals: pd.DataFrame, unmatched: pd.DataFrame) -> str | None:
+    for frame in (proposals, unmatched):
+        if len(frame):
+            return str(frame["request_id"].sort_values().iloc[0])
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``lotsen-match`` script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "lotsen-match"
+    if prog in ("__main__.py", "cli.py", "-c", "-m"):
+        prog = "lotsen-match"
+    app(args=args, prog_name=prog)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,545 @@
+"""The nightly job: read the inputs, match, and publish every output of the run atomically.
+
+The command line only parses arguments and maps errors to exit codes; everything a run does lives
+here, so a scheduler written in Python can call :func:`run_job` directly. A run writes its result
+tables, ``summary.json`` and ``report.html`` into a fresh directory that replaces the output
+directory in one atomic step; with a database, the result tables are written in one transaction
+before that step, so a failed database write leaves the previous files untouched too.
+
+Result files are byte-identical for identical inputs and config, whatever the row order of the
+inputs: tables are sorted by id, and timings and the run id live in ``summary.json`` only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .config import MatchConfig, TableName
+from .errors import LotsenMatchError
+from .io import (
+    InputFormatError,
+    MissingTableError,
+    atomic_directory,
+    read_sql_table,
+    read_table,
+    write_sql_tables,
+    write_table,
+)
+from .match import match_validated
+from .report import render_plain_report
+from .result import MatchResult
+from .validation import ValidatedCaseload, validate_caseload
+
+__all__ = [
+    "INPUT_TABLES",
+    "OUTPUT_FORMATS",
+    "RESULT_TABLES",
+    "SQL_RESULT_TABLES",
+    "JobInputError",
+    "JobResult",
+    "OutputFormat",
+    "StageHook",
+    "build_config",
+    "check_output_dir",
+    "load_inputs",
+    "new_run_id",
+    "prepare_outputs",
+    "read_run_tables",
+    "redact_url",
+    "run_job",
+    "validate_inputs",
+]
+
+logger = logging.getLogger(__name__)
+
+OutputFormat = Literal["csv", "parquet", "xlsx"]
+#: Output formats of the result tables and their file extensions.
+OUTPUT_FORMATS: Final[dict[str, str]] = {"csv": ".csv", "parquet": ".parquet", "xlsx": ".xlsx"}
+#: Input tables in reading order; only ``assignments`` is optional.
+INPUT_TABLES: Final[tuple[TableName, ...]] = ("volunteers", "requests", "assignments")
+#: Result tables written as files, in this order.
+RESULT_TABLES: Final = ("proposals", "unmatched", "rejected", "alternatives")
+#: Result tables written to the database (each tagged with ``run_id``), plus one ``match_runs`` row.
+SQL_RESULT_TABLES: Final = ("proposals", "unmatched")
+SQL_RUNS_TABLE: Final = "match_runs"
+SUMMARY_FILE: Final = "summary.json"
+REPORT_FILE: Final = "report.html"
+
+#: Called with a stage name; the returned context manager spans the stage (progress display).
+StageHook = Callable[[str], AbstractContextManager[object]]
+TableSource = pd.DataFrame | str | os.PathLike[str]
+
+# Sort keys that make every result file independent of the input row order.
+_SORT_KEYS: Final[dict[str, list[str]]] = {
+    "proposals": ["request_id"],
+    "unmatched": ["request_id"],
+    "alternatives": ["request_id", "rank"],
+    "rejected": ["table", "source", "row"],
+}
+
+
+class JobInputError(LotsenMatchError, ValueError):
+    """An input or the output directory cannot be used (unreadable file, missing table, ...)."""
+
+
+@dataclass(frozen=True)
+class LoadedInputs:
+    """Raw input frames and where each came from (for ``summary.json``)."""
+
+    frames: dict[str, pd.DataFrame]
+    sources: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a finished run produced: its id, output directory, files and summary."""
+
+    run_id: str
+    out_dir: Path
+    files: dict[str, Path]
+    summary: dict[str, Any]
+    result: MatchResult = field(repr=False)
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """``20261102T020000Z-1a2b3c``: sorts by start time, unique across concurrent runs."""
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def redact_url(url: str) -> str:
+    """The database URL with its password masked, fit for logs and ``summary.json``."""
+    import sqlalchemy as sa
+
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is reported elsewhere; never echo what it may hold
+        return "<database url>"
+
+
+def build_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    as_of: dt.date | None = None,
+    solver: str | None = None,
+    strict: bool | None = None,
+) -> MatchConfig:
+    """The config file (or the defaults) with command-line overrides, validated as a whole."""
+    base = MatchConfig.from_toml(path) if path is not None else MatchConfig()
+    overrides: dict[str, Any] = {}
+    if as_of is not None:
+        overrides["as_of"] = as_of
+    if solver is not None:
+        overrides["solver"] = solver
+    if strict is not None:
+        overrides["strict"] = strict
+    if not overrides:
+        return base
+    data = base.model_dump()
+    data.update(overrides)
+    return MatchConfig.from_mapping(data, source="command line")
+
+
+def load_inputs(
+    volunteers: TableSource | None = None,
+    requests: TableSource | None = None,
+    assignments: TableSource | None = None,
+    *,
+    db_url: str | None = None,
+    config: MatchConfig,
+) -> LoadedInputs:
+    """Read the inputs from files (format by extension), DataFrames, or the database tables.
+
+    With ``db_url`` the tables ``volunteers``, ``requests`` and (if present) ``assignments`` are
+    read; a database without an ``assignments`` table simply has no earlier state.
+    Raises:
+        JobInputError: a file or table cannot be read as a table, or a table is missing.
+        FileNotFoundError: an input file does not exist.
+    """
+    try:
+        return _load_inputs(volunteers, requests, assignments, db_url=db_url, config=config)
+    except (InputFormatError, MissingTableError) as exc:
+        raise JobInputError(str(exc)) from exc
+    except ValueError as exc:  # e.g. a column mapping that makes two columns collide
+        if isinstance(exc, LotsenMatchError):
+            raise
+        raise JobInputError(str(exc)) from exc
+
+
+def _load_inputs(
+    volunteers: TableSource | None,
+    requests: TableSource | None,
+    assignments: TableSource | None,
+    *,
+    db_url: str | None,
+    config: MatchConfig,
+) -> LoadedInputs:
+    frames: dict[str, pd.DataFrame] = {}
+    sources: dict[str, dict[str, Any]] = {}
+    if db_url is not None:
+        if volunteers is not None or requests is not None or assignments is not None:
+            raise ValueError("give either a database URL or input files, not both")
+        for table in INPUT_TABLES:
+            try:
+                frame = read_sql_table(db_url, table, column_mapping=config.columns.get(table))
+            except MissingTableError:
+                if table != "assignments":
+                    raise
+                logger.info("no assignments table; running without earlier state")
+                continue
+            frames[table] = frame
+            sources[table] = {"source": table, "format": "sql", "rows": len(frame)}
+        return LoadedInputs(frames, sources)
+    if volunteers is None or requests is None:
+        raise ValueError("volunteers and requests are required")
+    given: dict[TableName, TableSource | None] = {
+        "volunteers": volunteers,
+        "requests": requests,
+        "assignments": assignments,
+    }
+    for table in INPUT_TABLES:
+        source = given[table]
+        if source is None:
+            continue
+        frame = read_table(source, table=table, column_mapping=config.columns.get(table))
+        frames[table] = frame
+        info: dict[str, Any] = {
+            "source": str(frame.attrs.get("source", "<DataFrame>")),
+            "format": str(frame.attrs.get("format", "dataframe")),
+            "rows": len(frame),
+        }
+        if "sha256" in frame.attrs:
+            info["sha256"] = str(frame.attrs["sha256"])
+        sources[table] = info
+    return LoadedInputs(frames, sources)
+
+
+def check_output_dir(
+    out_dir: str | os.PathLike[str], *, inputs: Sequence[TableSource | None] = ()
+) -> None:
+    """Refuse an output directory whose replacement would destroy files that are not outputs.
+
+    The directory is swapped as a whole, so it must be new, empty, or the output of an earlier
+    run (it holds ``summary.json``), and no input file may lie inside it.
+
+    Raises:
+        JobInputError: the directory is unsafe to replace.
+    """
+    target = Path(os.path.realpath(out_dir))
+    if target.exists() and not target.is_dir():
+        raise JobInputError(f"{out_dir}: exists and is not a directory")
+    if target.is_dir() and any(target.iterdir()) and not (target / SUMMARY_FILE).is_file():
+        raise JobInputError(
+            f"{out_dir}: not empty and not the output of an earlier run (no {SUMMARY_FILE}); "
+            "the output directory is replaced as a whole, so choose a new or empty one"
+        )
+    cwd = Path.cwd().resolve()
+    if target == cwd or target in cwd.parents:
+        raise JobInputError(
+            f"{out_dir}: the output directory must not contain the working directory"
+        )
+    for source in inputs:
+        if isinstance(source, str | os.PathLike):
+            path = Path(os.path.realpath(source))
+            if target == path or target in path.parents:
+                raise JobInputError(
+                    f"{source}: input file lies inside the output directory {out_dir}"
+                )
+
+
+def validate_inputs(inputs: LoadedInputs, config: MatchConfig) -> ValidatedCaseload:
+    """Validate the loaded tables; strict mode raises ``InputValidationError`` with all problems."""
+    return validate_caseload(
+        inputs.frames["volunteers"],
+        inputs.frames["requests"],
+        inputs.frames.get("assignments"),
+        config=config,
+    )
+
+
+def prepare_outputs(result: MatchResult) -> dict[str, pd.DataFrame]:
+    """The result tables as written: sorted by id so that row order never depends on the input."""
+    tables = {
+        "proposals": result.proposals,
+        "unmatched": result.unmatched,
+        "rejected": result.rejected,
+        "alternatives": result.alternatives,
+    }
+    out = {}
+    for name, frame in tables.items():
+        keys = [k for k in _SORT_KEYS[name] if k in frame.columns]
+        sorted_frame = frame.sort_values(keys, kind="stable") if keys and len(frame) else frame
+        out[name] = sorted_frame.reset_index(drop=True)
+    return out
+
+
+def run_job(
+    volunteers: TableSource | None = None,
+    requests: TableSource | None = None,
+    assignments: TableSource | None = None,
+    *,
+    out_dir: str | os.PathLike[str],
+    config: MatchConfig | None = None,
+    db_url: str | None = None,
+    fmt: OutputFormat = "csv",
+    run_id: str | None = None,
+    stage: StageHook | None = None,
+    extra_tables: Mapping[str, pd.DataFrame] | None = None,
+) -> JobResult:
+    """Run the whole job and publish its outputs in ``out_dir`` atomically.
+
+    Inputs are files (CSV, Parquet, Excel by extension), DataFrames, or with ``db_url`` the
+    database tables; with ``db_url`` the proposals and unmatched requests are also written back
+    to the database in one transaction, tagged with the run id. ``extra_tables`` (name -> frame)
+    are written next to the results in the same format (the demo uses it for its inputs).
+
+    Raises:
+        InputValidationError: strict mode and invalid rows (nothing is written).
+        ConfigError, InputFormatError, FileNotFoundError, MissingTableError: unusable input.
+    """
+    if fmt not in OUTPUT_FORMATS:
+        raise ValueError(f"output format must be one of {sorted(OUTPUT_FORMATS)}, got {fmt!r}")
+    cfg = config or MatchConfig()
+    check_output_dir(out_dir, inputs=(volunteers, requests, assignments))
+    rid = run_id or new_run_id()
+    started = dt.datetime.now(dt.UTC)
+    hook = stage or _no_stage
+    timings: dict[str, float] = {}
+    fields = {"run_id": rid, "as_of": cfg.as_of.isoformat(), "solver": cfg.solver}
+    logger.info("run started", extra={"fields": fields})
+
+    with _timed(timings, "read"), hook("read"):
+        inputs = load_inputs(volunteers, requests, assignments, db_url=db_url, config=cfg)
+    with _timed(timings, "validate"), hook("validate"):
+        caseload = validate_inputs(inputs, cfg)
+    with hook("match"):
+        result = match_validated(caseload, cfg)
+    timings.update(result.summary.get("timings_s", {}))
+
+    ext = OUTPUT_FORMATS[fmt]
+    tables = prepare_outputs(result)
+    target = Path(out_dir)
+    with hook("write"), atomic_directory(target) as staging:
+        write_start = time.perf_counter()
+        files: dict[str, Path] = {}
+        for name, frame in tables.items():
+            files[name] = write_table(frame, staging / f"{name}{ext}", fmt=fmt)
+        for name, frame in (extra_tables or {}).items():
+            files[name] = write_table(frame, staging / f"{name}{ext}", fmt=fmt)
+        names = {n: p.name for n, p in files.items()}
+        report = render_plain_report(result, file_names=names)
+        files["report"] = staging / REPORT_FILE
+        files["report"].write_text(report, encoding="utf-8")
+        if db_url is not None:
+            _write_database(db_url, tables, result, rid, started)
+        timings["write"] = round(time.perf_counter() - write_start, 6)
+        timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 6)
+        summary = _summary(result, inputs, cfg, rid, started, fmt, names, timings, db_url)
+        files["summary"] = staging / SUMMARY_FILE
+        files["summary"].write_text(_json(summary), encoding="utf-8")
+    final = {name: target / path.name for name, path in files.items()}
+    counts = summary["counts"]
+    logger.info(
+        "run finished",
+        extra={
+            "fields": {
+                "run_id": rid,
+                "proposals": counts.get("proposals"),
+                "unmatched": counts.get("unmatched"),
+                "rejected_rows": counts.get("rejected_rows"),
+                "optimal": summary["solver"].get("optimal"),
+                "seconds": timings["total"],
+                "timings_s": dict(timings),
+            }
+        },
+    )
+    return JobResult(rid, target, final, summary, result)
+
+
+def read_run_tables(
+    run_dir: str | os.PathLike[str],
+) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """Read a finished run's result tables and ``summary.json`` back (for ``explain``).
+
+    Numbers come back as numbers whatever the file format, and the apostrophe that neutralised a
+    formula-like text cell is removed again, so ids read back equal the ids written.
+
+    Raises:
+        FileNotFoundError: ``run_dir`` holds no ``summary.json`` or misses a result file.
+    """
+    directory = Path(run_dir)
+    summary_path = directory / SUMMARY_FILE
+    if not summary_path.is_file():
+        raise FileNotFoundError(
+            2, "no summary.json: not the output directory of a run", str(directory)
+        )
+    summary: dict[str, Any] = json.loads(summary_path.read_text(encoding="utf-8"))
+    outputs: dict[str, str] = summary.get("outputs", {})
+    numeric = frozenset(_NUMERIC_COLUMNS) | frozenset(summary.get("components", []))
+    tables: dict[str, pd.DataFrame] = {}
+    for name in ("proposals", "unmatched", "alternatives"):
+        file_name = outputs.get(name, f"{name}.csv")
+        path = directory / file_name
+        if not path.is_file():
+            raise FileNotFoundError(2, f"result file {file_name} is missing", str(path))
+        tables[name] = _restore_types(_read_result_file(path), numeric)
+    return tables, summary
+
+
+# --- internals -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _no_stage(_name: str) -> Iterator[None]:
+    yield
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = round(time.perf_counter() - start, 6)
+
+
+def _write_database(
+    url: str,
+    tables: Mapping[str, pd.DataFrame],
+    result: MatchResult,
+    run_id: str,
+    started: dt.datetime,
+) -> None:
+    """Proposals, unmatched requests and one ``match_runs`` row: all in one transaction."""
+    counts = result.summary["counts"]
+    solver = result.summary["solver"]
+    run_row = pd.DataFrame(
+        {
+            "started_at": [started.isoformat(timespec="seconds")],
+            "as_of": [str(result.summary["as_of"])],
+            "library_version": [__version__],
+            "solver": [str(solver["backend"])],
+            "optimal": [bool(solver["optimal"])],
+            "objective": [int(solver["objective"])],
+            "proposals": [int(counts["proposals"])],
+            "unmatched": [int(counts["unmatched"])],
+            "rejected_rows": [int(counts["rejected_rows"])],
+        }
+    )
+    payload = {name: tables[name] for name in SQL_RESULT_TABLES}
+    payload[SQL_RUNS_TABLE] = run_row
+    write_sql_tables(url, payload, run_id=run_id)
+
+
+def _summary(
+    result: MatchResult,
+    inputs: LoadedInputs,
+    config: MatchConfig,
+    run_id: str,
+    started: dt.datetime,
+    fmt: str,
+    outputs: Mapping[str, str],
+    timings: Mapping[str, float],
+    db_url: str | None,
+) -> dict[str, Any]:
+    base = dict(result.summary)
+    base.pop("timings_s", None)
+    summary: dict[str, Any] = {
+        "run_id": run_id,
+        "started_at": started.isoformat(timespec="seconds"),
+        "library_version": base.pop("library_version", __version__),
+        "as_of": base.pop("as_of", config.as_of.isoformat()),
+        "status": "ok",
+    }
+    summary.update(base)
+    summary["inputs"] = inputs.sources
+    if db_url is not None:
+        summary["database"] = {
+            "url": redact_url(db_url),
+            "tables_written": [*SQL_RESULT_TABLES, SQL_RUNS_TABLE],
+        }
+    summary["format"] = fmt
+    summary["outputs"] = {**outputs, "report": REPORT_FILE}
+    summary["components"] = list(result.components)
+    summary["funnel_steps"] = list(result.funnel_steps)
+    summary["timings_s"] = dict(timings)
+    summary["config"] = config.to_json_dict()
+    return summary
+
+
+def _json(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _read_result_file(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix == ".csv":
+        # Text as written (ids like "007" stay text); numbers are restored per column below.
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    frame = read_table(path, table=path.stem)
+    return frame.drop(columns=["_row"], errors="ignore")
+
+
+_NUMERIC_COLUMNS: Final = (
+    "score",
+    "distance_km",
+    "volunteer_load",
+    "best_score",
+    "nearest_km",
+    "rank",
+)
+
+
+#: Text columns where the run wrote "" (CSV reads it back as missing).
+_TEXT_COLUMNS: Final = ("lacks", "detail", "best_volunteer_id")
+
+
+def _restore_types(frame: pd.DataFrame, numeric: frozenset[str]) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        name = str(column)
+        series = out[column]
+        if name in numeric or name.startswith("after_"):
+            out[column] = pd.to_numeric(series, errors="coerce")
+        elif name == "volunteer_full":
+            out[column] = series.astype(str).str.lower().isin(["true", "1"])
+        elif name in _TEXT_COLUMNS:
+            out[column] = series.fillna("").map(_unneutralize).astype(object)
+        elif pd.api.types.is_object_dtype(series.dtype) or pd.api.types.is_string_dtype(
+            series.dtype
+        ):
+            out[column] = series.map(_unneutralize, na_action="ignore")
+    return out
+
+
+def _unneutralize(value: object) -> object:
+    """Undo ``neutralize_formulas``: ``'=x`` was written for ``=x``."""
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
