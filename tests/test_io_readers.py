@@ -131,6 +131,13 @@ def test_blank_rows_are_skipped_but_counted(tmp_path: Path) -> None:
     assert df.attrs["skipped_blank_rows"] == [4, 5, 6]
 
 
+def test_blank_looking_lines_before_the_header(tmp_path: Path) -> None:
+    text = "   \n;;\nid;v\n1;a\n"
+    df = read_table(write_bytes(tmp_path / "b.csv", text, "utf-8"), table="volunteers")
+    assert list(df.columns) == ["id", "v", "_row"]
+    assert df["_row"].tolist() == [4]
+
+
 def test_trailing_delimiters_and_wider_rows(tmp_path: Path) -> None:
     text = "id;v;\n1;a;\n2;b;;\n3;c;;extra\n"
     df = read_table(write_bytes(tmp_path / "t.csv", text, "utf-8"), table="volunteers")
@@ -365,6 +372,9 @@ def test_dataframe_is_copied_and_rows_follow_its_index() -> None:
 def test_dataframe_row_numbers_from_existing_column_or_position() -> None:
     with_rows = pd.DataFrame({"id": ["a"], "_row": [17]})
     assert read_table(with_rows, table="t")["_row"].tolist() == [17]
+    for bad in ([2.5], [None], ["x"]):
+        with pytest.raises(ValueError, match="integer row numbers"):
+            read_table(pd.DataFrame({"id": ["a"], "_row": bad}), table="t")
     by_label = pd.DataFrame({"id": ["a", "b"]}, index=pd.Index(["p", "q"]))
     assert read_table(by_label, table="t")["_row"].tolist() == [1, 2]
     named = pd.DataFrame({"capacity": [3]}, index=pd.Index(["V9"], name="volunteer_id"))

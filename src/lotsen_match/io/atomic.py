@@ -110,12 +110,14 @@ def cleanup_stale_temp(dest: str | os.PathLike[str]) -> list[Path]:
     parent = target.parent
     if not parent.is_dir():
         return []
-    backups = sorted(parent.glob(f".{target.name}.old-*"))
+    siblings = sorted(parent.iterdir())  # not glob: the name may contain "[" or "*"
+    backups = [p for p in siblings if p.name.startswith(f".{target.name}.old-")]
     if backups and not target.exists():
         os.rename(backups.pop(), target)
         logger.warning("restored previous outputs from an interrupted swap")
     removed: list[Path] = []
-    for leftover in [*parent.glob(f".{target.name}.tmp-*"), *backups]:
+    temps = [p for p in siblings if p.name.startswith(f".{target.name}.tmp-")]
+    for leftover in [*temps, *backups]:
         if _owner_alive(leftover):
             continue
         if leftover.is_dir() and not leftover.is_symlink():

@@ -49,22 +49,29 @@ def decode_text(raw: bytes) -> tuple[str, str]:
 
 
 def header_delimiter_counts(text: str) -> dict[str, int]:
-    """Count each candidate delimiter in the first record, ignoring quoted parts.
+    """Count each candidate delimiter in the header record, ignoring quoted parts.
 
-    The header line is the most reliable witness: column names rarely contain delimiters, while
-    data cells often do (decimal commas, ``;``-joined language lists).
+    The header is the first record with anything but whitespace in it. It is the most reliable
+    witness: column names rarely contain delimiters, while data cells often do (decimal
+    commas, ``;``-joined language lists).
     """
     counts = dict.fromkeys(CANDIDATE_DELIMITERS, 0)
     in_quotes = False
+    has_content = False
     for char in text:
         if char == _QUOTE:
             in_quotes = not in_quotes
+            has_content = True
         elif in_quotes:
             continue
         elif char in "\r\n":
-            break
+            if has_content:
+                break
         elif char in counts:
             counts[char] += 1
+            has_content = True
+        elif not char.isspace():
+            has_content = True
     return counts
 
 

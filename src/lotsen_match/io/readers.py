@@ -164,10 +164,14 @@ def _from_dataframe(source: pd.DataFrame) -> tuple[pd.DataFrame, RowNumbers, dic
     frame = source.copy(deep=True)
     attrs: dict[str, Any] = {"source": _DATAFRAME_SOURCE}
     if ROW_COLUMN in frame.columns:
+        given = frame.pop(ROW_COLUMN)
         try:
-            rows = frame.pop(ROW_COLUMN).to_numpy(dtype=np.int64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"column {ROW_COLUMN!r} must hold integer row numbers") from exc
+            rows = given.to_numpy(dtype=np.int64)
+            exact = bool((rows == given.to_numpy(dtype=np.float64)).all())
+        except (TypeError, ValueError):
+            exact = False
+        if not exact:
+            raise ValueError(f"column {ROW_COLUMN!r} must hold integer row numbers")
         # A frame that came out of read_table keeps its provenance (read_table is idempotent).
         if isinstance(source.attrs.get("source"), str):
             attrs = {str(key): value for key, value in source.attrs.items()}
@@ -244,11 +248,11 @@ def _read_csv(raw: bytes, path: Path) -> tuple[pd.DataFrame, RowNumbers, dict[st
         position: _strip_to_missing(grid[column]) for position, column in enumerate(grid.columns)
     }
     grid = pd.DataFrame(cleaned)
-    header = grid.iloc[0].tolist()
-    data = grid.iloc[1:]
-    # Header is spreadsheet row 1 (after any leading blank lines); data records follow it.
-    rows = np.arange(2, len(data) + 2, dtype=np.int64) + blank_lines
-    frame, rows, extra = _tabulate(header, data, rows, path)
+    # The header is the first record with a value (row 1 unless blank rows precede it).
+    first = int(grid.notna().any(axis=1).to_numpy(dtype=bool).argmax())
+    data = grid.iloc[first + 1 :]
+    rows = np.arange(first + 2, first + 2 + len(data), dtype=np.int64) + blank_lines
+    frame, rows, extra = _tabulate(grid.iloc[first].tolist(), data, rows, path)
     return frame, rows, {"encoding": encoding, "delimiter": delimiter, **extra}
 
 
@@ -289,7 +293,11 @@ def _strip_to_missing(column: pd.Series) -> pd.Series:
 def _read_excel(
     raw: bytes, path: Path, *, table: str, sheet: str | int | None
 ) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
-    """Cells as Excel typed them; text stripped; the first non-empty row is the header."""
+    """Cells as Excel typed them; text stripped; the first non-empty row is the header.
+
+    Formula cells give the value Excel cached when it last saved the file (None for workbooks
+    that no spreadsheet program has calculated).
+    """
     from openpyxl import load_workbook
 
     try:
