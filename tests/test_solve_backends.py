@@ -213,6 +213,13 @@ def test_flow_rejects_costs_beyond_ortools_range() -> None:
         MinCostFlowSolver().solve(model)
 
 
+def test_ortools_assignment_reports_overflow_risk() -> None:
+    # Its cost scaling multiplies costs by the node count; 2**50 leaves no headroom.
+    model = build(100, [(h, 0, 2**50) for h in range(100)], [[0] * 100])
+    with pytest.raises(RuntimeError, match="POSSIBLE_OVERFLOW"):
+        OrToolsAssignmentSolver().solve(model)
+
+
 def test_lsa_refuses_oversized_dense_matrix() -> None:
     model = random_model(1)
     with pytest.raises(ValueError, match="max_cells=100"):

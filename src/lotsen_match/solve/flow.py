@@ -78,9 +78,9 @@ class MinCostFlowSolver:
         built = time.perf_counter()
         status = flow.solve()
         if status != SimpleMinCostFlow.OPTIMAL:
-            hint = (
-                " (costs too large for its cost scaling)" if status.name == "BAD_COST_RANGE" else ""
-            )
+            hint = ""
+            if status == SimpleMinCostFlow.BAD_COST_RANGE:
+                hint = "; arc values are too large for its cost scaling, rescale them"
             raise RuntimeError(f"min cost flow returned {status.name} on {model.n_arcs} arcs{hint}")
         arc_flow = np.asarray(flow.flows(np.arange(n_match, dtype=np.int32)))
         selected[keep[arc_flow > 0]] = True
