@@ -350,6 +350,7 @@ def test_valid_fields_build_a_read_only_model() -> None:
         ("arc_volunteer", np.array([-1, 1], dtype=np.int32), r"arc_volunteer\[0\] = -1"),
         ("arc_volunteer", np.array([1, 1], dtype=np.int32), None),
         ("arc_value", np.array([2**50 + 1, 0], dtype=np.int64), "exceeds 2\\*\\*50"),
+        ("arc_value", np.array([0, -(2**63)], dtype=np.int64), r"arc_value\[1\] .*exceeds"),
         ("slot_offsets", np.array([0, 3], dtype=np.int64), "n_volunteers \\+ 1 = 3"),
         ("slot_offsets", np.array([0, 2, 2], dtype=np.int64), "end at len\\(slot_cost\\) = 3"),
         ("slot_offsets", np.array([0, 4, 3], dtype=np.int64), "decreases after volunteer 1"),

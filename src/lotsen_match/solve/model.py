@@ -111,7 +111,8 @@ class AssignmentModel:
                     f"{name}[{bad[0]}] = {array[bad[0]]} is outside [0, {upper}) "
                     f"({bad.size} arcs out of range)"
                 )
-        big = np.flatnonzero(np.abs(self.arc_value) > MAX_ABS_COEFFICIENT)
+        value = self.arc_value  # compare both ends: np.abs(-2**63) overflows to a negative
+        big = np.flatnonzero((value > MAX_ABS_COEFFICIENT) | (value < -MAX_ABS_COEFFICIENT))
         if big.size:
             raise ValueError(
                 f"arc_value[{big[0]}] = {self.arc_value[big[0]]} exceeds 2**50 in magnitude; "
@@ -166,6 +167,10 @@ class AssignmentModel:
         """(n_volunteers,) capacity of each volunteer."""
         return np.diff(self.slot_offsets)
 
+    @property
+    def n_slot_total(self) -> int:
+        return int(self.slot_cost.shape[0])
+
     def profitable_arcs(self) -> npt.NDArray[np.intp]:
         """Indices of arcs worth more than their volunteer's cheapest slot.
 
@@ -177,10 +182,6 @@ class AssignmentModel:
         has_slot = self.n_slots[self.arc_volunteer] > 0
         first_slot = np.minimum(self.slot_offsets[self.arc_volunteer], self.n_slot_total - 1)
         return np.flatnonzero(has_slot & (self.arc_value > self.slot_cost[first_slot]))
-
-    @property
-    def n_slot_total(self) -> int:
-        return int(self.slot_cost.shape[0])
 
     def _check_mask(self, selected: npt.NDArray[np.bool_]) -> None:
         if not isinstance(selected, np.ndarray) or selected.dtype != np.bool_:
