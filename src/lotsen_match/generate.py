@@ -18,6 +18,7 @@ the number of volunteers (only the links to volunteer ids do).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import logging
 from collections.abc import Sequence
@@ -320,10 +321,9 @@ def _subsets(rng: np.random.Generator, sizes: IntArray, weights: FloatArray) -> 
     n, m = len(sizes), len(weights)
     bits = np.int64(1) << np.arange(m, dtype=np.int64)
     out = np.zeros(n, dtype=np.int64)
-    w = weights.astype(np.float32)
     for lo in range(0, n, _CHUNK):
         k = sizes[lo : lo + _CHUNK]
-        keys = rng.standard_exponential(size=(len(k), m), dtype=np.float32) / w
+        keys = rng.standard_exponential(size=(len(k), m)) / weights
         kth = np.sort(keys, axis=1)[np.arange(len(k)), np.clip(k, 1, m) - 1]
         chosen = (keys <= kth[:, None]) & (k > 0)[:, None]
         out[lo : lo + _CHUNK] = (chosen * bits).sum(axis=1)
@@ -396,6 +396,7 @@ def _locate(
 # --- volunteers ------------------------------------------------------------------------------
 
 
+@functools.cache
 def _volunteer_language_table() -> tuple[list[str], tuple[int, ...]]:
     """Every combination of (German level, heritage language, its level, English, French)."""
     heritage = ("", *(c for c, _ in _HERITAGE))
@@ -415,9 +416,7 @@ def _volunteer_language_table() -> tuple[list[str], tuple[int, ...]]:
     return out, dims
 
 
-def _volunteer_languages(
-    rng: np.random.Generator, n: int
-) -> tuple[pd.api.extensions.ExtensionArray, pd.DataFrame]:
+def _volunteer_languages(rng: np.random.Generator, n: int) -> tuple[StrArray, pd.DataFrame]:
     has_heritage = rng.random(n) < _P_HERITAGE
     heritage = np.where(has_heritage, _draw(rng, n, tuple(w for _, w in _HERITAGE)) + 1, 0)
     level = _draw(rng, n, _HERITAGE_LEVEL_P)
@@ -523,6 +522,7 @@ def _volunteers(
 # --- requests --------------------------------------------------------------------------------
 
 
+@functools.cache
 def _request_language_table() -> tuple[list[str], tuple[int, ...], FloatArray, IntArray]:
     """All (first language, further language option, German level) strings, option
     probabilities per first language, and the language id an option adds at B1 or better."""
@@ -536,6 +536,8 @@ def _request_language_table() -> tuple[list[str], tuple[int, ...], FloatArray, I
             probs[f, s] = p
             adds[f, s] = _LANG_ID[code] if level in _B1_OR_BETTER else -1
         probs[f, 0] = 1.0 - probs[f, 1:].sum()
+    probs.setflags(write=False)  # cached: shared by every call
+    adds.setflags(write=False)
     table = []
     for f, s, g in itertools.product(*(range(d) for d in dims)):
         opts = _REQUEST_SECOND[firsts[f]]
