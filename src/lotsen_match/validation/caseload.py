@@ -128,7 +128,7 @@ def _references(asg: TableCheck, column: str, target: TableCheck, noun: str) -> 
             if key in wanted:
                 rows.setdefault(key, []).append(label)
         by_id = {
-            key: f"{noun} {key!r} was rejected ({target.source}, row(s) "
+            key: f"{noun} {p.quote(key)} was rejected ({target.source}, row(s) "
             f"{_listing(sorted(labels, key=_sort_key))}); fix that row, then this pair is accepted"
             for key, labels in rows.items()
         }
@@ -157,8 +157,8 @@ def _multiple_active(asg: TableCheck) -> None:
     bad = pos[dup]
     volunteers = _volunteers_by(requests[bad], asg.values["volunteer_id"][bad])
     by_request = {
-        key: f"request {key!r} has {len(vols)} active assignments (volunteers {_listing(vols)}); "
-        "a request has at most one active volunteer: keep one of these rows active"
+        key: f"request {p.quote(key)} has {len(vols)} active assignments (volunteers "
+        f"{_listing(vols)}); a request has at most one active volunteer: keep one row active"
         for key, vols in volunteers.items()
     }
     asg.add(bad, "status", "multiple_active", _map(requests[bad], by_request))
@@ -189,7 +189,7 @@ def _household_conflicts(asg: TableCheck, req: TableCheck) -> None:
     if not conflict.any():
         return
     by_household = {
-        key: f"household {key!r} has active assignments to {len(vols)} volunteers "
+        key: f"household {p.quote(key)} has active assignments to {len(vols)} volunteers "
         f"({_listing(vols)}); one household has one contact person: keep its requests with one "
         "volunteer"
         for key, vols in _volunteers_by(households[conflict], volunteers[conflict]).items()

@@ -66,6 +66,42 @@ LANGUAGE_EXAMPLE: Final[str] = "write code:level, e.g. ar:native;de:B1"
 #: Levels listed the way coordinators rank them, strongest first.
 LEVELS_DESC: Final[tuple[str, ...]] = tuple(reversed(LEVELS))
 _LEVEL_LOOKUP: Final[dict[str, str]] = {name.lower(): name for name in LEVELS}
+#: Everyday words for needs (SPEC.md's descriptions, German and English) -> the need type.
+NEED_HINTS: Final[dict[str, str]] = {
+    "schule": "school",
+    "kita": "school",
+    "elternabend": "school",
+    "kindergarten": "school",
+    "behörde": "authority",
+    "behoerde": "authority",
+    "amt": "authority",
+    "jobcenter": "authority",
+    "ausländerbehörde": "authority",
+    "authorities": "authority",
+    "arzt": "health",
+    "gesundheit": "health",
+    "krankenhaus": "health",
+    "doctor": "health",
+    "hospital": "health",
+    "wohnung": "housing",
+    "wohnen": "housing",
+    "arbeit": "work",
+    "ausbildung": "work",
+    "job": "work",
+    "anerkennung": "work",
+    "alltag": "everyday",
+    "einkaufen": "everyday",
+    "shopping": "everyday",
+    "bank": "everyday",
+    "banking": "everyday",
+    "transport": "everyday",
+    "orientierung": "everyday",
+    "online": "digital",
+    "medien": "digital",
+    "freizeit": "leisure",
+    "verein": "leisure",
+    "sport": "leisure",
+}
 #: Gender words coordinators write in German or English exports, and the contract letter for each.
 GENDER_HINTS: Final[dict[str, str]] = {
     "w": "f",
@@ -398,7 +434,11 @@ def split_entries(cell: str) -> list[str]:
 
 
 def parse_vocab_list_cell(
-    cell: str, vocabulary: Sequence[str], bits: Mapping[str, int], noun: str
+    cell: str,
+    vocabulary: Sequence[str],
+    bits: Mapping[str, int],
+    noun: str,
+    hints: Mapping[str, str] | None = None,
 ) -> CellResult:
     """A ``;``-list of vocabulary words (case-insensitive) -> canonical order, no duplicates."""
     found: set[str] = set()
@@ -408,7 +448,8 @@ def parse_vocab_list_cell(
         if word in bits:
             found.add(word)
         else:
-            problems.append(("vocabulary", _not_in_vocab(entry, vocabulary, noun, cell)))
+            hint = (hints or {}).get(word)
+            problems.append(("vocabulary", _not_in_vocab(entry, vocabulary, noun, cell, hint)))
     ordered = [w for w in vocabulary if w in found]
     mask = 0
     for w in ordered:
@@ -429,7 +470,7 @@ def parse_choice_cell(
         return CellResult("")
     entries = split_entries(cell)
     if len(entries) > 1:
-        msg = f"{cell!r} holds {len(entries)} values; write exactly one {noun}"
+        msg = f"{quote(cell)} holds {len(entries)} values; write exactly one {noun}"
         return CellResult("", 0, (("single_value", msg),))
     if word in vocabulary:
         return CellResult(word, list(vocabulary).index(word))
@@ -469,23 +510,29 @@ def _not_in_vocab(
 ) -> str:
     hint = f"; did you mean {hint_word!r}?" if hint_word else did_you_mean(entry, vocabulary)
     article = "an" if noun[0] in "aeiou" else "a"
-    where = f" (in {cell!r})" if cell.strip() != entry else ""
-    return f"{entry!r}{where} is not {article} {noun}; valid: {valid_list(vocabulary)}{hint}"
+    where = f" (in {quote(cell)})" if cell.strip() != entry else ""
+    return f"{quote(entry)}{where} is not {article} {noun}; valid: {valid_list(vocabulary)}{hint}"
+
+
+def quote(text: str, limit: int = 40) -> str:
+    """Quote user text for a message, shortened: a message must stay readable."""
+    short = text if len(text) <= limit else text[: limit - 1] + "…"
+    return "'" + short.replace("'", "’") + "'"
 
 
 def _entry_without_level(entry: str) -> str:
     if "," in entry:
-        return f"{entry!r}: separate languages with ';', not ','; {LANGUAGE_EXAMPLE}"
+        return f"{quote(entry)}: separate languages with ';', not ','; {LANGUAGE_EXAMPLE}"
     code = canonical_language(entry)
     if code is not None:
-        return f"{entry!r} has no level; write code:level, e.g. {code}:B1"
-    return f"{entry!r} is not code:level; {LANGUAGE_EXAMPLE}"
+        return f"{quote(entry)} has no level; write code:level, e.g. {code}:B1"
+    return f"{quote(entry)} is not code:level; {LANGUAGE_EXAMPLE}"
 
 
 def _bad_language(raw_code: str) -> str:
     if not raw_code:
         return f"a language code is missing before ':'; {LANGUAGE_EXAMPLE}"
-    msg = f"{raw_code!r} is not an ISO 639 language code; {LANGUAGE_EXAMPLE}"
+    msg = f"{quote(raw_code)} is not an ISO 639 language code; {LANGUAGE_EXAMPLE}"
     guess = _language_by_name(raw_code)
     if guess is not None:
         msg += f"; did you mean {guess!r} ({language_name(guess)})?"
@@ -500,7 +547,7 @@ def _bad_level(raw_level: str) -> str:
         close = difflib.get_close_matches(raw_level.lower(), list(_LEVEL_LOOKUP), n=1)
         hint = _LEVEL_LOOKUP[close[0]] if close else None
     suffix = f"; did you mean {hint!r}?" if hint else ""
-    return f"{raw_level!r} is not a language level; valid: {', '.join(LEVELS_DESC)}{suffix}"
+    return f"{quote(raw_level)} is not a language level; valid: {', '.join(LEVELS_DESC)}{suffix}"
 
 
 def _language_by_name(name: str) -> str | None:

@@ -187,7 +187,9 @@ class TableCheck:
     def required_text(self, column: str, help_text: str) -> p.Text:
         """Stripped text; empty cells are a ``required`` problem."""
         text = self.text(column)
-        self.add(p.missing(text), column, "required", f"{column} is required; {help_text}")
+        self.add(
+            p.missing(text), column, "required", f"{self.header(column)} is required; {help_text}"
+        )
         return text
 
     def optional_text(self, column: str) -> ObjArray:
@@ -207,7 +209,9 @@ class TableCheck:
         """Float column with optional bounds; decimal comma accepted."""
         parsed = p.parse_number(self.series(column))
         if required:
-            self.add(parsed.missing, column, "required", f"{column} is required ({meaning})")
+            self.add(
+                parsed.missing, column, "required", f"{self.header(column)} is required: {meaning}"
+            )
         self.add(
             parsed.bad,
             column,
@@ -222,14 +226,21 @@ class TableCheck:
             if high is not None:
                 out |= parsed.values > high
         bounds = _bounds_text(low, high, low_exclusive)
-        self.add(ok & out, column, "range", _quoted(f" is out of range; {column} must be {bounds}"))
+        self.add(
+            ok & out,
+            column,
+            "range",
+            _quoted(f" is out of range; {self.header(column)} must be {bounds}"),
+        )
         return parsed
 
     def integer(self, column: str, *, required: bool, meaning: str) -> p.Parsed:
         """Whole number >= 0 (2.0 from Excel is 2; 1.5, -1 and words are rejected)."""
         parsed = p.parse_number(self.series(column))
         if required:
-            self.add(parsed.missing, column, "required", f"{column} is required ({meaning})")
+            self.add(
+                parsed.missing, column, "required", f"{self.header(column)} is required: {meaning}"
+            )
         valid = f"write a whole number >= 0 ({meaning})"
         self.add(parsed.bad, column, "type", _quoted(f" is not a number; {valid}"))
         ok = ~parsed.missing & ~parsed.bad
@@ -249,7 +260,7 @@ class TableCheck:
                 parsed.missing,
                 column,
                 "required",
-                f"{column} is required ({meaning}); {p.DATE_HELP}",
+                f"{self.header(column)} is required: {meaning}; {p.DATE_HELP}",
             )
         self.add(parsed.bad, column, "type", _quoted(f" is not a valid date; {p.DATE_HELP}"))
         early = ~parsed.bad & p.too_early(parsed.values)
@@ -263,16 +274,17 @@ class TableCheck:
         if not wrong.any():
             return
         firsts = self.shown(first, wrong)
+        head_1, head_2 = self.header(first), self.header(second)
         self.add(
             wrong,
             second,
             "date_order",
             lambda shown: _concat(
-                f"{second} '",
+                f"{head_2} '",
                 shown,
-                f"' lies before {first} '",
+                f"' lies before {head_1} '",
                 firsts,
-                f"'; {second} must be on or after {first}",
+                f"'; {head_2} must be on or after {head_1}",
             ),
         )
 
@@ -292,7 +304,7 @@ class TableCheck:
         )
         if required is not None:
             empty = (result.canonical == "") & ~result.bad
-            msg_empty = f"{column} is required; {required}"
+            msg_empty = f"{self.header(column)} is required; {required}"
             self.add(empty, column, "required", msg_empty)
         return result
 
@@ -333,7 +345,7 @@ class TableCheck:
                 listed += f", ... ({len(group)} rows in all)"
             shown = str(key).replace(PAIR_SEP, "/")
             messages[i] = (
-                f"{what} {shown!r} also appears in row(s) {listed}; each must be unique, "
+                f"{what} {p.quote(shown)} also appears in row(s) {listed}; each must be unique, "
                 f"so all {len(group)} rows are rejected"
             )
         self.add(pos, column, rule, messages)
@@ -372,7 +384,7 @@ def column_problems(table: str, raw: pd.DataFrame) -> pd.DataFrame:
     """Table-level problems: missing required columns and duplicated headers (row 1 = header)."""
     source = str(raw.attrs.get("source", "<DataFrame>"))
     original: Mapping[str, str] = raw.attrs.get("original_columns", {}) or {}
-    found = [str(original.get(str(c), c)) for c in raw.columns]
+    found = [str(original.get(str(c), c)) for c in raw.columns if c != "_row"]
     records: list[dict[str, Any]] = []
     for column in REQUIRED_COLUMNS[table]:
         if column in raw.columns:
@@ -467,7 +479,11 @@ def check_volunteers(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
         dist.missing, config.default_max_distance_km, dist.values
     )
     need_cell = partial(
-        p.parse_vocab_list_cell, vocabulary=NEED_TYPES, bits=NEED_BIT, noun="need type"
+        p.parse_vocab_list_cell,
+        vocabulary=NEED_TYPES,
+        bits=NEED_BIT,
+        noun="need type",
+        hints=p.NEED_HINTS,
     )
     needs = t.parsed_list("need_types", need_cell, required=_NEEDS_HELP)
     t.values["need_types"] = needs.canonical
@@ -502,7 +518,9 @@ def check_requests(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     t.values["household_id"] = t.optional_text("household_id")
     _languages(t)
     _coordinates(t)
-    need_cell = partial(p.parse_choice_cell, vocabulary=NEED_TYPES, noun="need type")
+    need_cell = partial(
+        p.parse_choice_cell, vocabulary=NEED_TYPES, noun="need type", hints=p.NEED_HINTS
+    )
     need = t.parsed_list("need_type", need_cell, required=f"write one of {', '.join(NEED_TYPES)}")
     t.values["need_type"] = need.canonical
     t.values["need_code"] = need.mask
@@ -590,14 +608,14 @@ def _concat(*parts: str | ObjArray) -> ObjArray:
 
 def _quoted(suffix: str) -> Callable[[ObjArray], ObjArray]:
     """Message builder: the cell text in quotes followed by ``suffix``."""
-    return lambda shown: _concat("'", _truncated(shown), "'" + suffix)
+    return lambda shown: _concat("'", _truncated(shown, 40), "'" + suffix)
 
 
-def _truncated(values: ObjArray) -> ObjArray:
+def _truncated(values: ObjArray, limit: int = MAX_VALUE_CHARS) -> ObjArray:
     series = pd.Series(values, dtype=object)
-    long = series.str.len() > MAX_VALUE_CHARS
+    long = series.str.len() > limit
     if long.any():
-        series = series.where(~long, series.str.slice(0, MAX_VALUE_CHARS - 1) + "…")
+        series = series.where(~long, series.str.slice(0, limit - 1) + "…")
     return series.to_numpy(dtype=object)
 
 
