@@ -458,3 +458,11 @@ def test_large_csv_reads_fast(tmp_path: Path) -> None:
     assert len(df) == n
     assert df["_row"].iloc[-1] == n + 1
     assert elapsed < 5.0
+
+
+def test_mapping_remembers_the_users_headers_for_messages(tmp_path: Path) -> None:
+    path = tmp_path / "lotsen.csv"
+    path.write_bytes("Lotsen-ID;Sprachen\nV1;ar:native\n".encode("cp1252"))
+    df = read_table(path, table="volunteers", column_mapping={"Sprachen": "languages"})
+    assert df.attrs["original_columns"] == {"languages": "Sprachen"}
+    assert "original_columns" not in read_table(path, table="volunteers").attrs

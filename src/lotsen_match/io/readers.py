@@ -22,6 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.types import is_integer_dtype
 
+from lotsen_match.errors import LotsenMatchError
 from lotsen_match.io.csv_dialect import (
     count_leading_blank_lines,
     decode_text,
@@ -58,7 +59,7 @@ _DATAFRAME_SOURCE: Final = "<DataFrame>"
 RowNumbers = npt.NDArray[np.int64]
 
 
-class InputFormatError(ValueError):
+class InputFormatError(LotsenMatchError, ValueError):
     """An input file cannot be read as a table (unknown extension, undecodable, malformed).
 
     ``path`` names the offending file so callers can report it without parsing the message.
@@ -95,7 +96,10 @@ def read_table(
     else:
         frame, rows, attrs = _from_file(Path(source), table=table, sheet=sheet)
     frame = apply_column_mapping(frame, column_mapping)
-    result = attach_provenance(frame, rows, {**attrs, "table": table})
+    extra = {"table": table}
+    if frame.attrs.get("original_columns"):
+        extra["original_columns"] = frame.attrs["original_columns"]
+    result = attach_provenance(frame, rows, {**attrs, **extra})
     logger.info(
         "read table=%s format=%s rows=%d columns=%d",
         table,
@@ -149,7 +153,13 @@ def apply_column_mapping(
             )
         origin[name] = column
         new_names.append(name)
-    return frame.set_axis(new_names, axis="columns")
+    renamed = frame.set_axis(new_names, axis="columns")
+    # Messages must name the user's own header ("Sprachen"), not the contract name.
+    renamed.attrs["original_columns"] = {
+        **frame.attrs.get("original_columns", {}),
+        **{str(n): str(o) for n, o in origin.items() if n != o},
+    }
+    return renamed
 
 
 def _normalise_header(name: str) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from lotsen_match.errors import LotsenMatchError
 from lotsen_match.io.readers import ROW_COLUMN, apply_column_mapping, attach_provenance
 
 __all__ = [
@@ -35,7 +36,7 @@ RUN_ID_COLUMN: Final = "run_id"
 _IF_EXISTS: Final = ("append", "replace", "fail")
 
 
-class MissingTableError(ValueError):
+class MissingTableError(LotsenMatchError, ValueError):
     """The requested table does not exist; ``available`` lists the tables that do."""
 
     def __init__(self, table_name: str, available: list[str]) -> None:
