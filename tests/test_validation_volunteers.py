@@ -370,7 +370,7 @@ def test_excel_round_trip_keeps_whole_floats_and_rejects_fractions(tmp_path: Pat
     )
     path = tmp_path / "lotsen.xlsx"
     frame.to_excel(path, index=False)
-    raw = pd.read_excel(path)
+    raw = pd.read_excel(path, engine="openpyxl")
     res = validate_volunteers(raw, CFG)
     assert list(res.problems[["row", "column", "rule"]].itertuples(index=False, name=None)) == [
         (1, "capacity", "type")

@@ -465,10 +465,10 @@ def parse_choice_cell(
     ``hints`` maps common wrong words (German forms such as ``w`` for weiblich) to the valid one
     to suggest; they are not accepted silently, the contract stays one vocabulary.
     """
-    word = cell.strip().lower()
-    if not word:
-        return CellResult("")
     entries = split_entries(cell)
+    if not entries:
+        return CellResult("")
+    word = entries[0].lower()
     if len(entries) > 1:
         msg = f"{quote(cell)} holds {len(entries)} values; write exactly one {noun}"
         return CellResult("", 0, (("single_value", msg),))
@@ -488,7 +488,7 @@ def parse_languages_cell(cell: str) -> CellResult:
     best: dict[str, int] = {}
     problems: list[tuple[str, str]] = []
     for entry in split_entries(cell):
-        if ":" not in entry:
+        if ":" not in entry or "," in entry:
             problems.append(("format", _entry_without_level(entry)))
             continue
         raw_code, _, raw_level = (part.strip() for part in entry.partition(":"))
