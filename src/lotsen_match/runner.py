@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -39,10 +39,10 @@ from .io import (
     write_sql_tables,
     write_table,
 )
-from .match import match_validated
-from .report import render_plain_report
-from .result import MatchResult
 from .validation import ValidatedCaseload, validate_caseload
+
+if TYPE_CHECKING:  # the matching core (and scikit-learn) loads only when a job runs
+    from .result import MatchResult
 
 __all__ = [
     "INPUT_TABLES",
@@ -201,7 +201,7 @@ def _load_inputs(
                     raise
                 logger.info("no assignments table; running without earlier state")
                 continue
-            frames[table] = frame
+            frames[table] = _remember_headers(frame, config.columns.get(table))
             sources[table] = {"source": table, "format": "sql", "rows": len(frame)}
         return LoadedInputs(frames, sources)
     if volunteers is None or requests is None:
@@ -216,7 +216,7 @@ def _load_inputs(
         if source is None:
             continue
         frame = read_table(source, table=table, column_mapping=config.columns.get(table))
-        frames[table] = frame
+        frames[table] = _remember_headers(frame, config.columns.get(table))
         info: dict[str, Any] = {
             "source": str(frame.attrs.get("source", "<DataFrame>")),
             "format": str(frame.attrs.get("format", "dataframe")),
@@ -259,6 +259,19 @@ def check_output_dir(
                 raise JobInputError(
                     f"{source}: input file lies inside the output directory {out_dir}"
                 )
+
+
+def _remember_headers(frame: pd.DataFrame, mapping: Mapping[str, str] | None) -> pd.DataFrame:
+    """Record the export headers behind mapped columns, so problems name the user's header.
+
+    Validation reads ``attrs["original_columns"]`` (contract name -> header) to say "Spalte
+    Sprachen" rather than "languages"; the readers rename columns without recording it.
+    """
+    if not mapping or frame.attrs.get("original_columns"):
+        return frame
+    original = {dst: src for src, dst in mapping.items() if dst in frame.columns}
+    frame.attrs["original_columns"] = original
+    return frame
 
 
 def validate_inputs(inputs: LoadedInputs, config: MatchConfig) -> ValidatedCaseload:
@@ -326,6 +339,9 @@ def run_job(
         inputs = load_inputs(volunteers, requests, assignments, db_url=db_url, config=cfg)
     with _timed(timings, "validate"), hook("validate"):
         caseload = validate_inputs(inputs, cfg)
+    from .match import match_validated  # after validation: bad input fails fast
+    from .report import render_plain_report
+
     with hook("match"):
         result = match_validated(caseload, cfg)
     timings.update(result.summary.get("timings_s", {}))
