@@ -209,7 +209,7 @@ def test_sizes_region_and_validity_of_the_sample() -> None:
 
 
 def test_excel_workbook_holds_the_same_caseload_with_native_types() -> None:
-    sheets = pd.read_excel(SAMPLES / "caseload.xlsx", sheet_name=None)
+    sheets = pd.read_excel(SAMPLES / "caseload.xlsx", sheet_name=None, engine="openpyxl")
     assert list(sheets) == ["volunteers", "requests", "assignments"]
     for table, frame in sheets.items():
         spec = pd.read_csv(SAMPLES / "spec" / f"{table}.csv")
