@@ -300,10 +300,14 @@ def _errors(session: _Session, lang: str = "de") -> Iterator[None]:
 
 def _classify(exc: Exception) -> tuple[int, str]:
     """Exit code and a one-line message that quotes no input data."""
+    import pandas.errors
     import sqlalchemy.exc as sa_exc
 
     from .runner import JobInputError
 
+    if isinstance(exc, pandas.errors.DatabaseError) and isinstance(exc.__cause__, Exception):
+        # pandas wraps driver errors, quoting the statement and its parameters: unwrap.
+        return _classify(exc.__cause__)
     if isinstance(exc, JobInputError):
         return EXIT_INVALID, str(exc)
     if isinstance(exc, FileNotFoundError | IsADirectoryError | NotADirectoryError):
