@@ -134,15 +134,14 @@ def _references(asg: TableCheck, column: str, target: TableCheck, noun: str) -> 
         }
         asg.add(cascade, column, "rejected_reference", _map(ids[cascade], by_id))
     dangling = unresolved & ~cascade
-    n_known = int((~target_bad).sum())
     asg.add(
         dangling,
         column,
         "dangling_reference",
-        lambda shown: _suffix(
-            f"{noun} ",
-            shown,
-            f" is not in {target.source} ({n_known} valid {noun}s); check the {column}",
+        lambda shown: p.objects(
+            f"{noun} {p.quote(str(v))} is not in {target.source}; check the {column} "
+            "(ids are case-sensitive)"
+            for v in shown
         ),
     )
 
@@ -235,8 +234,3 @@ def _listing(items: list[Any]) -> str:
 
 def _sort_key(label: Any) -> tuple[int, Any]:
     return (0, label) if isinstance(label, int | np.integer) else (1, str(label))
-
-
-def _suffix(prefix: str, shown: ObjArray, suffix: str) -> ObjArray:
-    series = prefix + "'" + pd.Series(shown, dtype=object) + "'" + suffix
-    return series.to_numpy(dtype=object)

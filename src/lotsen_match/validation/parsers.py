@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import gettext
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final
@@ -317,17 +317,18 @@ def parse_date(values: pd.Series[Any]) -> Parsed:
         return Parsed(_to_ns(stamps.dt.normalize()), gone, np.zeros(len(values), dtype=np.bool_))
     text = to_text(values)
     codes, uniques = factorize(text)
-    series = pd.Series(uniques, dtype=object)
-    parsed = pd.to_datetime(series, format=DATE_FORMATS[0], errors="coerce")
-    empty_u = (series == "").to_numpy()
-    for fmt in DATE_FORMATS[1:]:
-        todo = parsed.isna().to_numpy() & ~empty_u
+    distinct = np.array(uniques, dtype=object)
+    empty_u = distinct == ""
+    parsed = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[us]")
+    todo = ~empty_u
+    for fmt in DATE_FORMATS:
         if not todo.any():
             break
-        parsed[todo] = pd.to_datetime(series[todo], format=fmt, errors="coerce")
-    bad_u = ~empty_u & parsed.isna().to_numpy()
-    values_u = _to_ns(parsed.dt.normalize())
-    return Parsed(values_u[codes], empty_u[codes], bad_u[codes])
+        stamps = pd.to_datetime(distinct[todo], format=fmt, errors="coerce")
+        parsed[todo] = stamps.to_numpy(dtype="datetime64[us]")
+        todo &= np.isnat(parsed)
+    values_u = _to_ns(parsed.astype("datetime64[D]").astype("datetime64[us]"))
+    return Parsed(values_u[codes], empty_u[codes], todo[codes])
 
 
 def too_early(dates: npt.NDArray[np.datetime64]) -> BoolArray:
@@ -335,13 +336,16 @@ def too_early(dates: npt.NDArray[np.datetime64]) -> BoolArray:
     return np.asarray(dates < EARLIEST_DATE.to_datetime64(), dtype=np.bool_)
 
 
-def _to_ns(stamps: pd.Series[Any]) -> npt.NDArray[np.datetime64]:
-    if str(stamps.dtype) != "datetime64[ns]":
-        floor = pd.Timestamp("1677-09-22")
-        stamps = stamps.where(stamps.isna() | (stamps <= LATEST_DATE), LATEST_DATE)
-        stamps = stamps.where(stamps.isna() | (stamps >= floor), floor)
-        stamps = stamps.astype("datetime64[ns]")
-    return stamps.to_numpy(dtype="datetime64[ns]")
+def _to_ns(stamps: pd.Series[Any] | npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
+    """datetime64[ns]; dates beyond its range are clamped (too_early() flags the early ones)."""
+    arr = np.asarray(stamps)
+    if arr.dtype == np.dtype("datetime64[ns]"):
+        return arr
+    wide = arr.astype("datetime64[us]")
+    latest = LATEST_DATE.to_datetime64().astype("datetime64[us]")
+    floor = np.datetime64("1677-09-22", "us")
+    clamped = np.where(np.isnat(wide), wide, np.clip(wide, floor, latest))
+    return clamped.astype("datetime64[ns]")
 
 
 def parse_bool(values: pd.Series[Any]) -> Parsed:
@@ -512,6 +516,14 @@ def _not_in_vocab(
     article = "an" if noun[0] in "aeiou" else "a"
     where = f" (in {quote(cell)})" if cell.strip() != entry else ""
     return f"{quote(entry)}{where} is not {article} {noun}; valid: {valid_list(vocabulary)}{hint}"
+
+
+def objects(items: Iterable[str]) -> ObjArray:
+    """A numpy object array of python ``str`` (messages built for the failing rows only)."""
+    values = list(items)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def quote(text: str, limit: int = 40) -> str:

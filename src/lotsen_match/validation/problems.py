@@ -7,8 +7,9 @@ builds the final frames once, which keeps the cost proportional to the number of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 import numpy as np
@@ -74,16 +75,21 @@ def row_labels(raw: pd.DataFrame) -> npt.NDArray[Any]:
 
 def empty_problems() -> pd.DataFrame:
     """A problems frame without rows but with the right columns."""
-    return pd.DataFrame({c: pd.Series([], dtype=object) for c in PROBLEM_COLUMNS}).astype(
-        {"row": np.int64}
-    )
+    return _empty(PROBLEM_COLUMNS)
 
 
 def empty_rejected() -> pd.DataFrame:
     """A rejected frame without rows but with the right columns."""
-    return pd.DataFrame({c: pd.Series([], dtype=object) for c in REJECTED_COLUMNS}).astype(
-        {"row": np.int64}
-    )
+    return _empty(REJECTED_COLUMNS)
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return _empty_template(columns).copy()
+
+
+@lru_cache(maxsize=4)
+def _empty_template(columns: tuple[str, ...]) -> pd.DataFrame:
+    return _frame({c: np.zeros(0, dtype=np.int64 if c == "row" else object) for c in columns})
 
 
 @dataclass(frozen=True)
@@ -155,73 +161,73 @@ class ProblemCollector:
         )
         self._bad[pos] = True
 
-    def frame(self) -> pd.DataFrame:
-        """All problems as one frame, ordered by input row, then by the order the checks ran."""
-        if not self._chunks:
-            return empty_problems()
+    def _sorted(self) -> tuple[IntpArray, dict[str, ObjArray]]:
+        """Positions and text columns of all problems, by input row, then check order."""
         positions = np.concatenate([c.positions for c in self._chunks])
         seq = np.concatenate([np.full(len(c.positions), c.seq) for c in self._chunks])
         order = np.lexsort((seq, positions))
-        values = np.concatenate([c.value for c in self._chunks])[order]
-        frame = pd.DataFrame(
+        columns = [_const(self.header(c.column), len(c.positions)) for c in self._chunks]
+        texts = {
+            "column": np.concatenate(columns)[order],
+            "value": _truncate_all(np.concatenate([c.value for c in self._chunks])[order]),
+            "rule": np.concatenate([c.rule for c in self._chunks])[order],
+            "message": np.concatenate([c.message for c in self._chunks])[order],
+        }
+        return positions[order], texts
+
+    def frame(self) -> pd.DataFrame:
+        """All problems (columns :data:`PROBLEM_COLUMNS`), by input row, then check order."""
+        if not self._chunks:
+            return empty_problems()
+        positions, texts = self._sorted()
+        n = len(positions)
+        return _frame(
             {
-                "table": _const(self.table, len(order)),
-                "source": _const(self.source, len(order)),
-                "row": self.labels[positions[order]],
-                "column": np.concatenate(
-                    [_const(self.header(c.column), len(c.positions)) for c in self._chunks]
-                )[order],
-                "value": _truncate_all(values),
-                "rule": np.concatenate([c.rule for c in self._chunks])[order],
-                "message": np.concatenate([c.message for c in self._chunks])[order],
+                "table": _const(self.table, n),
+                "source": _const(self.source, n),
+                "row": self.labels[positions],
+                **texts,
             }
         )
-        frame["_pos"] = positions[order]
-        return frame
 
-    def rejected(self, problems: pd.DataFrame, ids: ObjArray) -> pd.DataFrame:
+    def rejected(self, ids: ObjArray) -> pd.DataFrame:
         """One row per rejected input row, joining that row's problems with `` | ``.
 
-        ``problems`` is :meth:`frame` (with its helper ``_pos`` column); ``ids`` holds the display
-        id of every input row.
+        ``ids`` holds the display id of every input row. The joins loop over rejected rows only.
         """
-        if problems.empty:
+        if not self._chunks:
             return empty_rejected()
-        grouped = problems.groupby("_pos", sort=True)
-        joined = grouped.agg(
-            columns=("column", _join_unique),
-            values=("value", _join),
-            messages=("message", _join),
-        )
-        pos = joined.index.to_numpy(dtype=np.intp)
-        return pd.DataFrame(
+        positions, texts = self._sorted()
+        rows, starts = np.unique(positions, return_index=True)
+        bounds = [*starts[1:].tolist(), len(positions)]
+        spans = list(zip(starts.tolist(), bounds, strict=True))
+        column, value, message = texts["column"], texts["value"], texts["message"]
+        n = len(rows)
+        return _frame(
             {
-                "table": _const(self.table, len(pos)),
-                "source": _const(self.source, len(pos)),
-                "row": self.labels[pos],
-                "id": ids[pos],
-                "columns": joined["columns"].to_numpy(dtype=object),
-                "values": joined["values"].to_numpy(dtype=object),
-                "messages": joined["messages"].to_numpy(dtype=object),
+                "table": _const(self.table, n),
+                "source": _const(self.source, n),
+                "row": self.labels[rows],
+                "id": ids[rows],
+                "columns": _objects(" | ".join(dict.fromkeys(column[a:b])) for a, b in spans),
+                "values": _objects(" | ".join(value[a:b]) for a, b in spans),
+                "messages": _objects(" | ".join(message[a:b]) for a, b in spans),
             }
         )
 
 
-def finish(problems: pd.DataFrame) -> pd.DataFrame:
-    """Drop the helper column, give a clean RangeIndex and object text columns."""
-    out = problems.drop(columns="_pos", errors="ignore").reset_index(drop=True)
-    for column in PROBLEM_COLUMNS:
-        if column != "row":
-            out[column] = out[column].astype(object)
-    return out
+def _frame(columns: dict[str, npt.NDArray[Any]]) -> pd.DataFrame:
+    """A frame keeping object columns as python ``str`` (pandas 3 would infer ``str``)."""
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object if values.dtype == object else values.dtype)
+            for name, values in columns.items()
+        }
+    )
 
 
-def _join(values: pd.Series[Any]) -> str:
-    return " | ".join(str(v) for v in values)
-
-
-def _join_unique(values: pd.Series[Any]) -> str:
-    return " | ".join(dict.fromkeys(str(v) for v in values))
+def _objects(items: Iterable[str]) -> ObjArray:
+    return np.array(list(items), dtype=object)
 
 
 def _const(value: str, n: int) -> ObjArray:

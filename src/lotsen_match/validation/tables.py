@@ -37,8 +37,9 @@ from .problems import (
     ObjArray,
     ProblemCollector,
     as_positions,
-    finish,
+    empty_problems,
     row_labels,
+    truncate,
 )
 
 BoolArray = npt.NDArray[np.bool_]
@@ -160,12 +161,8 @@ class TableCheck:
         return self._text[column]
 
     def shown(self, column: str, rows: IntpArray | BoolArray) -> ObjArray:
-        """Cell text of ``rows`` as the user wrote it, for messages; cheap for few rows."""
-        pos = as_positions(rows)
-        if column in self._text:
-            return p.take_values(self._text[column], pos)
-        subset = self.series(column).iloc[pos].reset_index(drop=True)
-        return p.text_values(p.to_text(subset))
+        """Cell text of ``rows`` as the user wrote it, for problem records."""
+        return p.take_values(self.text(column), as_positions(rows))
 
     def add(
         self,
@@ -279,12 +276,10 @@ class TableCheck:
             wrong,
             second,
             "date_order",
-            lambda shown: _concat(
-                f"{head_2} '",
-                shown,
-                f"' lies before {head_1} '",
-                firsts,
-                f"'; {head_2} must be on or after {head_1}",
+            lambda shown: p.objects(
+                f"{head_2} {p.quote(str(b))} lies before {head_1} {p.quote(str(a))}; "
+                f"{head_2} must be on or after {head_1}"
+                for a, b in zip(firsts, shown, strict=True)
             ),
         )
 
@@ -369,11 +364,11 @@ class TableCheck:
     def result(self) -> ValidatedTable:
         """Split rows into clean and rejected; ``rows_read`` always equals their sum."""
         problems = self.problems.frame()
-        rejected = self.problems.rejected(problems, self.ids)
+        rejected = self.problems.rejected(self.ids)
         clean = self.clean_frame(~self.problems.bad)
         if len(clean) + len(rejected) != self.n:  # pragma: no cover - invariant guard
             raise AssertionError(f"{self.table}: rows lost in validation")
-        return ValidatedTable(self.table, clean, rejected, finish(problems), self.n)
+        return ValidatedTable(self.table, clean, rejected, problems, self.n)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -401,7 +396,7 @@ def column_problems(table: str, raw: pd.DataFrame) -> pd.DataFrame:
                 f"{hint} (rename it, or map it with the config's columns setting)",
             }
         )
-    counts = pd.Index(raw.columns).value_counts()
+    counts = pd.Index(raw.columns).value_counts() if not raw.columns.is_unique else pd.Series()
     for column in counts[counts > 1].index:
         records.append(
             {
@@ -411,13 +406,13 @@ def column_problems(table: str, raw: pd.DataFrame) -> pd.DataFrame:
                 "message": f"column {column!r} appears {counts[column]} times; keep one",
             }
         )
-    frame = pd.DataFrame.from_records(
-        records, columns=["column", "value", "rule", "message"]
-    ).astype(object)
+    if not records:
+        return empty_problems()
+    frame = pd.DataFrame.from_records(records, columns=["column", "value", "rule", "message"])
     frame.insert(0, "table", table)
     frame.insert(1, "source", source)
     frame.insert(2, "row", np.full(len(frame), HEADER_ROW, dtype=np.int64))
-    return frame.astype({"table": object, "source": object})
+    return frame.astype({c: object for c in frame.columns if c != "row"})
 
 
 def require_columns(table: str, raw: pd.DataFrame) -> None:
@@ -596,27 +591,13 @@ CHECKS: Final[dict[str, Callable[[pd.DataFrame, MatchConfig], TableCheck]]] = {
 # message helpers (vectorised string concatenation over the failing rows only)
 
 
-def _concat(*parts: str | ObjArray) -> ObjArray:
-    out: pd.Series[Any] | str = ""
-    for part in parts:
-        piece = part if isinstance(part, str) else pd.Series(part, dtype=object)
-        out = out + piece
-    if isinstance(out, str):
-        return np.array([out], dtype=object)
-    return out.to_numpy(dtype=object)
-
-
 def _quoted(suffix: str) -> Callable[[ObjArray], ObjArray]:
-    """Message builder: the cell text in quotes followed by ``suffix``."""
-    return lambda shown: _concat("'", _truncated(shown, 40), "'" + suffix)
+    """Message builder: the (shortened) cell text in quotes followed by ``suffix``."""
+    return lambda shown: p.objects(p.quote(str(v)) + suffix for v in shown)
 
 
 def _truncated(values: ObjArray, limit: int = MAX_VALUE_CHARS) -> ObjArray:
-    series = pd.Series(values, dtype=object)
-    long = series.str.len() > limit
-    if long.any():
-        series = series.where(~long, series.str.slice(0, limit - 1) + "…")
-    return series.to_numpy(dtype=object)
+    return p.objects(truncate(str(v), limit) for v in values)
 
 
 def _label_key(label: Any) -> tuple[int, Any]:
