@@ -151,7 +151,8 @@ def main() -> None:
     t_req = _best_of(args.repeats, lambda: validate_requests(req, config))
     t_vol = _best_of(args.repeats, lambda: validate_volunteers(vol, config))
     t_all = _best_of(args.repeats, lambda: validate_caseload(vol, req, asg, config=config))
-    print(f"validate_requests   {len(req):>7} rows: {t_req * 1000:7.1f} ms (best of {args.repeats})")
+    print(f"best of {args.repeats} runs")
+    print(f"validate_requests   {len(req):>7} rows: {t_req * 1000:7.1f} ms")
     print(f"validate_volunteers {len(vol):>7} rows: {t_vol * 1000:7.1f} ms")
     print(f"validate_caseload   {len(req)}+{len(vol)}+{len(asg)} rows: {t_all * 1000:7.1f} ms")
 

@@ -104,9 +104,9 @@ def caseloads(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
     n = draw(st.integers(0, 10))
     asg = pd.DataFrame(
         {
-            "request_id": draw(st.lists(st.sampled_from(REQ_IDS + ["R9"]), min_size=n, max_size=n)),
+            "request_id": draw(st.lists(st.sampled_from([*REQ_IDS, "R9"]), min_size=n, max_size=n)),
             "volunteer_id": draw(
-                st.lists(st.sampled_from(VOL_IDS + ["V9"]), min_size=n, max_size=n)
+                st.lists(st.sampled_from([*VOL_IDS, "V9"]), min_size=n, max_size=n)
             ),
             "status": draw(st.lists(st.sampled_from(STATUSES), min_size=n, max_size=n)),
         },
