@@ -1,9 +1,9 @@
 """A run killed (SIGKILL) at any moment of writing leaves the previous or the new outputs, whole.
 
 Each scenario runs the real CLI in its own process and kills that process from inside at a
-precise point: after some result files are written into the staging directory, just before
-``summary.json``, and right after the atomic swap (before the old contents are deleted). The
-three processes run concurrently to keep the suite fast.
+precise point: after some result files are written into the staging directory, and right after
+the atomic swap (before the old contents are deleted). The processes run concurrently to keep the
+suite fast.
 """
 
 from __future__ import annotations
@@ -42,13 +42,6 @@ _KILLERS = {
                 die()
             return out
         runner.write_table = write_table
-    """,
-    # killed with every table and the report written, summary.json not yet
-    "summary": """
-        import lotsen_match.runner as runner
-        def _json(*args, **kwargs):
-            die()
-        runner._json = _json
     """,
     # killed right after the atomic exchange, before the previous outputs are deleted
     "swap": """
