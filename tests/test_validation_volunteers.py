@@ -407,3 +407,37 @@ def test_validating_a_clean_table_again_changes_nothing() -> None:
     second = validate_volunteers(first.clean, CFG)
     assert second.problems.empty
     pd.testing.assert_frame_equal(second.clean, first.clean)
+
+
+@pytest.mark.parametrize("backend", [None, "numpy_nullable", "pyarrow"])
+def test_parquet_round_trip_with_every_dtype_backend(tmp_path: Path, backend: str | None) -> None:
+    typed = pd.DataFrame(
+        {
+            "volunteer_id": ["V1", "V2"],
+            "languages": ["ar:native", "de:C1"],
+            "lat": [52.1, 52.2],
+            "lon": [9.1, 9.2],
+            "need_types": ["school", "work"],
+            "capacity": pd.array([2, None], dtype="Int64"),
+            "gender": ["f", None],
+            "certified_on": [dt.date(2025, 1, 1), None],
+            "available_from": pd.to_datetime(["2026-01-01 08:00", "2026-02-01 00:00"]).tz_localize(
+                "Europe/Berlin"
+            ),
+            "max_distance_km": [5.0, None],
+        }
+    )
+    path = tmp_path / "lotsen.parquet"
+    typed.to_parquet(path)
+    raw = pd.read_parquet(path, dtype_backend=backend) if backend else pd.read_parquet(path)
+    res = validate_volunteers(raw, CFG)
+    assert list(res.problems[["row", "column", "rule"]].itertuples(index=False, name=None)) == [
+        (1, "capacity", "required")
+    ]
+    clean = res.clean
+    assert {c: str(clean[c].dtype) for c in CLEAN_DTYPES["volunteers"]} == CLEAN_DTYPES[
+        "volunteers"
+    ]
+    assert clean.loc[0, "certified_on"] == pd.Timestamp("2025-01-01")
+    assert clean.loc[0, "available_from"] == pd.Timestamp("2026-01-01")
+    assert (clean.loc[0, "capacity"], clean.loc[0, "max_distance_km"]) == (2, 5.0)

@@ -127,12 +127,30 @@ _LEVEL_HINTS: Final[dict[str, str]] = {
 # text (held as pyarrow string arrays: strip, compare, replace and encode run in C)
 
 
+def numpy_backed(values: pd.Series[Any]) -> pd.Series[Any]:
+    """Arrow-backed columns (``dtype_backend="pyarrow"``) other than text as numpy-backed ones.
+
+    pyarrow's own conversion gives datetime64 for timestamps, ``datetime.date`` objects for dates
+    and float64 for integers with gaps, which the parsers below already understand.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.ArrowDtype) and not _is_arrow_text(dtype.pyarrow_dtype):
+        converted = pa.array(values.array).to_pandas()
+        return pd.Series(np.asarray(converted) if converted.dtype == object else converted)
+    return values
+
+
+def _is_arrow_text(arrow_type: Any) -> bool:
+    return bool(pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type))
+
+
 def to_text(values: pd.Series[Any]) -> Text:
     """Every cell as stripped text in a pyarrow string array; missing cells become ``""``.
 
     Integral floats lose their ``.0`` (Excel and ``read_csv`` turn ids and counts into floats), and
     datetimes become ISO dates, so later rules see what the user typed.
     """
+    values = numpy_backed(values)
     dtype = values.dtype
     arr: Any
     if isinstance(dtype, pd.StringDtype | pd.ArrowDtype):

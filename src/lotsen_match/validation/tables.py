@@ -151,7 +151,7 @@ class TableCheck:
     def series(self, column: str) -> pd.Series[Any]:
         """The raw column, or an all-missing one when an optional column is absent."""
         if column in self.raw.columns:
-            return self.raw[column]
+            return p.numpy_backed(self.raw[column])
         return pd.Series(np.full(self.n, None, dtype=object), dtype=object)
 
     def text(self, column: str) -> p.Text:
