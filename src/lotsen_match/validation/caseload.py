@@ -19,7 +19,7 @@ import pandas as pd
 from ..config import MatchConfig
 from ..errors import InputValidationError
 from . import parsers as p
-from .problems import ObjArray, empty_problems, empty_rejected
+from .problems import ObjArray, empty_problems, empty_rejected, label_order
 from .tables import (
     CHECKS,
     MAX_NAMED_ROWS,
@@ -30,7 +30,6 @@ from .tables import (
 )
 
 logger = logging.getLogger(__name__)
-logger.addHandler(logging.NullHandler())
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -79,7 +78,7 @@ def validate_caseload(
     check_references(checks["volunteers"], checks["requests"], checks["assignments"])
     results: dict[str, ValidatedTable] = {t: c.result() for t, c in checks.items()}
 
-    problems = _concat([r.problems for r in results.values()]) if results else empty_problems()
+    problems = _concat([r.problems for r in results.values()])
     for table, res in results.items():
         logger.info(
             "%s: %d rows read, %d accepted, %d rejected",
@@ -129,7 +128,7 @@ def _references(asg: TableCheck, column: str, target: TableCheck, noun: str) -> 
                 rows.setdefault(key, []).append(label)
         by_id = {
             key: f"{noun} {p.quote(key)} was rejected ({target.source}, row(s) "
-            f"{_listing(sorted(labels, key=_sort_key))}); fix that row, then this pair is accepted"
+            f"{_listing(sorted(labels, key=label_order))}); fix that row and this pair is kept"
             for key, labels in rows.items()
         }
         asg.add(cascade, column, "rejected_reference", _map(ids[cascade], by_id))
@@ -230,7 +229,3 @@ def _volunteers_by(keys: ObjArray, volunteers: ObjArray) -> dict[str, list[str]]
 def _listing(items: list[Any]) -> str:
     shown = ", ".join(str(i) for i in items[:MAX_NAMED_ROWS])
     return shown + (f", ... ({len(items)} in all)" if len(items) > MAX_NAMED_ROWS else "")
-
-
-def _sort_key(label: Any) -> tuple[int, Any]:
-    return (0, label) if isinstance(label, int | np.integer) else (1, str(label))

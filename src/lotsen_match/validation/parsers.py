@@ -3,9 +3,9 @@
 Inputs arrive in every shape: all-text CSV cells ("52,37", "25.11.2026", "ja"), ``pd.read_csv``
 inference (NaN, floats, bools), Excel values (datetimes, 2.0 for 2) and typed frames. Each parser
 returns arrays over the whole column plus boolean masks of missing and invalid cells, so the table
-rules never look at a single row in Python. List-valued cells are parsed once per *distinct* value
-(real tables repeat a few hundred combinations across 100k rows) and mapped back with the codes of
-``pd.factorize``.
+rules never look at a single row in Python. Text is held as pyarrow string arrays (strip, compare,
+replace and dictionary-encode run in C). List-valued cells and dates are parsed once per *distinct*
+value (real tables repeat a few hundred combinations across 100k rows) and mapped back by code.
 """
 
 from __future__ import annotations
@@ -135,8 +135,8 @@ def numpy_backed(values: pd.Series[Any]) -> pd.Series[Any]:
     """
     dtype = values.dtype
     if isinstance(dtype, pd.ArrowDtype) and not _is_arrow_text(dtype.pyarrow_dtype):
-        converted = pa.array(values.array).to_pandas()
-        return pd.Series(np.asarray(converted) if converted.dtype == object else converted)
+        converted: pd.Series[Any] = pa.array(values.array).to_pandas()
+        return converted
     return values
 
 

@@ -73,6 +73,11 @@ def row_labels(raw: pd.DataFrame) -> npt.NDArray[Any]:
     return labels.to_numpy(dtype=object)
 
 
+def label_order(label: Any) -> tuple[int, Any]:
+    """Sort key for row labels: numerically when they are numbers, else as text."""
+    return (0, label) if isinstance(label, int | np.integer) else (1, str(label))
+
+
 def empty_problems() -> pd.DataFrame:
     """A problems frame without rows but with the right columns."""
     return _empty(PROBLEM_COLUMNS)

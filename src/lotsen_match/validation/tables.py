@@ -38,6 +38,7 @@ from .problems import (
     ProblemCollector,
     as_positions,
     empty_problems,
+    label_order,
     row_labels,
     truncate,
 )
@@ -330,7 +331,7 @@ class TableCheck:
         for key, label in zip(keys_at, labels, strict=True):
             groups.setdefault(key, []).append(label)
         for group in groups.values():
-            group.sort(key=_label_key)
+            group.sort(key=label_order)
         messages = np.empty(len(pos), dtype=object)
         for i, (key, own) in enumerate(zip(keys_at, labels, strict=True)):
             group = groups[key]
@@ -598,11 +599,6 @@ def _quoted(suffix: str) -> Callable[[ObjArray], ObjArray]:
 
 def _truncated(values: ObjArray, limit: int = MAX_VALUE_CHARS) -> ObjArray:
     return p.objects(truncate(str(v), limit) for v in values)
-
-
-def _label_key(label: Any) -> tuple[int, Any]:
-    """Sort row labels numerically when they are numbers, else as text."""
-    return (0, label) if isinstance(label, int | np.integer) else (1, str(label))
 
 
 def _bounds_text(low: float | None, high: float | None, low_exclusive: bool) -> str:
