@@ -115,6 +115,7 @@ _GENDER_SHIFT: Final[int] = 29  # bits 29-30: gender code (request: preferred ge
 _ACTIVE_BIT: Final[int] = 1 << 31  # volunteer: active on as_of
 _ROOM_BIT: Final[int] = 1 << 32  # volunteer: has a free place
 _BLOCKED_BIT: Final[int] = 1 << 32  # request: has excluded or declined volunteers
+_HOUSEHOLD_ACTIVE_BIT: Final[int] = 1 << 33  # request: its household has an active assignment
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +145,8 @@ class _Prepared:
     r_police_needed: I32
     """Day a police check must be valid until: max(as_of, due_on) if minors are involved, else
     the lowest int32 (every volunteer passes)."""
-    r_household_volunteer: I32
-    """Volunteer of the request's household's active assignment, -1 if none."""
+    household_active: I64
+    """Sorted unique keys ``household * n_vol + vol`` of active assignments."""
     blocked: I64
     """Sorted unique keys ``req * n_vol + vol`` of excluded or declined pairs."""
 
@@ -172,6 +173,7 @@ def _prepare(p: MatchProblem) -> _Prepared:
         | (p.r_slot_mask.astype(np.int64) << _SLOT_SHIFT)
         | (p.r_pref_gender.astype(np.int64) << _GENDER_SHIFT)
         | np.where(r_has_blocked, _BLOCKED_BIT, 0)
+        | np.where(p.h_active_volunteer[p.r_household] >= 0, _HOUSEHOLD_ACTIVE_BIT, 0)
     )
     police = np.where(
         p.r_minors, np.maximum(p.r_due_day, np.int32(p.as_of_day)), np.iinfo(np.int32).min
@@ -196,7 +198,9 @@ def _prepare(p: MatchProblem) -> _Prepared:
         v_bits=v_bits.astype(np.int64),
         r_bits=r_bits.astype(np.int64),
         r_police_needed=police.astype(np.int32),
-        r_household_volunteer=p.h_active_volunteer[p.r_household],
+        household_active=np.unique(
+            pair_keys(p.r_household[p.active_req], p.active_vol, p.n_volunteers)
+        ),
         blocked=blocked,
     )
 
@@ -310,8 +314,13 @@ def _active_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
 
 
 def _capacity_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
-    """9. Capacity: a free place, or already the household's active volunteer (no new place)."""
-    return _bool(((e.v_bits & _ROOM_BIT) != 0) | (t.r_household_volunteer[e.req] == e.vol))
+    """9. Capacity: a free place, or already accompanying the household (no new place needed)."""
+    ok = _bool((e.v_bits & _ROOM_BIT) != 0)
+    look = np.flatnonzero(~ok & ((e.r_bits & _HOUSEHOLD_ACTIVE_BIT) != 0))
+    if look.size:
+        keys = pair_keys(p.r_household[e.req[look]], e.vol[look], p.n_volunteers)
+        ok[look] = contains_sorted(t.household_active, keys)
+    return ok
 
 
 _PairCheck = Callable[[MatchProblem, _Prepared, _Edges], B]

@@ -42,8 +42,7 @@ def haversine_km_rad(
     """
     s_lat = np.sin((lat2 - lat1) * 0.5)
     s_lon = np.sin((lon2 - lon1) * 0.5)
-    h = s_lat * s_lat + cos_lat1 * cos_lat2 * (s_lon * s_lon)
-    np.clip(h, 0.0, 1.0, out=h)
+    h = np.minimum(s_lat * s_lat + cos_lat1 * cos_lat2 * (s_lon * s_lon), 1.0)
     return np.asarray((2.0 * EARTH_RADIUS_KM) * np.arcsin(np.sqrt(h)), dtype=np.float64)
 
 
