@@ -2,8 +2,8 @@
 
 Each scenario runs the real CLI in its own process and kills that process from inside at a
 precise point: after some result files are written into the staging directory, and right after
-the atomic swap (before the old contents are deleted). The processes run concurrently to keep the
-suite fast.
+the atomic swap (before the old contents are deleted). A SIGTERM (a scheduler's timeout) instead
+unwinds cleanly: exit 1, no staging directory left. The processes run concurrently.
 """
 
 from __future__ import annotations
@@ -29,9 +29,7 @@ from tests.cli_support import (
     write_inputs,
 )
 
-_KILLERS = {
-    # killed after the second result table landed in the staging directory
-    "tables": """
+_AFTER_SECOND_TABLE = """
         import lotsen_match.runner as runner
         real = runner.write_table
         calls = []
@@ -42,7 +40,11 @@ _KILLERS = {
                 die()
             return out
         runner.write_table = write_table
-    """,
+"""
+
+_KILLERS = {
+    # killed after the second result table landed in the staging directory
+    "tables": _AFTER_SECOND_TABLE,
     # killed right after the atomic exchange, before the previous outputs are deleted
     "swap": """
         import lotsen_match.io.atomic as atomic
@@ -55,13 +57,13 @@ _KILLERS = {
 }
 
 
-def _script(killer: str, args: list[str]) -> str:
-    body = textwrap.dedent(_KILLERS[killer])
+def _script(killer: str, args: list[str], sig: str = "SIGKILL") -> str:
+    body = textwrap.dedent(_KILLERS.get(killer, _AFTER_SECOND_TABLE))
     return "\n".join(
         [
             "import os, signal",
             "def die():",
-            "    os.kill(os.getpid(), signal.SIGKILL)",
+            f"    os.kill(os.getpid(), signal.{sig})",
             body,
             "from lotsen_match.cli import main",
             f"main({args!r})",
@@ -102,6 +104,16 @@ def test_kill_at_any_point_of_writing_keeps_outputs_whole(
             stderr=subprocess.PIPE,
             text=True,
         )
+    out = tmp_path / "out-term"
+    assert invoke(["run", *input_args(old_inputs), "--as-of", AS_OF, "-o", out], capsys)[0] == 0
+    args = ["run", *input_args(new_inputs), "--as-of", AS_OF, "-o", str(out), "-q"]
+    term_proc = subprocess.Popen(
+        [sys.executable, "-c", _script("term", args, sig="SIGTERM")],
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for killer, proc in procs.items():
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == -signal.SIGKILL, (killer, err)
@@ -118,6 +130,15 @@ def test_kill_at_any_point_of_writing_keeps_outputs_whole(
             p.name for p in tmp_path.iterdir() if p.name.startswith(f".out-{killer}")
         )
         assert leftovers, "a staging (or old) directory of the killed run is left behind"
+
+    # SIGTERM (a scheduler's timeout) mid-write: exit 1, staging removed, previous outputs kept.
+    out_text, err_text = term_proc.communicate(timeout=120)
+    term = subprocess.CompletedProcess(term_proc.args, term_proc.returncode, out_text, err_text)
+    assert term.returncode == 1, term.stderr
+    assert term.stderr.strip() == "error: interrupted; no partial outputs were published."
+    out = tmp_path / "out-term"
+    assert result_bytes(out) == reference["old"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-term")]
 
     # The next run removes what the killed run left behind and publishes normally.
     out = tmp_path / "out-tables"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -288,7 +289,7 @@ def _errors(session: _Session, lang: str = "de") -> Iterator[None]:
         _err("error: invalid configuration; nothing was written.")
         _exit(EXIT_INVALID)
     except KeyboardInterrupt:
-        _err("interrupted; the previous outputs are unchanged.")
+        _err("error: interrupted; no partial outputs were published.")
         _exit(EXIT_ERROR)
     except Exception as exc:
         code, message = _classify(exc)
@@ -717,7 +718,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "lotsen-match"
     if prog in ("__main__.py", "cli.py", "-c", "-m"):
         prog = "lotsen-match"
-    app(args=args, prog_name=prog)
+    # SIGTERM (a scheduler's timeout) unwinds like Ctrl-C, so the staging directory is removed.
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        app(args=args, prog_name=prog)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
