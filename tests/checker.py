@@ -108,9 +108,11 @@ def pair_violations(
         bad.append("exclusions")
     start, end = _date(v.get("available_from")), _date(v.get("available_until"))
     cert = _date(v.get("certified_on"))
-    if (start and as_of < start) or (end and as_of > end):
-        bad.append("active")
-    elif require_certification and (cert is None or cert > as_of):
+    if (
+        (start and as_of < start)
+        or (end and as_of > end)
+        or (require_certification and (cert is None or cert > as_of))
+    ):
         bad.append("active")
     return bad
 

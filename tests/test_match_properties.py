@@ -21,6 +21,7 @@ CONFIG = MatchConfig(as_of=AS_OF)
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+FEWER = settings(SETTINGS, max_examples=60)
 
 
 def _model(v: pd.DataFrame, r: pd.DataFrame, a: pd.DataFrame, config: MatchConfig):  # type: ignore[no-untyped-def]
@@ -67,7 +68,7 @@ def test_no_hard_constraint_violated_and_capacity_held(
     assert not declined & proposed
 
 
-@SETTINGS
+@FEWER
 @given(caseloads(), st.randoms(use_true_random=False))
 def test_result_independent_of_row_order(
     case: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], rnd: object
@@ -104,7 +105,7 @@ def test_exact_backends_agree_and_beat_greedy(
     assert model.objective_of(flow.selected) == flow.objective
 
 
-@SETTINGS
+@FEWER
 @given(caseloads())
 def test_max_served_serves_at_least_as_many_as_greedy_and_quality(
     case: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],

@@ -34,14 +34,43 @@ COMPONENT_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+NEED_LABELS: dict[str, dict[str, str]] = {
+    "de": {
+        "school": "Schule/Kita",
+        "authority": "Behörden",
+        "health": "Gesundheit",
+        "housing": "Wohnen",
+        "work": "Arbeit/Ausbildung",
+        "everyday": "Alltag",
+        "digital": "Digitales",
+        "leisure": "Freizeit",
+    },
+    "en": {},
+}
+
+STEP_LABELS: dict[str, dict[str, str]] = {
+    "de": {
+        "language": "Sprache",
+        "distance": "Entfernung",
+        "need": "Bereich",
+        "time": "Zeit",
+        "minors": "Führungszeugnis",
+        "gender": "Geschlecht",
+        "exclusions": "Ausschlüsse",
+        "active": "aktiv",
+        "capacity": "Kapazität",
+    },
+    "en": {},
+}
+
 #: Funnel reasons in words; placeholders come from the unmatched row (see ``reason_text``).
 REASON_TEXT: dict[str, dict[str, str]] = {
     "de": {
         "language": "Keine Lotsin / kein Lotse spricht {languages} (mindestens {level}).",
-        "distance": "{n_language} sprechen {languages}, aber niemand davon im Umkreis"
-        "{nearest}.",
-        "need": "{n_distance} sprechen {languages} und sind erreichbar, aber niemand übernimmt "
-        "den Bereich „{need}“.",
+        "distance": "{n_language} Lotsinnen/Lotsen sprechen {languages}, aber niemand davon "
+        "im eigenen Umkreis{nearest}.",
+        "need": "{n_distance} Lotsinnen/Lotsen sprechen {languages} und sind erreichbar, aber "
+        "niemand übernimmt den Bereich „{need}“.",
         "time": "{n_need} kämen in Frage, aber niemand hat zu den gewünschten Zeiten Zeit.",
         "minors": "{n_time} kämen in Frage, aber niemand hat ein gültiges erweitertes "
         "Führungszeugnis (Minderjährige beteiligt).",
@@ -60,10 +89,8 @@ REASON_TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "language": "No volunteer speaks {languages} (at least {level}).",
-        "distance": "{n_language} speak {languages}, but none within their travel radius"
-        "{nearest}.",
-        "need": "{n_distance} speak {languages} and are within reach, but none takes on "
-        "'{need}'.",
+        "distance": "{n_language} speak {languages}, but none within their travel radius{nearest}.",
+        "need": "{n_distance} speak {languages} and are within reach, but none takes on '{need}'.",
         "time": "{n_need} would fit, but none is available at the requested times.",
         "minors": "{n_time} would fit, but none has a valid extended police certificate "
         "(minors involved).",
@@ -93,19 +120,31 @@ def languages_in_words(codes: str, lang: str) -> str:
     return joiner.join(names) if names else "?"
 
 
-def reason_text(row: dict[str, Any], lang: str) -> str:
+def render_details(unmatched: pd.DataFrame, lang: str, level: str) -> list[str]:
+    """The sentence of every unmatched row, from the row's own columns (so any run re-renders)."""
+    return [reason_text(row, lang, level) for row in _records(unmatched)]
+
+
+def reason_text(row: dict[str, Any], lang: str, level: str = "B1") -> str:
     """The sentence for one unmatched row (a dict of its columns)."""
-    values = dict(row)
+    values = {k.removeprefix("after_"): v for k, v in row.items() if k.startswith("after_")}
+    values = {f"n_{k}": v for k, v in values.items()}
+    values.update(row)
+    values["level"] = level
+    values["need"] = NEED_LABELS[lang].get(str(row.get("need_type", "")), row.get("need_type", ""))
+    values["household_volunteer"] = row.get("household_volunteer_id", "")
+    if row.get("reason") == "capacity" and str(row.get("best_volunteer_id") or ""):
+        values["reason"] = "competition"
     values["languages"] = languages_in_words(str(row.get("request_languages", "")), lang)
     km = row.get("nearest_km")
-    if km is not None and pd.notna(km):
+    if km is not None and pd.notna(km) and float(km) != float("inf"):
         values["nearest"] = _NEAREST[lang].format(km=km, radius=row.get("nearest_radius_km", 0))
     else:
         values["nearest"] = ""
     values.setdefault("best_score", 0.0)
     if values.get("best_score") is None or pd.isna(values["best_score"]):
         values["best_score"] = 0.0
-    template = REASON_TEXT[lang][str(row["reason"])]
+    template = REASON_TEXT[lang][str(values["reason"])]
     return template.format(**values)
 
 
@@ -133,6 +172,7 @@ def explain_request(
     components: tuple[str, ...],
     funnel_steps: tuple[str, ...],
     lang: str = "de",
+    level: str = "B1",
     active_request_ids: frozenset[str] = frozenset(),
 ) -> Explanation:
     """Build the explanation of one request from the result tables."""
@@ -140,7 +180,7 @@ def explain_request(
     alts = alternatives[alternatives["request_id"] == request_id].reset_index(drop=True)
     prop = proposals[proposals["request_id"] == request_id]
     if len(prop):
-        p = prop.iloc[0].to_dict()
+        p = {str(k): v for k, v in prop.iloc[0].to_dict().items()}
         parts = ", ".join(f"{labels[c]} {float(p[c]):.2f}" for c in components)
         lang_name = language_label(str(p["shared_language"]), lang)
         if lang == "de":
@@ -158,19 +198,22 @@ def explain_request(
         lines = [head, f"  {parts}"]
         if len(alts):
             lines.append(f"  {alt_head}:")
-            lines.extend(f"  - {_alternative_line(a, lang)}" for a in alts.to_dict("records"))
+            lines.extend(f"  - {_alternative_line(a, lang)}" for a in _records(alts))
         return Explanation(request_id, str(p["status"]), "\n".join(lines), p, None, alts)
     un = unmatched[unmatched["request_id"] == request_id]
     if len(un):
-        u = un.iloc[0].to_dict()
+        u = {str(k): v for k, v in un.iloc[0].to_dict().items()}
         funnel = {s: int(u[f"after_{s}"]) for s in funnel_steps}
-        counts = " → ".join(f"{s} {n}" for s, n in funnel.items())
-        head = f"Anfrage {request_id}: kein Vorschlag." if lang == "de" else (
-            f"Request {request_id}: no proposal."
+        steps = STEP_LABELS[lang]
+        counts = " → ".join(f"{steps.get(s, s)} {n}" for s, n in funnel.items())
+        head = (
+            f"Anfrage {request_id}: kein Vorschlag."
+            if lang == "de"
+            else (f"Request {request_id}: no proposal.")
         )
-        lines = [head, f"  {u['detail']}", f"  ({counts})"]
+        lines = [head, f"  {reason_text(u, lang, level)}", f"  ({counts})"]
         if len(alts):
-            lines.extend(f"  - {_alternative_line(a, lang)}" for a in alts.to_dict("records"))
+            lines.extend(f"  - {_alternative_line(a, lang)}" for a in _records(alts))
         return Explanation(request_id, "unmatched", "\n".join(lines), None, funnel, alts)
     if request_id in active_request_ids:
         text = (
@@ -187,9 +230,16 @@ def explain_request(
     return Explanation(request_id, "unknown", text)
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
 def _alternative_line(a: dict[str, Any], lang: str) -> str:
     full = bool(a.get("volunteer_full", False))
-    lacks = str(a.get("lacks") or "")
+    labels = COMPONENT_LABELS[lang]
+    lacks = ", ".join(
+        labels.get(c.strip(), c.strip()) for c in str(a.get("lacks") or "").split(",") if c.strip()
+    )
     if lang == "de":
         extra = "; ausgelastet" if full else ""
         weaker = f"; schwächer bei: {lacks}" if lacks else ""

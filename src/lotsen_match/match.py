@@ -20,8 +20,8 @@ import pandas as pd
 from . import __version__
 from .assignment import SCALE, build_household_model
 from .candidates import FUNNEL_STEPS, Candidates, find_candidates
-from .config import MatchConfig
-from .explain import reason_text
+from .config import MatchConfig, TableName
+from .explain import render_details
 from .geo import EARTH_RADIUS_KM
 from .io import read_table
 from .problem import MatchProblem, build_problem
@@ -62,11 +62,12 @@ def read_inputs(
 ) -> dict[str, pd.DataFrame]:
     """Read each input (a DataFrame or a file path) and apply the config's column mapping."""
     raw: dict[str, pd.DataFrame] = {}
-    for table, source in (
+    sources: tuple[tuple[TableName, TableLike | None], ...] = (
         ("volunteers", volunteers),
         ("requests", requests),
         ("assignments", assignments),
-    ):
+    )
+    for table, source in sources:
         if source is None:
             continue
         raw[table] = read_table(source, table=table, column_mapping=config.columns.get(table))
@@ -134,7 +135,9 @@ def match_validated(
         solved = solver.solve(hm.model)
     with timer.stage("explain"):
         arc_sel = solved.selected
-        edge_sel = hm.direct | ((hm.edge_arc >= 0) & arc_sel[np.maximum(hm.edge_arc, 0)])
+        in_flow = hm.edge_arc >= 0
+        edge_sel = hm.direct.copy()
+        edge_sel[in_flow] = arc_sel[hm.edge_arc[in_flow]]
         used = np.bincount(
             hm.model.arc_volunteer[arc_sel], minlength=problem.v_capacity.shape[0]
         ).astype(np.int32)
@@ -210,7 +213,7 @@ def _proposals(
 def _top_edges(
     cand: Candidates, q: npt.NDArray[np.float64], exclude: npt.NDArray[np.bool_], k: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Indices of the best ``k`` edges per request (by quality, ties by volunteer) and their rank."""
+    """Indices of the best ``k`` edges per request (by quality, ties by volunteer), and ranks."""
     keep = np.flatnonzero(~exclude)
     if k <= 0 or keep.size == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -326,10 +329,9 @@ def _unmatched(
     reason[quality_only] = "quality"
     competition = (reason == "capacity") & ~any_zero
 
-    need_names = np.asarray(
-        [str(n) for n in req_frame["need_type"].to_numpy()], dtype=object
-    )[open_req]
+    min_level = config.min_level_code
     langs = req_frame["languages"].to_numpy(dtype=object)[open_req]
+    lang_codes = {s: _admissible_codes(s, min_level) for s in pd.unique(langs)}
     frame = pd.DataFrame(
         {
             "request_id": rid,
@@ -341,36 +343,22 @@ def _unmatched(
         frame[f"after_{step}"] = funnel[:, k].astype(np.int64)
     frame["best_volunteer_id"] = np.where(competition, best_vol, "")
     frame["best_score"] = np.where(competition, best_score, np.nan)
+    frame["household_volunteer_id"] = np.where(
+        household, problem.volunteer_ids[np.maximum(hv, 0)], ""
+    )
 
-    # Words: the funnel needs the request's languages, need, and the nearest speaker for distance.
-    min_level = config.min_level_code
+    # What the sentence needs: admissible languages, need, nearest speaker (distance reason).
     dist_rows = np.flatnonzero(reason == "distance")
     near_km, near_radius = _nearest_speaker(problem, open_req[dist_rows], min_level)
     nearest_km = np.full(open_req.size, np.nan)
     nearest_radius = np.full(open_req.size, np.nan)
     nearest_km[dist_rows] = np.where(np.isfinite(near_km), near_km, np.nan)
     nearest_radius[dist_rows] = near_radius
+    frame["request_languages"] = [lang_codes[x] for x in langs]
+    frame["need_type"] = req_frame["need_type"].to_numpy(dtype=object)[open_req]
     frame["nearest_km"] = np.round(nearest_km, 2)
-    lang_words = [_admissible_codes(s, min_level) for s in langs]
-    lang_code = config.report_language
-    level = config.min_language_level
-    hh_vol_ids = np.where(hv >= 0, problem.volunteer_ids[np.maximum(hv, 0)], "")
-    details = []
-    for i, row in enumerate(frame.itertuples(index=False)):
-        values = {f"n_{s}": int(funnel[i, k]) for k, s in enumerate(FUNNEL_STEPS)}
-        values.update(
-            reason="competition" if competition[i] else row.reason,
-            request_languages=lang_words[i],
-            level=level,
-            need=need_names[i],
-            nearest_km=nearest_km[i] if np.isfinite(nearest_km[i]) else None,
-            nearest_radius_km=nearest_radius[i],
-            household_volunteer=hh_vol_ids[i],
-            best_volunteer_id=best_vol[i],
-            best_score=best_score[i],
-        )
-        details.append(reason_text(values, lang_code))
-    frame["detail"] = details
+    frame["nearest_radius_km"] = nearest_radius
+    frame["detail"] = render_details(frame, config.report_language, config.min_language_level)
     return frame
 
 
@@ -391,7 +379,10 @@ def fingerprint(frame: pd.DataFrame, table: str) -> str:
     key = _ID_COLUMN[table]
     sort_by = [key, "volunteer_id"] if table == "assignments" else [key]
     data = frame[cols].sort_values(sort_by, kind="stable").reset_index(drop=True)
-    hashed = pd.util.hash_pandas_object(data.astype(str), index=False).to_numpy()
+    try:
+        hashed = pd.util.hash_pandas_object(data, index=False).to_numpy()
+    except TypeError:  # unhashable cells in extra columns
+        hashed = pd.util.hash_pandas_object(data.astype(str), index=False).to_numpy()
     digest = hashlib.sha256(hashed.tobytes())
     digest.update("\x1f".join(cols).encode())
     return digest.hexdigest()

@@ -39,7 +39,8 @@ class MatchResult:
 
     def explain(self, request_id: str, *, lang: str | None = None) -> Explanation:
         """Score breakdown and next-best volunteers, or the funnel of an unmatched request."""
-        language = lang or str(self.summary.get("config", {}).get("report_language", "de"))
+        cfg = self.summary.get("config", {})
+        language = lang or str(cfg.get("report_language", "de"))
         return explain_request(
             str(request_id),
             proposals=self.proposals,
@@ -48,6 +49,7 @@ class MatchResult:
             components=self.components,
             funnel_steps=self.funnel_steps,
             lang=language,
+            level=str(cfg.get("min_language_level", "B1")),
             active_request_ids=self.active_request_ids,
         )
 
