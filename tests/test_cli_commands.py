@@ -174,6 +174,10 @@ def test_explain_unmatched_unknown_and_english(
     rid = proposals["request_id"].iloc[-1]
     code, stdout, _ = invoke(["explain", "--run", finished_run, "-r", rid, "--lang", "en"], capsys)
     assert code == 0 and stdout.startswith(f"Request {rid}: proposed ")
+    active = json.loads((finished_run / "summary.json").read_text())["active_request_ids"]
+    assert active
+    code, stdout, _ = invoke(["explain", "--run", finished_run, "-r", active[0]], capsys)
+    assert code == 0 and stdout.strip() == f"Anfrage {active[0]} ist bereits aktiv begleitet."
     code, stdout, _ = invoke(["explain", "--run", finished_run, "-r", "R-NOPE"], capsys)
     assert code == 2 and "R-NOPE" in stdout
     code, _, err = invoke(["explain", "--run", tmp_path / "nothing", "-r", rid], capsys)

@@ -552,6 +552,7 @@ def explain(
             components=tuple(summary.get("components", ())),
             funnel_steps=tuple(summary.get("funnel_steps", ())),
             lang=language,
+            active_request_ids=frozenset(summary.get("active_request_ids", ())),
         )
         typer.echo(explanation.text)
         if explanation.status == "unknown":

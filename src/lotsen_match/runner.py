@@ -492,6 +492,8 @@ def _summary(
     summary["outputs"] = {**outputs, "report": REPORT_FILE}
     summary["components"] = list(result.components)
     summary["funnel_steps"] = list(result.funnel_steps)
+    # Requests already accompanied (not matched again), so `explain` can say so from the files.
+    summary["active_request_ids"] = sorted(str(r) for r in result.active_request_ids)
     summary["timings_s"] = dict(timings)
     summary["config"] = config.to_json_dict()
     return summary
