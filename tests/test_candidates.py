@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -335,7 +336,7 @@ def caseloads(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
         }
         for i in range(n_v)
     ]
-    vids = [v["volunteer_id"] for v in vols]
+    vids = [str(v["volunteer_id"]) for v in vols]
     any_vid = st.sampled_from([*vids, "unknown"]) if vids else st.just("unknown")
     reqs = [
         {
@@ -385,6 +386,13 @@ def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
 
 
+def _rows(frame: pd.DataFrame) -> list[Any]:
+    """Rows as plain objects with attribute access (no pandas typing in the reference)."""
+    return [
+        SimpleNamespace(**{str(k): v for k, v in row.items()}) for row in frame.to_dict("records")
+    ]
+
+
 def _date_or_none(value: Any) -> dt.date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
@@ -403,10 +411,8 @@ def reference(
 
     known_r = set(reqs["request_id"])
     known_v = set(vols["volunteer_id"])
-    rows = [
-        a for a in assigns.itertuples() if a.request_id in known_r and a.volunteer_id in known_v
-    ]
-    hh_of = {r.request_id: household(r) for r in reqs.itertuples()}
+    rows = [a for a in _rows(assigns) if a.request_id in known_r and a.volunteer_id in known_v]
+    hh_of = {r.request_id: household(r) for r in _rows(reqs)}
     active = {(a.request_id, a.volunteer_id) for a in rows if a.status == "active"}
     declined = {(a.request_id, a.volunteer_id) for a in rows if a.status == "declined"}
     active_hh = {(hh_of[r], v) for r, v in active}
@@ -414,7 +420,7 @@ def reference(
 
     edges: set[tuple[str, str]] = set()
     funnel: dict[str, list[int]] = {}
-    for r in reqs.itertuples():
+    for r in _rows(reqs):
         counts = [0] * 9
         funnel[r.request_id] = counts
         if any(rid == r.request_id for rid, _ in active):
@@ -422,7 +428,7 @@ def reference(
         r_lang = levels(r.languages)
         r_slots = set(filter(None, r.availability.split(";")))
         due = _date_or_none(r.due_on)
-        for v in vols.itertuples():
+        for v in _rows(vols):
             v_lang = levels(v.languages)
             v_slots = set(filter(None, v.availability.split(";")))
             police = _date_or_none(v.police_check_until)
