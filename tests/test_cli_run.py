@@ -199,7 +199,9 @@ def test_other_output_formats_hold_the_same_results(
     if fmt == "parquet":
         table = pd.read_parquet(other / "proposals.parquet")
     else:
-        table = pd.read_excel(other / "proposals.xlsx", dtype={"request_id": str}, engine="openpyxl")
+        table = pd.read_excel(
+            other / "proposals.xlsx", dtype={"request_id": str}, engine="openpyxl"
+        )
     assert table["request_id"].astype(str).tolist() == reference["request_id"].tolist()
     assert (
         table["volunteer_id"].astype(str).tolist() == reference["volunteer_id"].astype(str).tolist()
