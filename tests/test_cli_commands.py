@@ -309,3 +309,24 @@ def test_json_log_lines() -> None:
     assert lines[0]["level"] == "INFO" and lines[0]["logger"] == "lotsen_match.test"
     assert lines[1]["exc_type"] == "ValueError"
     assert SECRET_NAME not in stream.getvalue()
+
+
+@needs_samples
+def test_same_caseload_from_excel_and_csv_gives_identical_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sample as one Excel workbook (a sheet per table) and as German CSVs: same results."""
+    xlsx = SAMPLES / "caseload.xlsx"
+    excel = ["-V", xlsx, "-R", xlsx, "-A", xlsx]
+    german = ["-c", SAMPLES / "sample_config.toml", "-V", SAMPLES / "ehrenamt_lotsen.csv"]
+    german += ["-R", SAMPLES / "anfragen.csv", "-A", SAMPLES / "zuordnungen.csv"]
+    for label, args in (("excel", excel), ("german", german)):
+        code, _, err = invoke(
+            ["run", *args, "--as-of", AS_OF, "-o", tmp_path / label, "-q"], capsys
+        )
+        assert code == 0, err
+    for name in ("proposals.csv", "unmatched.csv", "alternatives.csv"):
+        assert (tmp_path / "excel" / name).read_bytes() == (tmp_path / "german" / name).read_bytes()
+    summary = json.loads((tmp_path / "excel" / "summary.json").read_text())
+    assert summary["inputs"]["requests"]["format"] == "excel"
+    assert summary["counts"]["proposals"] > 0
