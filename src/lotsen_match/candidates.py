@@ -116,6 +116,7 @@ _ACTIVE_BIT: Final[int] = 1 << 31  # volunteer: active on as_of
 _ROOM_BIT: Final[int] = 1 << 32  # volunteer: has a free place
 _BLOCKED_BIT: Final[int] = 1 << 32  # request: has excluded or declined volunteers
 _HOUSEHOLD_ACTIVE_BIT: Final[int] = 1 << 33  # request: its household has an active assignment
+_MINORS_BIT: Final[int] = 1 << 34  # request: involves minors
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +135,16 @@ class _Prepared:
     """Chord radius of the tree query: certainly covers every pair within the radius."""
     r_first_lang: I16
     """Smallest admissible language index per request (``n_languages`` if none)."""
+    v_first_lang: I16
+    """Smallest language index a volunteer speaks at >= min_level (``n_languages`` if none)."""
     adm_lang: I16
-    """(n_req, K) the request's languages at >= min_level, moved to the front, -1 after."""
+    """(K, n_req) per entry k, the request's k-th language at >= min_level, -1 if none (entries
+    keep their order; transposed so that one entry is one contiguous gather)."""
     adm_level: I8
-    """(n_req, K) their levels, 0 after."""
+    """(K, n_req) the levels of ``adm_lang``, 0 if none."""
+    v_level_flat: I8
+    """``v_level`` flattened: index ``vol * n_languages + lang``."""
+    min_level: int
     v_bits: I64
     """Packed volunteer facts: need mask, slots, gender, active, has a free place."""
     r_bits: I64
@@ -174,6 +181,7 @@ def _prepare(p: MatchProblem) -> _Prepared:
         | (p.r_pref_gender.astype(np.int64) << _GENDER_SHIFT)
         | np.where(r_has_blocked, _BLOCKED_BIT, 0)
         | np.where(p.h_active_volunteer[p.r_household] >= 0, _HOUSEHOLD_ACTIVE_BIT, 0)
+        | np.where(p.r_minors, _MINORS_BIT, 0)
     )
     police = np.where(
         p.r_minors, np.maximum(p.r_due_day, np.int32(p.as_of_day)), np.iinfo(np.int32).min
@@ -183,6 +191,9 @@ def _prepare(p: MatchProblem) -> _Prepared:
     first = np.where(adm_lang >= 0, adm_lang, np.int16(p.n_languages)).min(
         axis=1, initial=p.n_languages
     )
+    speaks = p.v_level >= p.min_level
+    v_first = np.where(speaks, np.arange(p.n_languages, dtype=np.int16), np.int16(p.n_languages))
+    v_first = v_first.min(axis=1, initial=p.n_languages)
     return _Prepared(
         v_lat=v_lat,
         v_lon=v_lon,
@@ -193,8 +204,11 @@ def _prepare(p: MatchProblem) -> _Prepared:
         v_chord_sure=chord * (1.0 - _CHORD_SLACK) - _CHORD_SLACK_ABS,
         v_chord_query=chord * (1.0 + _CHORD_SLACK) + _CHORD_SLACK_ABS,
         r_first_lang=first.astype(np.int16),
-        adm_lang=adm_lang,
-        adm_level=adm_level,
+        v_first_lang=v_first.astype(np.int16),
+        adm_lang=np.ascontiguousarray(adm_lang.T),
+        adm_level=np.ascontiguousarray(adm_level.T),
+        v_level_flat=p.v_level.ravel(),
+        min_level=p.min_level,
         v_bits=v_bits.astype(np.int64),
         r_bits=r_bits.astype(np.int64),
         r_police_needed=police.astype(np.int32),
@@ -247,15 +261,20 @@ def best_shared_language(p: MatchProblem, req: Ix, vol: Ix) -> tuple[I16, I8]:
     highest, ties going to the request's earlier language. Returns ``(lang, level)`` with
     ``lang = -1`` and ``level = 0`` where no language qualifies (constraint 1 fails).
     """
-    return _best_shared(p, *_admissible_entries(p), req, vol)
+    adm_lang, adm_level = _admissible_entries(p)
+    return _best_shared(p, adm_lang.T, adm_level.T, p.v_level.ravel(), req, vol)
 
 
-def _best_shared(p: MatchProblem, adm_lang: I16, adm_level: I8, req: Ix, vol: Ix) -> tuple[I16, I8]:
+def _best_shared(
+    p: MatchProblem, adm_lang_t: I16, adm_level_t: I8, v_level_flat: I8, req: Ix, vol: Ix
+) -> tuple[I16, I8]:
+    """:func:`best_shared_language` on prepared (K, n_req) entries and the flat level table."""
     best_lang = np.full(req.shape, -1, dtype=np.int16)
     best_level = np.zeros(req.shape, dtype=np.int8)
-    for k in range(adm_lang.shape[1]):
-        lang = adm_lang[req, k]
-        level = np.minimum(p.v_level[vol, np.maximum(lang, 0)], adm_level[req, k])
+    row = vol.astype(np.intp) * p.n_languages
+    for k in range(adm_lang_t.shape[0]):
+        lang = adm_lang_t[k][req]
+        level = np.minimum(v_level_flat[row + np.maximum(lang, 0)], adm_level_t[k][req])
         better = (lang >= 0) & (level >= p.min_level) & (level > best_level)
         best_lang = np.where(better, lang, best_lang)
         best_level = np.where(better, level, best_level)
@@ -289,7 +308,11 @@ def _time_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
 
 def _minors_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
     """5. Minors: police check valid until max(as_of, due_on) where minors are involved."""
-    return np.asarray(p.v_police_until_day[e.vol] >= t.r_police_needed[e.req], dtype=np.bool_)
+    ok = np.ones(e.req.shape, dtype=np.bool_)
+    look = np.flatnonzero(e.r_bits & _MINORS_BIT)
+    if look.size:
+        ok[look] = p.v_police_until_day[e.vol[look]] >= t.r_police_needed[e.req[look]]
+    return ok
 
 
 def _gender_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
@@ -395,7 +418,7 @@ def find_candidates(problem: MatchProblem, config: MatchConfig) -> Candidates:
                 vol=vol,
                 chord=np.concatenate(chords),
                 chord_sure=np.repeat(t.v_chord_sure[chunk], counts),
-                may_dup=local >= first_later,
+                may_dup=(local >= first_later) & np.repeat(t.v_first_lang[chunk] < lang, counts),
                 lang=lang,
             )
             reached += np.bincount(req * _SLOTS + (passed + 1), minlength=reached.size)
@@ -420,7 +443,9 @@ def find_candidates(problem: MatchProblem, config: MatchConfig) -> Candidates:
     for start in range(0, keys.size, _BLOCK):
         b = slice(start, start + _BLOCK)
         km[b] = _edge_km(t, req_out[b], vol_out[b])
-        best[b], level[b] = _best_shared(p, t.adm_lang, t.adm_level, req_out[b], vol_out[b])
+        best[b], level[b] = _best_shared(
+            p, t.adm_lang, t.adm_level, t.v_level_flat, req_out[b], vol_out[b]
+        )
     log.debug("%d admissible pairs for %d requests", keys.size, n_req)
     return Candidates(
         req=req_out, vol=vol_out, km=km, lang=best, level=level, funnel=funnel.astype(np.int32)
@@ -478,21 +503,18 @@ def _steps_passed_block(
         passed += alive
     if may_dup.any():
         look = np.flatnonzero(may_dup)
-        passed[look[_shares_smaller(p, req[look], vol[look], lang)]] = -1
+        passed[look[_shares_smaller(t, p.n_languages, req[look], vol[look], lang)]] = -1
     return passed
 
 
-def _shares_smaller(p: MatchProblem, req: Ix, vol: Ix, lang: int) -> B:
+def _shares_smaller(t: _Prepared, n_lang: int, req: Ix, vol: Ix, lang: int) -> B:
     """Whether each pair also shares an admissible language with index below ``lang``."""
     found = np.zeros(req.size, dtype=np.bool_)
-    for k in range(p.r_lang.shape[1]):
-        other = p.r_lang[req, k]
-        found |= (
-            (other < lang)
-            & (other >= 0)
-            & (p.r_lang_level[req, k] >= p.min_level)
-            & (p.v_level[vol, np.maximum(other, 0)] >= p.min_level)
-        )
+    row = vol.astype(np.intp) * n_lang
+    for k in range(t.adm_lang.shape[0]):
+        other = t.adm_lang[k][req]
+        smaller = (other >= 0) & (other < lang)
+        found |= smaller & (t.v_level_flat[row + np.maximum(other, 0)] >= t.min_level)
     return found
 
 
