@@ -56,6 +56,8 @@ def _check_round_trip(url: str, out: Path, stdout: str) -> str:
     assert run_id in stdout
     assert summary["inputs"]["volunteers"]["format"] == "sql"
     assert summary["database"]["tables_written"] == ["proposals", "unmatched", "match_runs"]
+    assert "@" not in summary["database"]["url"] or "***" in summary["database"]["url"]
+    assert summary["timings_s"]["database"] > 0
     files = {
         name: pd.read_csv(out / f"{name}.csv", dtype={"request_id": str, "volunteer_id": str})
         for name in ("proposals", "unmatched")
