@@ -33,63 +33,87 @@ from lotsen_match.vocab import (
 CFG = MatchConfig(as_of=dt.date(2026, 11, 2), strict=False)
 MISSING: list[Any] = ["", " ", None, np.nan]
 
-VOL_IDS = ["V1", "V2", "V3", "V4", "V5", " V2 ", "v1"]
-REQ_IDS = ["R1", "R2", "R3", "R4", "R5", "R6", "R2 "]
-
-VOLUNTEER_CELLS: dict[str, list[Any]] = {
-    "volunteer_id": [*VOL_IDS, ""],
-    "languages": ["ar:native;de:B1", "DE:c1;de:a2", "uk:native;ru:C1", "xx:native", "ar", "ar:x"],
-    "lat": ["52,15", "52.3", 52.4, "-90", "95", "x"],
-    "lon": ["9,95", "10.1", 9.9, "180,5", "neun"],
-    "max_distance_km": ["12,5", "5", 8.0, "0", "-3", "weit"],
-    "need_types": ["school;health", "Work", "everyday;school", "shopping", ";"],
-    "availability": ["mon-am;thu-eve", "SAT-PM", "mon-night"],
-    "capacity": ["0", "2", 3, 2.0, "1.5", "-1", "zwei"],
-    "gender": ["f", "M", "d", "x"],
-    "certified_on": ["2025-04-09", "09.04.2025", dt.datetime(2025, 1, 2), "31.02.2026"],
-    "police_check_until": ["2027-02-19", "31.12.9999", "morgen"],
-    "available_from": ["2026-01-01", "01.06.2026", "01.01.0026"],
-    "available_until": ["2026-12-31", "31.05.2026"],
-    "modules": ["law;media", "Intercultural", "lawx"],
+# column -> (valid cells, invalid cells); missing cells are added below by requiredness
+VOLUNTEER_CELLS: dict[str, tuple[list[Any], list[Any]]] = {
+    "volunteer_id": ([], []),  # drawn by _ids
+    "languages": (
+        ["ar:native;de:B1", "de:B1;AR:native", "DE:c1;de:a2", "en:A2;uk:native;ru:C1", "ger:B2"],
+        ["xx:native", "ar", "ar:x", "ar:native, de:B1"],
+    ),
+    "lat": (["52,15", "52.3", 52.4, "-90"], ["95", "x", "inf"]),
+    "lon": (["9,95", "10.1", 9.9, "180"], ["180,5", "neun"]),
+    "max_distance_km": (["12,5", "5", 8.0], ["0", "-3", "weit"]),
+    "need_types": (["school;health", "Work", "everyday;school;Everyday"], ["shopping", ";"]),
+    "availability": (["mon-am;thu-eve", "SAT-PM;mon-am"], ["mon-night"]),
+    "capacity": (["0", "2", 3, 2.0], ["1.5", "-1", "zwei"]),
+    "gender": (["f", "M", "d"], ["x", "w"]),
+    "certified_on": (["2025-04-09", "09.04.2025", dt.datetime(2025, 1, 2, 13, 30)], ["31.02.2026"]),
+    "police_check_until": (["2027-02-19", "31.12.9999"], ["morgen"]),
+    "available_from": (["2026-01-01", "01.06.2026"], ["01.01.0026"]),
+    "available_until": (["2026-12-31", "31.05.2026"], []),
+    "modules": (["law;media", "Intercultural;law"], ["lawx"]),
 }
 REQUIRED_VOLUNTEER = {"volunteer_id", "languages", "lat", "lon", "need_types", "capacity"}
 
-REQUEST_CELLS: dict[str, list[Any]] = {
-    "request_id": [*REQ_IDS, ""],
-    "household_id": ["H1", "H2", "H3"],
-    "languages": ["ar:native;de:B1", "ti:native", "prs:native;fa:C1", "zz:B1", "de:B9"],
-    "lat": ["52,15", 52.2, "200", "?"],
-    "lon": ["9,95", 9.8, "-181"],
-    "need_type": ["school", "Health", "work", "school;health", "arzt"],
-    "availability": ["thu-eve", "mon-am;sun-eve", "fri-night"],
-    "created_on": ["01.10.2026", "2026-09-15", dt.date(2026, 8, 1), "32.01.2026"],
-    "due_on": ["2026-11-20", "15.09.2026", "bald"],
-    "involves_minors": ["ja", "nein", "x", True, "vielleicht"],
-    "preferred_gender": ["f", "m", "w"],
-    "excluded_volunteers": ["V1", "V2; V1", "V3;"],
-    "previous_volunteer_id": ["V1", "V9"],
+REQUEST_CELLS: dict[str, tuple[list[Any], list[Any]]] = {
+    "request_id": ([], []),  # drawn by _ids
+    "household_id": (["H1", "H2"], []),
+    "languages": (["ar:native;de:B1", "ti:native", "fa:C1;prs:native"], ["zz:B1", "de:B9"]),
+    "lat": (["52,15", 52.2], ["200", "?"]),
+    "lon": (["9,95", 9.8], ["-181"]),
+    "need_type": (["school", "Health", "work;"], ["school;health", "arzt"]),
+    "availability": (["thu-eve", "sun-eve;mon-am"], ["fri-night"]),
+    "created_on": (["01.10.2026", "2026-09-15", dt.date(2026, 8, 1)], ["32.01.2026"]),
+    "due_on": (["2026-11-20", "15.09.2026"], ["bald"]),
+    "involves_minors": (["ja", "nein", "x", True, "0"], ["vielleicht"]),
+    "preferred_gender": (["f", "m"], ["w"]),
+    "excluded_volunteers": (["V1", "V2; V1", "V3;"], []),
+    "previous_volunteer_id": (["V1", "V9"], []),
 }
 REQUIRED_REQUEST = {"request_id", "languages", "lat", "lon", "need_type", "created_on"}
-STATUSES = ["active", "Active", "proposed", "declined", "done", ""]
+STATUSES = (["active", "Active", "active", "proposed", "declined"], ["done", ""])
 
 LANGUAGE_ENTRY = re.compile(r"^[a-z]{2,3}:(native|C2|C1|B2|B1|A2|A1)$")
 
 
-def _cell(column: str, cells: dict[str, list[Any]], required: set[str]) -> st.SearchStrategy[Any]:
-    options = list(cells[column])
-    if column not in required or column.endswith("_id"):
-        options += MISSING
-    else:
-        options += [""]
-    return st.sampled_from(options)
+def _cell(draw: st.DrawFn, valid: list[Any], invalid: list[Any]) -> Any:
+    """Mostly valid cells (so that clean rows exist to check), sometimes an invalid one."""
+    if invalid and draw(st.integers(0, 19)) == 19:
+        return draw(st.sampled_from(invalid))
+    return draw(st.sampled_from(valid))
+
+
+def _ids(draw: st.DrawFn, prefix: str, n: int) -> list[Any]:
+    """Unique ids, except for the odd duplicate (maybe padded) or missing one."""
+    ids: list[Any] = []
+    for i in range(n):
+        kind = draw(st.integers(0, 19))
+        if kind == 19 and ids:
+            ids.append(draw(st.sampled_from([str(x) + " " for x in ids if x] or [""])))
+        elif kind == 18:
+            ids.append(draw(st.sampled_from(MISSING)))
+        else:
+            ids.append(f"{prefix}{i + 1}")
+    return ids
 
 
 @st.composite
 def tables(
-    draw: st.DrawFn, cells: dict[str, list[Any]], required: set[str], max_rows: int
+    draw: st.DrawFn,
+    cells: dict[str, tuple[list[Any], list[Any]]],
+    required: set[str],
+    max_rows: int,
 ) -> pd.DataFrame:
     n = draw(st.integers(0, max_rows))
-    columns = {c: draw(st.lists(_cell(c, cells, required), min_size=n, max_size=n)) for c in cells}
+    columns: dict[str, list[Any]] = {}
+    id_column = next(iter(cells))
+    columns[id_column] = _ids(draw, id_column[0].upper(), n)
+    for column, (valid, invalid) in list(cells.items())[1:]:
+        missing = [""] if column in required else MISSING
+        columns[column] = [
+            _cell(draw, valid + (missing if column not in required else []), invalid + missing)
+            for _ in range(n)
+        ]
     frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in columns.items()})
     if draw(st.booleans()):  # all-text frame as read_table gives a CSV
         frame = frame.map(lambda v: "" if v is None or v is np.nan else str(v)).astype("str")
@@ -101,14 +125,17 @@ def tables(
 def caseloads(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     vol = draw(tables(VOLUNTEER_CELLS, REQUIRED_VOLUNTEER, 8))
     req = draw(tables(REQUEST_CELLS, REQUIRED_REQUEST, 10))
-    n = draw(st.integers(0, 10))
+    known_requests = [str(r).strip() for r in req["request_id"]] + ["R99"]
+    known_volunteers = [str(v).strip() for v in vol["volunteer_id"]] + ["V99"]
+    # mostly one pair per request (as in real state tables), some requests twice
+    requests_ = draw(st.permutations(known_requests))
+    requests_ += draw(st.lists(st.sampled_from(known_requests), max_size=3))
+    n = len(requests_)
     asg = pd.DataFrame(
         {
-            "request_id": draw(st.lists(st.sampled_from([*REQ_IDS, "R9"]), min_size=n, max_size=n)),
-            "volunteer_id": draw(
-                st.lists(st.sampled_from([*VOL_IDS, "V9"]), min_size=n, max_size=n)
-            ),
-            "status": draw(st.lists(st.sampled_from(STATUSES), min_size=n, max_size=n)),
+            "request_id": requests_,
+            "volunteer_id": [draw(st.sampled_from(known_volunteers)) for _ in range(n)],
+            "status": [_cell(draw, *STATUSES) for _ in range(n)],
         },
         dtype=object,
     )
