@@ -117,7 +117,7 @@ def build_caseload(
         {
             "request_id": req_ids[rng.permutation(n_requests)[:n_asg]],
             "volunteer_id": _pick(rng, list(vol_ids), n_asg),
-            "status": _pick(rng, ["proposed", "declined", "Declined"], n_asg),
+            "status": _pick(rng, ["active", "proposed", "declined", "Declined"], n_asg),
         },
         n_asg,
     )
