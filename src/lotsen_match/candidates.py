@@ -53,7 +53,7 @@ FUNNEL_STEPS: Final[tuple[str, ...]] = (
 )
 
 #: Volunteers per KD-tree query batch: bounds the transient edge arrays of one batch.
-_QUERY_CHUNK: Final[int] = 2048
+_QUERY_CHUNK: Final[int] = 1024
 #: Edges per filter block: a block's temporaries stay in the CPU cache, which makes the chain
 #: of elementwise masks 2-3x faster than streaming whole arrays through memory.
 _BLOCK: Final[int] = 8192
@@ -433,19 +433,20 @@ def find_candidates(problem: MatchProblem, config: MatchConfig) -> Candidates:
     funnel[p.r_is_active] = 0
 
     keys = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    parts.clear()  # release the per-chunk copies before the output arrays are allocated
     keys.sort()  # keys are unique, so (req, vol) order is total; sorting keys beats argsort
     width = max(p.n_volunteers, 1)
-    req_out = (keys // width).astype(np.int32)
-    vol_out = (keys % width).astype(np.int32)
+    req_out = np.empty(keys.size, dtype=np.int32)
+    vol_out = np.empty(keys.size, dtype=np.int32)
     km = np.empty(keys.size, dtype=np.float64)
     best = np.empty(keys.size, dtype=np.int16)
     level = np.empty(keys.size, dtype=np.int8)
     for start in range(0, keys.size, _BLOCK):
         b = slice(start, start + _BLOCK)
-        km[b] = _edge_km(t, req_out[b], vol_out[b])
-        best[b], level[b] = _best_shared(
-            p, t.adm_lang, t.adm_level, t.v_level_flat, req_out[b], vol_out[b]
-        )
+        req, vol = np.divmod(keys[b], width)
+        req_out[b], vol_out[b] = req, vol
+        km[b] = _edge_km(t, req, vol)
+        best[b], level[b] = _best_shared(p, t.adm_lang, t.adm_level, t.v_level_flat, req, vol)
     log.debug("%d admissible pairs for %d requests", keys.size, n_req)
     return Candidates(
         req=req_out, vol=vol_out, km=km, lang=best, level=level, funnel=funnel.astype(np.int32)

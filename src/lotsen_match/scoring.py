@@ -189,11 +189,14 @@ def quality(components: npt.ArrayLike, weights: ScoreWeights) -> F64:
     if comps.ndim != 2 or comps.shape[1] != len(w):
         raise ValueError(f"components must have shape (n, {len(w)}), got {comps.shape}")
     total = float(sum(w))
-    acc = np.zeros(comps.shape[0], dtype=np.float64)
+    out = np.zeros(comps.shape[0], dtype=np.float64)
     if total == 0.0:
-        return acc
-    for j, weight in enumerate(w):
-        if weight:
-            acc += comps[:, j].astype(np.float64) * weight
-    acc /= total
-    return acc
+        return out
+    for start in range(0, comps.shape[0], _BLOCK):
+        b = slice(start, start + _BLOCK)
+        acc = out[b]
+        for j, weight in enumerate(w):
+            if weight:
+                acc += comps[b, j].astype(np.float64) * weight
+        acc /= total
+    return out
