@@ -1,14 +1,22 @@
 """Admissible volunteer-request pairs (SPEC "Admissible pairs" 1-9) and the funnel behind them.
 
-The n_vol x n_req matrix is never formed. Per language, a KD-tree over the unit vectors of the
-requests that speak it is queried with every volunteer's own radius; the hits become flat edge
-arrays (req, vol). Each further hard constraint is one vectorised boolean mask over those edges,
-and the per-request funnel (volunteers still possible after each constraint, in SPEC order) falls
-out of the same masks with ``np.bincount``. Edges are processed in chunks of volunteers, so peak
-memory stays bounded on statewide caseloads.
+The n_vol x n_req matrix is never formed, nor a Python object per pair:
 
-Household consistency (SPEC rule 10) and the capacity *limit* are the solver's business; here
-capacity only removes volunteers without any free place.
+* Per language, a KD-tree over the unit vectors of the requests that speak it is queried with
+  every volunteer's own chord radius (``geo``); the hits become flat edge arrays (req, vol). A pair
+  sharing several languages is kept only under its smallest-index shared language, so it exists
+  once.
+* Distance is decided by the tree's chord; the exact haversine is evaluated only for pairs within
+  a rounding margin of the radius, so the result equals a haversine test on every pair.
+* The other constraints are bit tests on one packed word per side (need, slots, gender, active,
+  free place) plus a few lookups, evaluated in SPEC order on cache-sized blocks of edges. The
+  number of constraints an edge passes in a row gives every funnel column with one bincount.
+* Survivors are kept as sorted int64 keys ``req * n_vol + vol``; distance and best shared
+  language are computed for them alone at the end.
+
+Household consistency (SPEC rule 10) and the capacity *limit* are the solver's business; the
+capacity step only removes volunteers without a free place (unless they already accompany the
+request's household, which takes no further place).
 """
 
 from __future__ import annotations
