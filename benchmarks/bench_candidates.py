@@ -41,8 +41,9 @@ EXTRA_LEVELS = ("native", "C1", "B2", "B1", "A2")
 EXTRA_LEVEL_WEIGHTS = np.array([35, 20, 20, 15, 10], dtype=np.float64)
 
 
-def _p(weights: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return weights / weights.sum()
+def _p(weights: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    w = np.asarray(weights, dtype=np.float64)
+    return np.asarray(w / w.sum(), dtype=np.float64)
 
 
 def _canonical(entries: list[tuple[str, str]]) -> str:

@@ -41,7 +41,10 @@ __all__ = [
     "FUNNEL_STEPS",
     "Candidates",
     "best_shared_language",
+    "contains_sorted",
+    "distance_ok",
     "find_candidates",
+    "pair_keys",
     "request_candidates_all_steps",
 ]
 

@@ -49,7 +49,6 @@ COMPONENTS: Final[tuple[str, ...]] = (
 COMPONENT_DTYPE: Final = np.float32
 
 F64 = npt.NDArray[np.float64]
-F32 = npt.NDArray[np.float32]
 
 #: Edges per block (see ``score_components``).
 _BLOCK: Final[int] = 8192
