@@ -167,6 +167,10 @@ def match_validated(
         components=COMPONENTS,
         funnel_steps=FUNNEL_STEPS,
         active_request_ids=frozenset(problem.request_ids[problem.r_is_active].tolist()),
+        volunteers=caseload.volunteers,
+        requests=caseload.requests,
+        assignments=caseload.assignments,
+        config=config,
     )
 
 

@@ -36,6 +36,11 @@ class MatchResult:
     components: tuple[str, ...]
     funnel_steps: tuple[str, ...]
     active_request_ids: frozenset[str] = field(default_factory=frozenset)
+    #: The validated inputs and the config of this run (for analyses and what-if re-runs).
+    volunteers: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    requests: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    assignments: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    config: Any = field(default=None, repr=False)
 
     def explain(self, request_id: str, *, lang: str | None = None) -> Explanation:
         """Score breakdown and next-best volunteers, or the funnel of an unmatched request."""
