@@ -119,15 +119,19 @@ class Candidates:
         return int(self.req.shape[0])
 
 
-# Bit layout of the packed per-point words: one gather per side serves every cheap constraint.
-_NEED_BITS: Final[int] = 0xFF  # bits 0-7: need types (request: one-hot of its need)
+# Packed per-point words. Each cheap constraint is "volunteer word AND request word has a bit
+# in field F", so one AND per edge serves need, time, gender, active and free place at once.
+_NEED_FIELD: Final[int] = 0xFF  # bits 0-7: need types taken / one-hot of the request's need
 _SLOT_SHIFT: Final[int] = 8  # bits 8-28: time slots
-_GENDER_SHIFT: Final[int] = 29  # bits 29-30: gender code (request: preferred gender)
-_ACTIVE_BIT: Final[int] = 1 << 31  # volunteer: active on as_of
-_ROOM_BIT: Final[int] = 1 << 32  # volunteer: has a free place
-_BLOCKED_BIT: Final[int] = 1 << 32  # request: has excluded or declined volunteers
-_HOUSEHOLD_ACTIVE_BIT: Final[int] = 1 << 33  # request: its household has an active assignment
-_MINORS_BIT: Final[int] = 1 << 34  # request: involves minors
+_SLOT_FIELD: Final[int] = ALL_SLOTS << _SLOT_SHIFT
+_GENDER_SHIFT: Final[int] = 29  # bits 29-32: one-hot of gender code 0-3 / genders accepted
+_GENDER_FIELD: Final[int] = 0b1111 << _GENDER_SHIFT
+_ACTIVE_FIELD: Final[int] = 1 << 33  # volunteer: active on as_of; request: always set
+_ROOM_FIELD: Final[int] = 1 << 34  # volunteer: has a free place; request: always set
+# Request-only flags: the rare lookups run only where they can matter.
+_BLOCKED_FLAG: Final[int] = 1 << 40  # has excluded or declined volunteers
+_HOUSEHOLD_ACTIVE_FLAG: Final[int] = 1 << 41  # its household has an active assignment
+_MINORS_FLAG: Final[int] = 1 << 42  # involves minors
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +161,9 @@ class _Prepared:
     """``v_level`` flattened: index ``vol * n_languages + lang``."""
     min_level: int
     v_bits: I64
-    """Packed volunteer facts: need mask, slots, gender, active, has a free place."""
+    """Packed volunteer word: needs taken, slots, gender, active, has a free place."""
     r_bits: I64
-    """Packed request facts: need (one-hot), slots, preferred gender, has blocked pairs."""
+    """Packed request word: need, slots, genders accepted, the always-set fields, flags."""
     r_police_needed: I32
     """Day a police check must be valid until: max(as_of, due_on) if minors are involved, else
     the lowest int32 (every volunteer passes)."""
@@ -179,20 +183,23 @@ def _prepare(p: MatchProblem) -> _Prepared:
     r_has_blocked = np.zeros(p.n_requests, dtype=np.bool_)
     r_has_blocked[blocked // max(p.n_volunteers, 1)] = True
     has_room = (p.v_capacity.astype(np.int64) - p.v_active_households) > 0
+    one = np.int64(1)
     v_bits = (
-        (p.v_need_mask.astype(np.int64) & _NEED_BITS)
+        (p.v_need_mask.astype(np.int64) & _NEED_FIELD)
         | (p.v_slot_mask.astype(np.int64) << _SLOT_SHIFT)
-        | (p.v_gender.astype(np.int64) << _GENDER_SHIFT)
-        | np.where(p.v_is_active, _ACTIVE_BIT, 0)
-        | np.where(has_room, _ROOM_BIT, 0)
+        | (one << (p.v_gender.astype(np.int64) + _GENDER_SHIFT))
+        | np.where(p.v_is_active, _ACTIVE_FIELD, 0)
+        | np.where(has_room, _ROOM_FIELD, 0)
     )
+    pref = p.r_pref_gender.astype(np.int64)
     r_bits = (
-        (np.int64(1) << p.r_need.astype(np.int64))
+        (one << p.r_need.astype(np.int64))
         | (p.r_slot_mask.astype(np.int64) << _SLOT_SHIFT)
-        | (p.r_pref_gender.astype(np.int64) << _GENDER_SHIFT)
-        | np.where(r_has_blocked, _BLOCKED_BIT, 0)
-        | np.where(p.h_active_volunteer[p.r_household] >= 0, _HOUSEHOLD_ACTIVE_BIT, 0)
-        | np.where(p.r_minors, _MINORS_BIT, 0)
+        | np.where(pref == 0, _GENDER_FIELD, one << (pref + _GENDER_SHIFT))
+        | (_ACTIVE_FIELD | _ROOM_FIELD)
+        | np.where(r_has_blocked, _BLOCKED_FLAG, 0)
+        | np.where(p.h_active_volunteer[p.r_household] >= 0, _HOUSEHOLD_ACTIVE_FLAG, 0)
+        | np.where(p.r_minors, _MINORS_FLAG, 0)
     )
     police = np.where(
         p.r_minors, np.maximum(p.r_due_day, np.int32(p.as_of_day)), np.iinfo(np.int32).min
@@ -236,12 +243,14 @@ class _Edges:
 
     req: Ix
     vol: Ix
-    v_bits: I64
     r_bits: I64
+    both: I64
+    """Volunteer word AND request word."""
 
     @classmethod
     def gather(cls, t: _Prepared, req: Ix, vol: Ix) -> _Edges:
-        return cls(req=req, vol=vol, v_bits=t.v_bits[vol], r_bits=t.r_bits[req])
+        r_bits = t.r_bits[req]
+        return cls(req=req, vol=vol, r_bits=r_bits, both=t.v_bits[vol] & r_bits)
 
 
 def _bool(mask: npt.ArrayLike) -> B:
@@ -309,18 +318,18 @@ def distance_ok(p: MatchProblem, vol: Ix, km: F64) -> B:
 
 def _need_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
     """3. Need: the request's need type is in the volunteer's need mask."""
-    return _bool((e.v_bits & e.r_bits & _NEED_BITS) != 0)
+    return _bool((e.both & _NEED_FIELD) != 0)
 
 
 def _time_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
     """4. Time: the slot masks intersect ("any time" is the full mask)."""
-    return _bool((e.v_bits & e.r_bits & (ALL_SLOTS << _SLOT_SHIFT)) != 0)
+    return _bool((e.both & _SLOT_FIELD) != 0)
 
 
 def _minors_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
     """5. Minors: police check valid until max(as_of, due_on) where minors are involved."""
     ok = np.ones(e.req.shape, dtype=np.bool_)
-    look = np.flatnonzero(e.r_bits & _MINORS_BIT)
+    look = np.flatnonzero(e.r_bits & _MINORS_FLAG)
     if look.size:
         ok[look] = p.v_police_until_day[e.vol[look]] >= t.r_police_needed[e.req[look]]
     return ok
@@ -328,14 +337,13 @@ def _minors_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
 
 def _gender_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
     """6. Gender: a stated preference equals the volunteer's gender."""
-    pref = (e.r_bits >> _GENDER_SHIFT) & 3
-    return _bool((pref == 0) | (pref == ((e.v_bits >> _GENDER_SHIFT) & 3)))
+    return _bool((e.both & _GENDER_FIELD) != 0)
 
 
 def _exclusions_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
     """7. Exclusions: neither excluded by the request nor a declined pair."""
     ok = np.ones(e.req.shape, dtype=np.bool_)
-    look = np.flatnonzero(e.r_bits & _BLOCKED_BIT)  # binary search only where it can hit
+    look = np.flatnonzero(e.r_bits & _BLOCKED_FLAG)  # binary search only where it can hit
     if look.size:
         keys = pair_keys(e.req[look], e.vol[look], p.n_volunteers)
         ok[look] = ~contains_sorted(t.blocked, keys)
@@ -344,13 +352,13 @@ def _exclusions_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
 
 def _active_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
     """8. Active: available on as_of (and certified, if required)."""
-    return _bool((e.v_bits & _ACTIVE_BIT) != 0)
+    return _bool((e.both & _ACTIVE_FIELD) != 0)
 
 
 def _capacity_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
     """9. Capacity: a free place, or already accompanying the household (no new place needed)."""
-    ok = _bool((e.v_bits & _ROOM_BIT) != 0)
-    look = np.flatnonzero(~ok & ((e.r_bits & _HOUSEHOLD_ACTIVE_BIT) != 0))
+    ok = _bool((e.both & _ROOM_FIELD) != 0)
+    look = np.flatnonzero(~ok & ((e.r_bits & _HOUSEHOLD_ACTIVE_FLAG) != 0))
     if look.size:
         keys = pair_keys(p.r_household[e.req[look]], e.vol[look], p.n_volunteers)
         ok[look] = contains_sorted(t.household_active, keys)
