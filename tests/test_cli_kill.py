@@ -1,19 +1,22 @@
-"""A run killed (SIGKILL) at any moment of writing leaves the previous or the new outputs, whole.
+"""A run stopped at any moment of writing leaves the previous or the new outputs, whole.
 
-Each scenario runs the real CLI in its own process and kills that process from inside at a
-precise point: after some result files are written into the staging directory, and right after
-the atomic swap (before the old contents are deleted). A SIGTERM (a scheduler's timeout) instead
-unwinds cleanly: exit 1, no staging directory left. The processes run concurrently.
+- SIGKILL through the real entry point, after two result files landed in the staging directory:
+  the previous outputs stay; the next run removes the leftover staging directory.
+- A crash right after the atomic exchange, before the previous contents are deleted: the new
+  outputs are complete.
+- SIGTERM (a scheduler's timeout) mid-write unwinds: exit 1, staging removed, previous outputs kept.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -29,120 +32,134 @@ from tests.cli_support import (
     write_inputs,
 )
 
-_AFTER_SECOND_TABLE = """
-        import lotsen_match.runner as runner
-        real = runner.write_table
-        calls = []
-        def write_table(*args, **kwargs):
-            out = real(*args, **kwargs)
-            calls.append(out)
-            if len(calls) == 2:
-                die()
-            return out
-        runner.write_table = write_table
-"""
-
-_KILLERS = {
-    # killed after the second result table landed in the staging directory
-    "tables": _AFTER_SECOND_TABLE,
-    # killed right after the atomic exchange, before the previous outputs are deleted
-    "swap": """
-        import lotsen_match.io.atomic as atomic
-        real = atomic._exchange
-        def _exchange(first, second):
-            done = real(first, second)
-            die()
-        atomic._exchange = _exchange
-    """,
-}
+_KILL_AFTER_SECOND_TABLE = textwrap.dedent(
+    """
+    import os, signal
+    import lotsen_match.runner as runner
+    real = runner.write_table
+    calls = []
+    def write_table(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append(out)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return out
+    runner.write_table = write_table
+    from lotsen_match.cli import main
+    main(ARGS)
+    """
+)
 
 
-def _script(killer: str, args: list[str], sig: str = "SIGKILL") -> str:
-    body = textwrap.dedent(_KILLERS.get(killer, _AFTER_SECOND_TABLE))
-    return "\n".join(
-        [
-            "import os, signal",
-            "def die():",
-            f"    os.kill(os.getpid(), signal.{sig})",
-            body,
-            "from lotsen_match.cli import main",
-            f"main({args!r})",
-        ]
-    )
+class _Crash(BaseException):
+    """Stands for a power cut: nothing catches it, no cleanup code runs after it."""
 
 
 def _tables(seed: int) -> dict[str, pd.DataFrame]:
     return caseload_tables(small_caseload(seed=seed, n_volunteers=60, n_requests=160))
 
 
-def test_kill_at_any_point_of_writing_keeps_outputs_whole(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Inputs of yesterday ("old") and today ("new") and the outputs of normal runs of both."""
+    from lotsen_match.cli import main
+
+    base = tmp_path_factory.mktemp("kill")
+    data: dict[str, Any] = {"base": base, "inputs": {}, "bytes": {}, "fingerprints": {}}
+    for label, seed in (("old", 1), ("new", 2)):
+        paths = write_inputs(base / label, _tables(seed))
+        out = base / f"ref-{label}"
+        with pytest.raises(SystemExit) as done:
+            main(["run", *input_args(paths), "--as-of", AS_OF, "-o", str(out), "-q"])
+        assert done.value.code == 0
+        data["inputs"][label] = paths
+        data["bytes"][label] = result_bytes(out)
+        data["fingerprints"][label] = json.loads((out / "summary.json").read_text())["fingerprints"]
+    assert data["bytes"]["old"]["proposals.csv"] != data["bytes"]["new"]["proposals.csv"]
+    return data
+
+
+def _yesterday(runs: dict[str, Any], out: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """Publish yesterday's outputs in ``out``; return the arguments of today's run."""
+    old = ["run", *input_args(runs["inputs"]["old"]), "--as-of", AS_OF, "-o", str(out), "-q"]
+    assert invoke(old, capsys)[0] == 0
+    return ["run", *input_args(runs["inputs"]["new"]), "--as-of", AS_OF, "-o", str(out), "-q"]
+
+
+def _staging(out: Path) -> list[Path]:
+    return [p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+
+
+def test_sigkill_while_writing_keeps_the_previous_outputs(
+    runs: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    old_inputs = write_inputs(tmp_path / "old", _tables(seed=1))
-    new_inputs = write_inputs(tmp_path / "new", _tables(seed=2))
-    # Reference outputs of both runs, computed normally.
-    reference = {}
-    fingerprints = {}
-    for label, paths in (("old", old_inputs), ("new", new_inputs)):
-        out = tmp_path / f"ref-{label}"
-        code, _, err = invoke(["run", *input_args(paths), "--as-of", AS_OF, "-o", out], capsys)
-        assert code == 0, err
-        reference[label] = result_bytes(out)
-        fingerprints[label] = json.loads((out / "summary.json").read_text())["fingerprints"]
-    assert reference["old"]["proposals.csv"] != reference["new"]["proposals.csv"]
-
-    procs = {}
-    for killer in _KILLERS:
-        out = tmp_path / f"out-{killer}"
-        code, _, _ = invoke(["run", *input_args(old_inputs), "--as-of", AS_OF, "-o", out], capsys)
-        assert code == 0
-        args = ["run", *input_args(new_inputs), "--as-of", AS_OF, "-o", str(out), "-q"]
-        procs[killer] = subprocess.Popen(
-            [sys.executable, "-c", _script(killer, args)],
-            env=cli_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    out = tmp_path / "out-term"
-    assert invoke(["run", *input_args(old_inputs), "--as-of", AS_OF, "-o", out], capsys)[0] == 0
-    args = ["run", *input_args(new_inputs), "--as-of", AS_OF, "-o", str(out), "-q"]
-    term_proc = subprocess.Popen(
-        [sys.executable, "-c", _script("term", args, sig="SIGTERM")],
-        env=cli_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    out = tmp_path / "out"
+    args = _yesterday(runs, out, capsys)
+    script = _KILL_AFTER_SECOND_TABLE.replace("ARGS", repr(args))
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=cli_env(), capture_output=True, text=True, timeout=120
     )
-    for killer, proc in procs.items():
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == -signal.SIGKILL, (killer, err)
-        out = tmp_path / f"out-{killer}"
-        summary = json.loads((out / "summary.json").read_text())
-        got = result_bytes(out)
-        if killer == "swap":
-            assert got == reference["new"], "the exchange happened: the new outputs, whole"
-            assert summary["fingerprints"] == fingerprints["new"]
-        else:
-            assert got == reference["old"], f"killed during {killer}: previous outputs, whole"
-            assert summary["fingerprints"] == fingerprints["old"]
-        leftovers = sorted(
-            p.name for p in tmp_path.iterdir() if p.name.startswith(f".out-{killer}")
-        )
-        assert leftovers, "a staging (or old) directory of the killed run is left behind"
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert result_bytes(out) == runs["bytes"]["old"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["fingerprints"] == runs["fingerprints"]["old"]
+    assert _staging(out), "the killed run left its staging directory behind"
 
-    # SIGTERM (a scheduler's timeout) mid-write: exit 1, staging removed, previous outputs kept.
-    out_text, err_text = term_proc.communicate(timeout=120)
-    term = subprocess.CompletedProcess(term_proc.args, term_proc.returncode, out_text, err_text)
-    assert term.returncode == 1, term.stderr
-    assert term.stderr.strip() == "error: interrupted; no partial outputs were published."
-    out = tmp_path / "out-term"
-    assert result_bytes(out) == reference["old"]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-term")]
-
-    # The next run removes what the killed run left behind and publishes normally.
-    out = tmp_path / "out-tables"
-    code, _, err = invoke(["run", *input_args(new_inputs), "--as-of", AS_OF, "-o", out], capsys)
+    # The next run removes the leftover and publishes normally.
+    code, _, err = invoke([a for a in args if a != "-q"], capsys)
     assert code == 0, err
-    assert result_bytes(out) == reference["new"]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-tables")]
+    assert result_bytes(out) == runs["bytes"]["new"]
+    assert not _staging(out)
+
+
+def test_crash_right_after_the_exchange_leaves_the_new_outputs(
+    runs: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import lotsen_match.io.atomic as atomic
+
+    out = tmp_path / "out"
+    args = _yesterday(runs, out, capsys)
+    real = atomic._exchange
+
+    def exchange_then_crash(first: Path, second: Path) -> bool:
+        real(first, second)
+        raise _Crash
+
+    monkeypatch.setattr(atomic, "_exchange", exchange_then_crash)
+    with pytest.raises(_Crash):
+        invoke(args, capsys)
+    assert result_bytes(out) == runs["bytes"]["new"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["fingerprints"] == runs["fingerprints"]["new"]
+
+
+def test_sigterm_while_writing_unwinds_cleanly(
+    runs: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import lotsen_match.runner as runner
+
+    out = tmp_path / "out"
+    args = _yesterday(runs, out, capsys)
+    real = runner.write_table
+    calls: list[Path] = []
+
+    def write_then_sigterm(*a: Any, **k: Any) -> Path:
+        calls.append(real(*a, **k))
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)  # the CLI turned SIGTERM into an interrupt
+        return calls[-1]
+
+    monkeypatch.setattr(runner, "write_table", write_then_sigterm)
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, err = invoke(args, capsys)
+    assert signal.getsignal(signal.SIGTERM) == before, "the handler is restored"
+    assert code == 1
+    assert err.strip() == "error: interrupted; no partial outputs were published."
+    assert result_bytes(out) == runs["bytes"]["old"]
+    assert not _staging(out)
