@@ -427,22 +427,18 @@ def find_candidates(problem: MatchProblem, config: MatchConfig) -> Candidates:
             counts = np.fromiter((h.size for h in hits), dtype=np.int64, count=len(hits))
             if counts.sum() == 0:
                 continue
-            local = np.concatenate(hits)
-            req = reqs[local]
-            vol = np.repeat(chunk, counts)
-            passed = _steps_passed(
+            part = _filter_chunk(
                 p,
                 t,
-                req=req,
-                vol=vol,
-                chord=np.concatenate(chords),
-                chord_sure=np.repeat(t.v_chord_sure[chunk], counts),
-                may_dup=(local >= first_later) & np.repeat(t.v_first_lang[chunk] < lang, counts),
                 lang=lang,
+                reqs=reqs,
+                first_later=first_later,
+                local=np.concatenate(hits),
+                vol=np.repeat(chunk, counts),
+                chord=np.concatenate(chords),
+                reached=reached,
             )
-            reached += np.bincount(req * _SLOTS + (passed + 1), minlength=reached.size)
-            ok = passed == len(_PAIR_STEPS) + 1
-            parts.append(pair_keys(req[ok], vol[ok], p.n_volunteers))
+            parts.append(part)
 
     funnel = np.zeros((n_req, len(FUNNEL_STEPS)), dtype=np.int64)
     funnel[:, 0] = _language_counts(p)
@@ -472,59 +468,54 @@ def find_candidates(problem: MatchProblem, config: MatchConfig) -> Candidates:
     )
 
 
-def _steps_passed(
+def _filter_chunk(
     p: MatchProblem,
     t: _Prepared,
     *,
-    req: Ix,
+    lang: int,
+    reqs: Ix,
+    first_later: int,
+    local: Ix,
     vol: Ix,
     chord: F64,
-    chord_sure: F64,
-    may_dup: B,
-    lang: int,
-) -> I8:
-    """Per edge generated via ``lang``: how many of steps 2-9 it passes in a row, -1 if duplicate.
+    reached: I64,
+) -> I64:
+    """Steps 2-9 on the edges one query batch found via ``lang``; returns the surviving keys.
 
-    An edge found via ``lang`` is a duplicate if the pair also shares a smaller-index language
-    (it is generated via that one), so every pair is counted and returned exactly once. Only
-    edges flagged ``may_dup`` (requests with a smaller admissible language) need that check.
-    Works block by block so the temporaries stay in cache.
+    ``local`` indexes ``reqs`` (the tree's requests), ``chord`` is the tree's distance. Adds
+    each edge to ``reached`` (flat (n_req, _SLOTS) histogram of how many steps after "language"
+    it passes in a row). An edge is a duplicate, and skipped, if its pair also shares a
+    smaller-index language (it is generated via that one), so every pair is counted and kept
+    exactly once; only edges of requests at or after ``first_later`` whose volunteer speaks a
+    smaller-index language can be one. Works block by block so temporaries stay in cache.
     """
-    out = np.empty(req.size, dtype=np.int8)
-    for start in range(0, req.size, _BLOCK):
+    keys: list[I64] = []
+    slot = np.empty(local.size, dtype=np.intp)
+    for start in range(0, local.size, _BLOCK):
         b = slice(start, start + _BLOCK)
-        out[b] = _steps_passed_block(
-            p, t, req[b], vol[b], chord[b], chord_sure[b], may_dup[b], lang
-        )
-    return out
-
-
-def _steps_passed_block(
-    p: MatchProblem,
-    t: _Prepared,
-    req: Ix,
-    vol: Ix,
-    chord: F64,
-    chord_sure: F64,
-    may_dup: B,
-    lang: int,
-) -> I8:
-    # 2. Distance: decided by the chord, with the haversine only inside the rounding margin.
-    alive = chord <= chord_sure
-    near = np.flatnonzero(~alive)
-    if near.size:
-        alive[near] = distance_ok(p, vol[near], _edge_km(t, req[near], vol[near]))
-    # Every mask on the whole block (cheap bit tests on two gathered words), AND-ed in SPEC
-    # order; an edge's count of passed steps is the number of leading successes.
-    passed = alive.astype(np.int8)
-    edges = _Edges.gather(t, req, vol)
-    for _, check in _PAIR_STEPS:
-        alive &= check(p, t, edges)
-        passed += alive
-    if may_dup.any():
-        look = np.flatnonzero(may_dup)
-        passed[look[_shares_smaller(t, p.n_languages, req[look], vol[look], lang)]] = -1
-    return passed
+        lb, vb = local[b], vol[b]
+        req = reqs[lb]
+        # 2. Distance: decided by the chord, the haversine only inside the rounding margin.
+        alive = chord[b] <= t.v_chord_sure[vb]
+        near = np.flatnonzero(~alive)
+        if near.size:
+            alive[near] = distance_ok(p, vb[near], _edge_km(t, req[near], vb[near]))
+        # Every mask on the whole block, AND-ed in SPEC order: the count of steps an edge
+        # passes is the number of leading successes.
+        passed = alive.astype(np.int8)
+        edges = _Edges.gather(t, req, vb)
+        for _, check in _PAIR_STEPS:
+            alive &= check(p, t, edges)
+            passed += alive
+        look = np.flatnonzero((lb >= first_later) & (t.v_first_lang[vb] < lang))
+        if look.size:
+            dup = look[_shares_smaller(t, p.n_languages, req[look], vb[look], lang)]
+            passed[dup] = -1
+            alive[dup] = False
+        slot[b] = req * _SLOTS + (passed + 1)
+        keys.append(pair_keys(req[alive], vb[alive], p.n_volunteers))
+    reached += np.bincount(slot, minlength=reached.size)
+    return np.concatenate(keys)
 
 
 def _shares_smaller(t: _Prepared, n_lang: int, req: Ix, vol: Ix, lang: int) -> B:
