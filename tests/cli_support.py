@@ -76,9 +76,7 @@ def finish(proc: subprocess.Popen[str], timeout: float = 120) -> subprocess.Comp
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def invoke(
-    args: Sequence[str | os.PathLike[str]], capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
+def invoke(args: Sequence[object], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run the CLI in this process (fast); returns (exit code, stdout, stderr)."""
     from lotsen_match.cli import main
 

@@ -95,7 +95,6 @@ def test_entry_point_commands(tmp_path: Path, finished_run: Path) -> None:
     for name, proc in done.items():
         assert "Traceback" not in proc.stderr, name
 
-
     explained = done["explain"]
     assert explained.returncode == 0, explained.stderr
     volunteer = proposals["volunteer_id"].iloc[0]

@@ -71,7 +71,7 @@ def _check_round_trip(url: str, out: Path, stdout: str) -> str:
             assert stored["score"].round(4).tolist() == frame["score"].round(4).tolist()
     runs = _read(url, f"SELECT * FROM match_runs WHERE run_id = '{run_id}'")
     assert len(runs) == 1
-    assert int(runs.loc[0, "proposals"]) == len(files["proposals"])
+    assert int(str(runs.loc[0, "proposals"])) == len(files["proposals"])
     assert str(runs.loc[0, "as_of"]) == AS_OF
     return str(run_id)
 

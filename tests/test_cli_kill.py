@@ -146,7 +146,7 @@ def test_sigterm_while_writing_unwinds_cleanly(
 
     out = tmp_path / "out"
     args = _yesterday(runs, out, capsys)
-    real = runner.write_table
+    real = runner.write_table  # type: ignore[attr-defined]
     calls: list[Path] = []
 
     def write_then_sigterm(*a: Any, **k: Any) -> Path:

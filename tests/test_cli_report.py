@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from lotsen_match.report import render_report_tables
 
 COMPONENTS = ("language", "distance")
-SUMMARY = {
+SUMMARY: dict[str, Any] = {
     "run_id": "20261102T020000Z-abcdef",
     "as_of": "2026-11-02",
     "library_version": "0.1.0",
@@ -70,7 +71,7 @@ def test_report_is_escaped_self_contained_and_without_run_specifics() -> None:
 
 
 def test_report_is_deterministic_whatever_the_row_order() -> None:
-    kwargs = {"summary": SUMMARY, "components": COMPONENTS}
+    kwargs: dict[str, Any] = {"summary": SUMMARY, "components": COMPONENTS}
     a = render_report_tables(proposals=_proposals(5), unmatched=_unmatched(), **kwargs)
     b = render_report_tables(
         proposals=_proposals(5).iloc[::-1], unmatched=_unmatched().iloc[::-1], **kwargs

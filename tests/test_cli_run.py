@@ -148,7 +148,7 @@ def test_rerun_and_shuffled_inputs_give_byte_identical_results(
     paths = write_inputs(tmp_path / "in", tables)
     rng = np.random.default_rng(5)
     shuffled = {
-        name: frame.sample(frac=1.0, random_state=rng.integers(1 << 31)).pipe(
+        name: frame.sample(frac=1.0, random_state=int(rng.integers(1 << 31))).pipe(
             lambda f: f[list(rng.permutation(f.columns))]
         )
         for name, frame in tables.items()
