@@ -61,6 +61,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
 
 
@@ -439,6 +440,9 @@ def run(
     Outputs appear atomically in OUT: a run that fails or is killed leaves the previous outputs
     untouched. With --db the proposals and unmatched requests are also written to the database
     (tables proposals, unmatched, match_runs) in one transaction, tagged with the run id.
+
+    Nightly, from cron: `lotsen-match run --db postgresql+psycopg2://lotsen@db/lotsen
+    --out /srv/lotsen/latest --quiet --log-json`
     """
     from .runner import run_job
 
