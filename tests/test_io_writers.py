@@ -99,7 +99,8 @@ def test_csv_bytes_are_plain_utf8_comma_lf_and_fixed_float_format(tmp_path: Path
     )
     path = write_table(df, tmp_path / "out.csv")
     assert path == tmp_path / "out.csv"
-    assert path.read_bytes() == ("id,score,n,x\nR1,0.3,1,'-5\nÄ2,0.333333333333333,2,\n".encode())
+    expected = "id,score,n,x\nR1,0.3,1,'-5\nÄ2,0.333333333333333,2,\n"
+    assert path.read_bytes() == expected.encode("utf-8-sig")  # BOM: German Excel shows umlauts
 
 
 def test_csv_round_trips_through_the_reader(tmp_path: Path) -> None:
@@ -168,7 +169,7 @@ def test_parquet_keeps_types_and_values(tmp_path: Path) -> None:
 
 def test_explicit_and_unknown_formats(tmp_path: Path) -> None:
     df = pd.DataFrame({"a": [1]})
-    assert write_table(df, tmp_path / "out.dat", fmt="CSV").read_bytes() == b"a\n1\n"
+    assert write_table(df, tmp_path / "out.dat", fmt="CSV").read_bytes() == b"\xef\xbb\xbfa\n1\n"
     with pytest.raises(ValueError, match=r"cannot infer the output format.*'\.dat'"):
         write_table(df, tmp_path / "out.dat")
     with pytest.raises(ValueError, match=r"unknown output format 'json'"):
@@ -179,7 +180,7 @@ def test_write_table_replaces_existing_file_without_leftovers(tmp_path: Path) ->
     target = tmp_path / "out.csv"
     target.write_text("old\n")
     write_table(pd.DataFrame({"a": [2]}), target)
-    assert target.read_text() == "a\n2\n"
+    assert target.read_text(encoding="utf-8-sig") == "a\n2\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 
 
@@ -361,5 +362,5 @@ def test_sigkill_mid_write_leaves_previous_outputs(tmp_path: Path) -> None:
 
     with atomic_directory(dest) as temp2:
         write_table(pd.DataFrame({"request_id": ["NEWER"]}), temp2 / "proposals.csv")
-    assert snapshot(dest) == {"proposals.csv": b"request_id\nNEWER\n"}
+    assert snapshot(dest) == {"proposals.csv": b"\xef\xbb\xbfrequest_id\nNEWER\n"}
     assert leftovers(dest) == []

@@ -5,25 +5,68 @@ Typical use::
     import lotsen_match as lm
     result = lm.match(volunteers, requests, assignments, lm.MatchConfig(as_of="2026-11-02"))
     result.proposals, result.unmatched, result.explain("R0000042")
+
+Names are imported lazily on first use, so ``lotsen-match --version`` or ``validate`` do not pay
+for scikit-learn and OR-Tools.
 """
 
+from __future__ import annotations
+
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .candidates import FUNNEL_STEPS
-from .config import MatchConfig, ScoreWeights
-from .errors import ConfigError, InputValidationError, LotsenMatchError, SolverError
-from .explain import Explanation
-from .generate import Caseload, generate_caseload
-from .io import read_table
-from .match import match, match_validated
-from .places import load_places
-from .result import MatchResult
-from .scoring import COMPONENTS
-from .validation import ValidatedCaseload, validate_caseload
+if TYPE_CHECKING:
+    from .candidates import FUNNEL_STEPS
+    from .config import MatchConfig, ScoreWeights
+    from .errors import ConfigError, InputValidationError, LotsenMatchError, SolverError
+    from .explain import Explanation
+    from .generate import Caseload, generate_caseload
+    from .io import read_table
+    from .match import match, match_validated
+    from .places import load_places
+    from .result import MatchResult
+    from .scoring import COMPONENTS
+    from .validation import ValidatedCaseload, validate_caseload
+
+_LAZY: dict[str, str] = {
+    "FUNNEL_STEPS": "candidates",
+    "MatchConfig": "config",
+    "ScoreWeights": "config",
+    "ConfigError": "errors",
+    "InputValidationError": "errors",
+    "LotsenMatchError": "errors",
+    "SolverError": "errors",
+    "Explanation": "explain",
+    "Caseload": "generate",
+    "generate_caseload": "generate",
+    "read_table": "io",
+    "match": "match",
+    "match_validated": "match",
+    "load_places": "places",
+    "MatchResult": "result",
+    "COMPONENTS": "scoring",
+    "ValidatedCaseload": "validation",
+    "validate_caseload": "validation",
+}
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lotsen_match' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "COMPONENTS",

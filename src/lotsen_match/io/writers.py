@@ -119,7 +119,8 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
     text = neutralize_formulas(df).to_csv(
         index=False, lineterminator="\n", float_format=_CSV_FLOAT_FORMAT, na_rep=""
     )
-    return text.encode("utf-8")
+    # With a BOM, German Excel shows umlauts correctly; pandas and csv readers skip it.
+    return text.encode("utf-8-sig")
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:
