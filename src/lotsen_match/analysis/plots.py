@@ -28,7 +28,7 @@ PALETTE: Final[tuple[str, ...]] = (
 )
 _FONT: Final[str] = "system-ui, -apple-system, 'Segoe UI', sans-serif"
 _CHAR_PX: Final[float] = 6.6  # average glyph width at 12 px, for layout only
-_MAX_LABEL_CHARS: Final[int] = 30
+_MAX_LABEL_CHARS: Final[int] = 36
 
 
 class Svg(str):
@@ -68,7 +68,7 @@ def _open(width: int, height: int, title: str) -> list[str]:
 
 def _label_width(labels: Sequence[str]) -> int:
     longest = max((len(_short(str(x))) for x in labels), default=4)
-    return int(min(max(longest * _CHAR_PX + 10, 60), 230))
+    return int(min(max(longest * _CHAR_PX + 10, 60), 250))
 
 
 def bar_chart(

@@ -1,0 +1,968 @@
+"""The explained HTML report of a run: at a glance, proposals, open requests, what would help.
+
+One self-contained file a coordinator opens in any browser, also offline: inline CSS, inline SVG
+charts, one small inline script that makes tables sortable and filterable (the report is fully
+readable without it). German by default, English on request. Every cell is escaped (ids and
+texts come from outside). Long tables are cut at ``max_rows`` rows with a note and the full
+count, so a statewide run still gives a file of a few MB. Identical results give identical bytes:
+no timings, no run id (those live in ``summary.json``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from ..analysis.outcomes import request_outcomes, spoken_languages, volunteer_usage
+from ..analysis.plots import PALETTE, Svg, bar_chart, stacked_bar_chart
+from ..analysis.supply_gap import recruitment_list, typical_places
+from ..explain import COMPONENT_LABELS, NEED_LABELS, render_details
+from ..io import atomic_file
+from ..vocab import NEED_TYPES, language_label
+
+if TYPE_CHECKING:
+    from ..result import MatchResult
+
+__all__ = ["DEFAULT_MAX_ROWS", "LANGUAGES", "render_report", "write_report"]
+
+#: Rows shown per table; the complete tables are the result files next to the report.
+DEFAULT_MAX_ROWS: Final[int] = 500
+#: Report languages.
+LANGUAGES: Final[tuple[str, ...]] = ("de", "en")
+#: Languages shown one by one in the chart; the rest are summed as "other".
+_CHART_LANGUAGES: Final[int] = 12
+#: (language, reason) pairs spelled out as sentences.
+_TOP_GAPS: Final[int] = 10
+#: Width of the charts in pixels (two fit next to a table on a laptop screen).
+_CHART_WIDTH: Final[int] = 560
+#: Rows of the recruitment chart.
+_CHART_RECRUITS: Final[int] = 10
+
+_TEXT: Final[dict[str, dict[str, str]]] = {
+    "de": {
+        "title": "Vorschläge für Integrationslotsinnen und -lotsen",
+        "as_of": "Stichtag",
+        "solver": "Verfahren",
+        "optimal": "nachweislich optimal",
+        "not_optimal": "nicht nachweislich optimal",
+        "human_decision": "Dies sind Vorschläge. Über jede Begleitung entscheidet die "
+        "Koordinierungsstelle; bestätigte Paare werden als „active“ eingetragen, abgelehnte als "
+        "„declined“ und im nächsten Lauf nicht wieder vorgeschlagen.",
+        "contents": "Inhalt",
+        "glance": "Auf einen Blick",
+        "proposals": "Vorschläge",
+        "unmatched": "Anfragen ohne Vorschlag",
+        "help": "Was helfen würde",
+        "rejected": "Abgewiesene Eingabezeilen",
+        "tile_open": "offene Anfragen",
+        "tile_served": "mit Vorschlag",
+        "tile_unmatched": "ohne Vorschlag",
+        "tile_active": "laufende Begleitungen",
+        "tile_volunteers": "Lotsinnen und Lotsen verfügbar",
+        "tile_volunteers_of": "von {total}",
+        "tile_used": "davon mit Vorschlag",
+        "tile_free": "freie Plätze danach",
+        "tile_rejected": "abgewiesene Zeilen",
+        "served": "mit Vorschlag",
+        "not_served": "ohne Vorschlag",
+        "open": "offen",
+        "share": "Anteil",
+        "by_need": "Anfragen nach Bereich",
+        "by_language": "Anfragen nach Sprache (Erstsprache der Anfragenden)",
+        "need": "Bereich",
+        "language": "Sprache",
+        "other": "weitere",
+        "request": "Anfrage",
+        "household": "Haushalt",
+        "area": "Ort",
+        "volunteer": "Lotsin/Lotse",
+        "shared_language": "gemeinsame Sprache",
+        "km": "km",
+        "score": "Score",
+        "status": "Status",
+        "alternatives": "Alternativen",
+        "languages": "Sprachen",
+        "waiting": "Wartezeit (Tage)",
+        "detail": "Begründung",
+        "requests": "Anfragen",
+        "reason": "Grund",
+        "filter": "Filtern:",
+        "proposals_intro": "Der Score ist der gewichtete Mittelwert der Bestandteile (jeweils "
+        "0 bis 1; Gewichte: {weights}). Die Spalten lassen sich durch Klick auf die Überschrift "
+        "sortieren.",
+        "proposals_caption": "Vorschläge mit Aufschlüsselung des Scores",
+        "none_proposed": "Keine Vorschläge in diesem Lauf.",
+        "alt_weaker": "schwächer: {lacks}",
+        "alt_full": "ausgelastet",
+        "unmatched_intro": "{n} offene Anfragen haben keinen Vorschlag. Der Grund ist die "
+        "Bedingung, an der die letzten passenden Personen scheitern.",
+        "none_unmatched": "Jede offene Anfrage hat einen Vorschlag.",
+        "reasons_caption": "Anfragen ohne Vorschlag nach Grund",
+        "gaps_heading": "Die häufigsten Lücken in Worten",
+        "gap_sentence": "{language}: {n} Anfragen – {reason}",
+        "gap_nearest": " (nächste passende Person im Median {km} km entfernt)",
+        "group_caption": "{label}: {n} Anfragen",
+        "help_intro": "{n} Anfragen aus {h} Haushalten blieben offen, weil passende "
+        "Lotsinnen und Lotsen fehlen (Sprache, Umkreis, Bereich, Zeit, Führungszeugnis, "
+        "Geschlecht oder Kapazität). Etwa {v} zusätzliche Personen an diesen Orten würden sie "
+        "abdecken (geschätzt mit {p} Plätzen pro Person; Zeiten und Wunschgeschlecht sind "
+        "dabei nicht berücksichtigt).",
+        "help_none": "Keine Anfrage blieb aus Mangel an Lotsinnen und Lotsen offen.",
+        "recruit_caption": "Gesucht: Lotsinnen und Lotsen nach Ort und Sprache",
+        "recruit_chart": "Haushalte ohne Vorschlag nach Ort und Sprache",
+        "need_types": "Bereiche",
+        "households": "Haushalte",
+        "needed": "benötigt (geschätzt)",
+        "speakers": "vorhandene Sprecher/innen",
+        "free_places": "freie Plätze",
+        "free_heading": "Freie Plätze nach der Zuordnung",
+        "free_intro": "{p} Plätze bei {n} Personen bleiben frei, wenn alle Vorschläge "
+        "bestätigt werden. Wer eine Sprache spricht, zählt bei jeder seiner Sprachen.",
+        "free_caption": "Freie Plätze nach gesprochener Sprache",
+        "people": "Personen",
+        "rejected_none": "Alle Eingabezeilen waren gültig.",
+        "rejected_intro": "Diese Zeilen wurden nicht berücksichtigt.",
+        "rejected_caption": "Probleme in den Eingabedateien",
+        "file": "Datei",
+        "row": "Zeile",
+        "column": "Spalte",
+        "message": "Meldung",
+        "truncated": "Die ersten {shown} von {total} Zeilen; alle stehen in der Datei „{file}“.",
+        "truncated_call": "Die ersten {shown} von {total} Zeilen; alle liefert "
+        "lotsen_match.analysis.recruitment_list().",
+        "chart_need": "Anfragen nach Bereich",
+        "chart_language": "Anfragen nach Sprache",
+        "chart_reasons": "Anfragen ohne Vorschlag nach Grund",
+        "footer": "Erstellt mit lotsen_match {version}. Die Vorschläge beruhen allein auf den "
+        "übergebenen Daten; Namen kommen in diesem Bericht nicht vor.",
+        "no_js": "",
+    },
+    "en": {
+        "title": "Proposals for integration guides",
+        "as_of": "Run date",
+        "solver": "Solver",
+        "optimal": "proven optimal",
+        "not_optimal": "not proven optimal",
+        "human_decision": "These are proposals. The coordination office decides on every "
+        "pairing; confirmed pairs are recorded as 'active', declined ones as 'declined' and are "
+        "never proposed again.",
+        "contents": "Contents",
+        "glance": "At a glance",
+        "proposals": "Proposals",
+        "unmatched": "Requests without a proposal",
+        "help": "What would help",
+        "rejected": "Rejected input rows",
+        "tile_open": "open requests",
+        "tile_served": "with a proposal",
+        "tile_unmatched": "without a proposal",
+        "tile_active": "ongoing pairings",
+        "tile_volunteers": "volunteers available",
+        "tile_volunteers_of": "of {total}",
+        "tile_used": "of them with a proposal",
+        "tile_free": "free places left",
+        "tile_rejected": "rejected rows",
+        "served": "with a proposal",
+        "not_served": "without a proposal",
+        "open": "open",
+        "share": "share",
+        "by_need": "Requests by need type",
+        "by_language": "Requests by language (first language of the person asking)",
+        "need": "Need",
+        "language": "Language",
+        "other": "other",
+        "request": "Request",
+        "household": "Household",
+        "area": "Place",
+        "volunteer": "Volunteer",
+        "shared_language": "shared language",
+        "km": "km",
+        "score": "Score",
+        "status": "Status",
+        "alternatives": "Alternatives",
+        "languages": "Languages",
+        "waiting": "Waiting (days)",
+        "detail": "Reason",
+        "requests": "Requests",
+        "reason": "Reason",
+        "filter": "Filter:",
+        "proposals_intro": "The score is the weighted mean of its parts (each 0 to 1; weights: "
+        "{weights}). Click a column header to sort.",
+        "proposals_caption": "Proposals with their score breakdown",
+        "none_proposed": "No proposals in this run.",
+        "alt_weaker": "weaker: {lacks}",
+        "alt_full": "fully booked",
+        "unmatched_intro": "{n} open requests have no proposal. The reason is the condition "
+        "on which the last fitting volunteers fail.",
+        "none_unmatched": "Every open request has a proposal.",
+        "reasons_caption": "Requests without a proposal by reason",
+        "gaps_heading": "The largest gaps in words",
+        "gap_sentence": "{language}: {n} requests – {reason}",
+        "gap_nearest": " (nearest fitting volunteer {km} km away, median)",
+        "group_caption": "{label}: {n} requests",
+        "help_intro": "{n} requests of {h} households stayed open for lack of fitting "
+        "volunteers (language, reach, need type, time, police certificate, gender or "
+        "capacity). About {v} more volunteers in these places would cover them (estimated with "
+        "{p} places per person; times and gender preferences are not taken into account).",
+        "help_none": "No request stayed open for lack of volunteers.",
+        "recruit_caption": "Wanted: volunteers by place and language",
+        "recruit_chart": "Households without a proposal by place and language",
+        "need_types": "Need types",
+        "households": "Households",
+        "needed": "needed (estimate)",
+        "speakers": "speakers there",
+        "free_places": "free places",
+        "free_heading": "Free places after matching",
+        "free_intro": "{p} places of {n} volunteers stay free if every proposal is confirmed. "
+        "A volunteer counts once for each language they speak.",
+        "free_caption": "Free places by spoken language",
+        "people": "Volunteers",
+        "rejected_none": "All input rows were valid.",
+        "rejected_intro": "These rows were left out.",
+        "rejected_caption": "Problems in the input files",
+        "file": "File",
+        "row": "Row",
+        "column": "Column",
+        "message": "Message",
+        "truncated": "The first {shown} of {total} rows; all of them are in the file '{file}'.",
+        "truncated_call": "The first {shown} of {total} rows; "
+        "lotsen_match.analysis.recruitment_list() returns all of them.",
+        "chart_need": "Requests by need type",
+        "chart_language": "Requests by language",
+        "chart_reasons": "Requests without a proposal by reason",
+        "footer": "Made with lotsen_match {version}. The proposals rest on the data given "
+        "only; this report contains no names.",
+        "no_js": "",
+    },
+}
+
+_NEED: Final[dict[str, dict[str, str]]] = {
+    "de": dict(NEED_LABELS["de"]),
+    "en": {
+        "school": "school/day care",
+        "authority": "authorities",
+        "health": "health",
+        "housing": "housing",
+        "work": "work/training",
+        "everyday": "everyday life",
+        "digital": "digital",
+        "leisure": "leisure",
+    },
+}
+
+#: Short reason labels (headings, tables).
+_REASON: Final[dict[str, dict[str, str]]] = {
+    "de": {
+        "language": "Keine passende Sprache",
+        "distance": "Niemand im Umkreis",
+        "need": "Bereich wird nicht übernommen",
+        "time": "Keine gemeinsame Zeit",
+        "minors": "Kein gültiges Führungszeugnis",
+        "gender": "Wunschgeschlecht nicht verfügbar",
+        "exclusions": "Ausgeschlossen oder abgelehnt",
+        "active": "Nicht aktiv oder nicht zertifiziert",
+        "capacity": "Keine freie Kapazität",
+        "household": "Haushalt bereits zugeordnet",
+        "quality": "Vorschlag würde Gesamtbewertung senken",
+    },
+    "en": {
+        "language": "No shared language",
+        "distance": "Nobody within reach",
+        "need": "Need type not taken on",
+        "time": "No shared time",
+        "minors": "No valid police certificate",
+        "gender": "Preferred gender not available",
+        "exclusions": "Excluded or declined",
+        "active": "Not active or not certified",
+        "capacity": "No free capacity",
+        "household": "Household already accompanied",
+        "quality": "A proposal would lower the total score",
+    },
+}
+
+#: Reasons as the end of a sentence ("Tigrinya: 9 requests – ...").
+_REASON_PHRASE: Final[dict[str, dict[str, str]]] = {
+    "de": {
+        "language": "niemand spricht die Sprache",
+        "distance": "niemand mit dieser Sprache im Umkreis",
+        "need": "niemand übernimmt den Bereich",
+        "time": "keine gemeinsame Zeit",
+        "minors": "niemand mit gültigem Führungszeugnis",
+        "gender": "Wunschgeschlecht nicht verfügbar",
+        "exclusions": "passende Personen ausgeschlossen oder abgelehnt",
+        "active": "passende Personen nicht aktiv",
+        "capacity": "alle passenden Personen ausgelastet",
+        "household": "Haushalt wird von anderer Person begleitet",
+        "quality": "Vorschlag würde Gesamtbewertung senken",
+    },
+    "en": {
+        "language": "nobody speaks the language",
+        "distance": "no speaker within reach",
+        "need": "nobody takes on the need type",
+        "time": "no shared time",
+        "minors": "nobody with a valid police certificate",
+        "gender": "preferred gender not available",
+        "exclusions": "fitting volunteers excluded or declined",
+        "active": "fitting volunteers not active",
+        "capacity": "every fitting volunteer fully booked",
+        "household": "household accompanied by another volunteer",
+        "quality": "a proposal would lower the total score",
+    },
+}
+
+_STATUS: Final[dict[str, dict[str, str]]] = {
+    "de": {"proposed": "neu", "kept": "beibehalten"},
+    "en": {"proposed": "new", "kept": "kept"},
+}
+
+# Cells are (text, kind, value): kind "t" text, "w" long text (wider column, line breaks kept),
+# "d" long text folded under a one-line summary (value), "h" row header, "n" number, "b" number in [0, 1] drawn as a bar behind the text (value is the
+# CSS fraction).
+Cell = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Header:
+    label: str
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str
+    caption: str
+    headers: list[Header]
+    rows: list[list[Cell]]
+    note: str = ""
+    filter: bool = False
+
+
+@dataclass(frozen=True)
+class Figure:
+    svg: Svg
+    caption: str
+
+
+@dataclass
+class _Context:
+    lang: str
+    t: dict[str, str]
+    title: str
+    meta: list[str]
+    tiles: list[tuple[str, str, str]] = field(default_factory=list)
+    glance: list[tuple[Figure, Table]] = field(default_factory=list)
+    proposals_intro: str = ""
+    proposals: Table | None = None
+    unmatched_intro: str = ""
+    reason_figure: Figure | None = None
+    reasons: Table | None = None
+    gap_sentences: list[str] = field(default_factory=list)
+    groups: list[tuple[str, Table]] = field(default_factory=list)
+    help_intro: str = ""
+    recruit_figure: Figure | None = None
+    recruits: Table | None = None
+    free_intro: str = ""
+    free: Table | None = None
+    rejected: Table | None = None
+    n_rejected: int = 0
+    footer: str = ""
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+
+def _int(n: float, lang: str) -> str:
+    """Whole number with a narrow no-break space between thousands (readable in both languages,
+    and unambiguous for the sort script)."""
+    return f"{int(round(n)):,}".replace(",", "\u202f")
+
+
+def _dec(x: float, digits: int, lang: str) -> str:
+    if x is None or not np.isfinite(x):
+        return ""
+    text = f"{x:,.{digits}f}".replace(",", "\u202f")
+    return text.replace(".", ",") if lang == "de" else text
+
+
+def _pct(x: float, lang: str) -> str:
+    if not np.isfinite(x):
+        return ""
+    return f"{_dec(100 * x, 1, lang)}\u202f%" if lang == "de" else f"{_dec(100 * x, 1, lang)}%"
+
+
+def _date(iso: str, lang: str) -> str:
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return day.strftime("%d.%m.%Y") if lang == "de" else day.isoformat()
+
+
+def _lang_name(code: str, lang: str) -> str:
+    return language_label(code, lang) if code else ""
+
+
+def _langs(codes: str, lang: str) -> str:
+    return ", ".join(_lang_name(c.partition(":")[0], lang) for c in codes.split(";") if c)
+
+
+def _need(code: str, lang: str) -> str:
+    return _NEED[lang].get(code, code)
+
+
+def _text(values: pd.Series) -> list[str]:
+    return ["" if pd.isna(v) else str(v) for v in values.to_numpy(dtype=object)]
+
+
+def _truncated(lang: str, shown: int, total: int, file: str) -> str:
+    if total <= shown:
+        return ""
+    return _TEXT[lang]["truncated"].format(
+        shown=_int(shown, lang), total=_int(total, lang), file=file
+    )
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+
+def _served_table(
+    out: pd.DataFrame, column: str, labels: Mapping[str, str], t: dict[str, str], lang: str
+) -> tuple[Table, list[str], list[float], list[float]]:
+    g = out.groupby(column)["served"].agg(["size", "sum"])
+    g = g.sort_values(["size"], ascending=False, kind="stable")
+    if column == "need_type":
+        g = g.reindex([n for n in NEED_TYPES if n in g.index])
+    rows: list[list[Cell]] = []
+    names: list[str] = []
+    served: list[float] = []
+    unserved: list[float] = []
+    for key, size, hit in zip(g.index, g["size"], g["sum"], strict=True):
+        name = labels.get(str(key), str(key)) or "?"
+        rows.append(
+            [
+                (name, "h", ""),
+                (_int(size, lang), "n", ""),
+                (_int(hit, lang), "n", ""),
+                (_int(size - hit, lang), "n", ""),
+                (_pct(hit / size if size else np.nan, lang), "n", ""),
+            ]
+        )
+        names.append(name)
+        served.append(float(hit))
+        unserved.append(float(size - hit))
+    headers = [
+        Header(t["need"] if column == "need_type" else t["language"]),
+        Header(t["open"], True),
+        Header(t["served"], True),
+        Header(t["not_served"], True),
+        Header(t["share"], True),
+    ]
+    caption = t["by_need"] if column == "need_type" else t["by_language"]
+    table = Table(f"t-{column}", caption, headers, rows, filter=len(rows) > 15)
+    return table, names, served, unserved
+
+
+def _glance(ctx: _Context, result: MatchResult, out: pd.DataFrame, usage: pd.DataFrame) -> None:
+    t, lang = ctx.t, ctx.lang
+    counts = result.summary.get("counts", {})
+    n_open = len(out)
+    n_served = int(out["served"].sum())
+    available = usage[usage["available"]]
+    used = int(result.proposals["volunteer_id"].nunique())
+    ctx.tiles = [
+        (_int(n_open, lang), t["tile_open"], ""),
+        (_int(n_served, lang), t["tile_served"], _pct(n_served / n_open if n_open else 0, lang)),
+        (_int(n_open - n_served, lang), t["tile_unmatched"], ""),
+        (_int(int(counts.get("requests_active", 0)), lang), t["tile_active"], ""),
+        (
+            _int(len(available), lang),
+            t["tile_volunteers"],
+            t["tile_volunteers_of"].format(total=_int(len(usage), lang)),
+        ),
+        (_int(used, lang), t["tile_used"], ""),
+        (_int(int(usage["free_after"].sum()), lang), t["tile_free"], ""),
+        (
+            _int(int(counts.get("rejected_rows", len(result.rejected))), lang),
+            t["tile_rejected"],
+            "",
+        ),
+    ]
+    dec = lang == "de"
+    need_table, names, served, unserved = _served_table(out, "need_type", _NEED[lang], t, lang)
+    series = {t["served"]: served, t["not_served"]: unserved}
+    need_figure = Figure(
+        stacked_bar_chart(
+            names, series, title=t["chart_need"], decimal_comma=dec, width=_CHART_WIDTH
+        ),
+        t["chart_need"],
+    )
+    labels = {c: _lang_name(str(c), lang) for c in out["language"].unique()}
+    lang_table, names, served, unserved = _served_table(out, "language", labels, t, lang)
+    if len(names) > _CHART_LANGUAGES:
+        k = _CHART_LANGUAGES - 1
+        names = [*names[:k], t["other"]]
+        served = [*served[:k], sum(served[k:])]
+        unserved = [*unserved[:k], sum(unserved[k:])]
+    series = {t["served"]: served, t["not_served"]: unserved}
+    lang_figure = Figure(
+        stacked_bar_chart(
+            names, series, title=t["chart_language"], decimal_comma=dec, width=_CHART_WIDTH
+        ),
+        t["chart_language"],
+    )
+    ctx.glance = [(need_figure, need_table), (lang_figure, lang_table)]
+
+
+def _alternatives_text(
+    result: MatchResult, request_ids: Sequence[str], lang: str
+) -> dict[str, tuple[str, str]]:
+    """Per request: (one line per alternative, the alternatives' ids as a summary)."""
+    alts = result.alternatives
+    if alts.empty:
+        return {}
+    part = alts[alts["request_id"].isin(list(request_ids))].sort_values(
+        ["request_id", "rank"], kind="stable"
+    )
+    t = _TEXT[lang]
+    labels = COMPONENT_LABELS[lang]
+    texts: dict[str, list[str]] = {}
+    ids: dict[str, list[str]] = {}
+    for rid, vid, score, km, lacks, full in zip(
+        _text(part["request_id"]),
+        _text(part["volunteer_id"]),
+        part["score"].to_numpy(dtype=np.float64),
+        part["distance_km"].to_numpy(dtype=np.float64),
+        _text(part["lacks"]),
+        part["volunteer_full"].to_numpy(dtype=bool),
+        strict=True,
+    ):
+        bits = [_dec(score, 2, lang), f"{_dec(km, 1, lang)} km"]
+        weak = ", ".join(labels.get(c.strip(), c.strip()) for c in lacks.split(",") if c.strip())
+        if weak:
+            bits.append(t["alt_weaker"].format(lacks=weak))
+        if full:
+            bits.append(t["alt_full"])
+        texts.setdefault(rid, []).append(f"{vid} ({'; '.join(bits)})")
+        ids.setdefault(rid, []).append(vid)
+    return {k: ("\n".join(v), ", ".join(ids[k])) for k, v in texts.items()}
+
+
+def _proposals(
+    ctx: _Context,
+    result: MatchResult,
+    out: pd.DataFrame,
+    max_rows: int,
+    file: str,
+) -> None:
+    t, lang = ctx.t, ctx.lang
+    comps = [c for c in result.components if c in result.proposals.columns]
+    labels = COMPONENT_LABELS[lang]
+    weights = (result.summary.get("config") or {}).get("weights", {})
+    ctx.proposals_intro = t["proposals_intro"].format(
+        weights=", ".join(
+            f"{labels.get(c, c)} {_dec(float(weights.get(c, 0)), 1, lang)}" for c in comps
+        )
+        if weights
+        else "–"
+    )
+    prop = result.proposals
+    if prop.empty:
+        return
+    part = prop.sort_values("request_id", kind="stable").head(max_rows)
+    ctx_rows = out.set_index("request_id").reindex(part["request_id"])
+    alt = _alternatives_text(result, list(part["request_id"]), lang)
+    status = _STATUS[lang]
+    headers = [
+        Header(t["request"]),
+        Header(t["household"]),
+        Header(t["need"]),
+        Header(t["area"]),
+        Header(t["volunteer"]),
+        Header(t["shared_language"]),
+        Header(t["km"], True),
+        Header(t["score"], True),
+        *[Header(labels.get(c, c), True) for c in comps],
+        Header(t["status"]),
+        Header(t["alternatives"]),
+    ]
+    comp_values = {c: part[c].to_numpy(dtype=np.float64) for c in comps}
+    rows: list[list[Cell]] = []
+    for i, (rid, hh, vid, lang_code, km, score, st) in enumerate(
+        zip(
+            _text(part["request_id"]),
+            _text(part["household_id"]),
+            _text(part["volunteer_id"]),
+            _text(part["shared_language"]),
+            part["distance_km"].to_numpy(dtype=np.float64),
+            part["score"].to_numpy(dtype=np.float64),
+            _text(part["status"]),
+            strict=True,
+        )
+    ):
+        need = str(ctx_rows["need_type"].iat[i]) if len(ctx_rows) else ""
+        area = ctx_rows["area"].iat[i] if len(ctx_rows) else ""
+        row: list[Cell] = [
+            (rid, "h", ""),
+            (hh, "t", ""),
+            (_need(need, lang) if need != "nan" else "", "t", ""),
+            ("" if pd.isna(area) else str(area), "t", ""),
+            (vid, "t", ""),
+            (_lang_name(lang_code, lang), "t", ""),
+            (_dec(km, 1, lang), "n", ""),
+            (_dec(score, 2, lang), "b", f"{score:.3f}"),
+        ]
+        for c in comps:
+            v = float(comp_values[c][i])
+            row.append((_dec(v, 2, lang), "b", f"{v:.3f}"))
+        row.append((status.get(st, st), "t", ""))
+        lines, summary = alt.get(rid, ("", ""))
+        row.append((lines, "d", summary))
+        rows.append(row)
+    ctx.proposals = Table(
+        "t-proposals",
+        t["proposals_caption"],
+        headers,
+        rows,
+        note=_truncated(lang, len(rows), len(prop), file),
+        filter=True,
+    )
+
+
+def _unmatched(
+    ctx: _Context,
+    result: MatchResult,
+    out: pd.DataFrame,
+    max_rows: int,
+    file: str,
+) -> None:
+    t, lang = ctx.t, ctx.lang
+    un = result.unmatched
+    ctx.unmatched_intro = t["unmatched_intro"].format(n=_int(len(un), lang))
+    if un.empty:
+        return
+    reasons = _REASON[lang]
+    sizes = un["reason"].astype(str).value_counts()
+    order = sorted(sizes.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
+    total = len(un)
+    ctx.reasons = Table(
+        "t-reasons",
+        t["reasons_caption"],
+        [Header(t["reason"]), Header(t["requests"], True), Header(t["share"], True)],
+        [
+            [
+                (reasons.get(r, r), "h", ""),
+                (_int(n, lang), "n", ""),
+                (_pct(n / total, lang), "n", ""),
+            ]
+            for r, n in order
+        ],
+    )
+    ctx.reason_figure = Figure(
+        bar_chart(
+            [reasons.get(str(r), str(r)) for r, _ in order],
+            [float(n) for _, n in order],
+            title=t["chart_reasons"],
+            color=PALETTE[1],
+            width=_CHART_WIDTH,
+        ),
+        t["chart_reasons"],
+    )
+    # The largest (language, reason) gaps as sentences.
+    info = out.set_index("request_id")
+    frame = un.assign(
+        _lang=un["request_id"].map(info["language"]).fillna("").astype(str),
+        _area=un["request_id"].map(info["area"]).fillna("").astype(str),
+        _wait=un["request_id"].map(info["waiting_days"]),
+    )
+    pairs = frame.groupby(["_lang", "reason"]).agg(
+        n=("request_id", "size"), km=("nearest_km", "median")
+    )
+    pairs = pairs.reset_index().sort_values(
+        ["n", "_lang", "reason"], ascending=[False, True, True], kind="stable"
+    )
+    phrases = _REASON_PHRASE[lang]
+    for code, reason, n, km in pairs.head(_TOP_GAPS).itertuples(index=False):
+        sentence = t["gap_sentence"].format(
+            language=_lang_name(str(code), lang) or "?",
+            n=_int(n, lang),
+            reason=phrases.get(str(reason), str(reason)),
+        )
+        if reason == "distance" and pd.notna(km):
+            sentence += t["gap_nearest"].format(km=_dec(float(km), 1, lang))
+        ctx.gap_sentences.append(sentence)
+    # One table per reason, in words.
+    level = str((result.summary.get("config") or {}).get("min_language_level", "B1"))
+    headers = [
+        Header(t["request"]),
+        Header(t["household"]),
+        Header(t["need"]),
+        Header(t["languages"]),
+        Header(t["area"]),
+        Header(t["waiting"], True),
+        Header(t["detail"]),
+    ]
+    frame = frame.sort_values("request_id", kind="stable")
+    for reason, size in order:
+        part = frame[frame["reason"].astype(str) == reason].head(max_rows)
+        details = render_details(part, lang, level)
+        rows: list[list[Cell]] = [
+            [
+                (rid, "h", ""),
+                (hh, "t", ""),
+                (_need(need, lang), "t", ""),
+                (_langs(langs, lang), "t", ""),
+                (area, "t", ""),
+                (_int(w, lang) if pd.notna(w) else "", "n", ""),
+                (detail, "w", ""),
+            ]
+            for rid, hh, need, langs, area, w, detail in zip(
+                _text(part["request_id"]),
+                _text(part["household_id"]),
+                _text(part["need_type"]),
+                _text(part["request_languages"]),
+                _text(part["_area"]),
+                part["_wait"].to_numpy(dtype=np.float64),
+                details,
+                strict=True,
+            )
+        ]
+        label = reasons.get(str(reason), str(reason))
+        table = Table(
+            f"t-unmatched-{reason}",
+            t["group_caption"].format(label=label, n=_int(size, lang)),
+            headers,
+            rows,
+            note=_truncated(lang, len(rows), int(size), file),
+            filter=len(rows) > 10,
+        )
+        ctx.groups.append((label, table))
+
+
+def _help(ctx: _Context, result: MatchResult, usage: pd.DataFrame, max_rows: int) -> None:
+    t, lang = ctx.t, ctx.lang
+    recruits = recruitment_list(result)
+    if len(recruits):
+        per = typical_places(result)
+        ctx.help_intro = t["help_intro"].format(
+            n=_int(int(recruits["unmet_requests"].sum()), lang),
+            h=_int(int(recruits["unmet_households"].sum()), lang),
+            v=_int(int(recruits["volunteers_needed"].sum()), lang),
+            p=_dec(per, 1, lang).rstrip("0").rstrip(",.") if per % 1 else _int(per, lang),
+        )
+        top = recruits.head(_CHART_RECRUITS)
+        ctx.recruit_figure = Figure(
+            bar_chart(
+                [
+                    f"{_lang_name(str(code), lang)} · {area}"
+                    for area, code in zip(top["area"], top["language"], strict=True)
+                ],
+                top["unmet_households"].astype(float).tolist(),
+                title=t["recruit_chart"],
+                color=PALETTE[2],
+            ),
+            t["recruit_chart"],
+        )
+        part = recruits.head(max_rows)
+        rows: list[list[Cell]] = [
+            [
+                (str(area), "h", ""),
+                (_lang_name(str(code), lang), "t", ""),
+                (", ".join(_need(n, lang) for n in str(needs).split(";") if n), "w", ""),
+                (_int(req, lang), "n", ""),
+                (_int(hh, lang), "n", ""),
+                (_int(need, lang), "n", ""),
+                (_int(sp, lang), "n", ""),
+                (_int(free, lang), "n", ""),
+            ]
+            for area, code, needs, req, hh, need, sp, free in zip(
+                part["area"],
+                part["language"],
+                part["need_types"],
+                part["unmet_requests"],
+                part["unmet_households"],
+                part["volunteers_needed"],
+                part["speakers"],
+                part["free_places"],
+                strict=True,
+            )
+        ]
+        ctx.recruits = Table(
+            "t-recruits",
+            t["recruit_caption"],
+            [
+                Header(t["area"]),
+                Header(t["language"]),
+                Header(t["need_types"]),
+                Header(t["requests"], True),
+                Header(t["households"], True),
+                Header(t["needed"], True),
+                Header(t["speakers"], True),
+                Header(t["free_places"], True),
+            ],
+            rows,
+            note=t["truncated_call"].format(
+                shown=_int(len(rows), lang), total=_int(len(recruits), lang)
+            )
+            if len(recruits) > len(rows)
+            else "",
+            filter=len(rows) > 15,
+        )
+    else:
+        ctx.help_intro = t["help_none"]
+    free = usage[usage["free_after"] > 0]
+    level = str((result.summary.get("config") or {}).get("min_language_level", "B1"))
+    ctx.free_intro = t["free_intro"].format(
+        p=_int(int(free["free_after"].sum()), lang), n=_int(len(free), lang)
+    )
+    if len(free):
+        spoken = spoken_languages(free.rename(columns={"volunteer_id": "vid"}), "vid", level)
+        spoken = spoken.merge(
+            free[["volunteer_id", "free_after"]], left_on="id", right_on="volunteer_id"
+        )
+        by = spoken.groupby("language").agg(
+            people=("volunteer_id", "nunique"), places=("free_after", "sum")
+        )
+        by = by.reset_index().sort_values(
+            ["places", "language"], ascending=[False, True], kind="stable"
+        )
+        ctx.free = Table(
+            "t-free",
+            t["free_caption"],
+            [Header(t["language"]), Header(t["people"], True), Header(t["free_places"], True)],
+            [
+                [
+                    (_lang_name(str(code), lang), "h", ""),
+                    (_int(people, lang), "n", ""),
+                    (_int(places, lang), "n", ""),
+                ]
+                for code, people, places in by.itertuples(index=False)
+            ],
+            filter=len(by) > 15,
+        )
+
+
+def _rejected(ctx: _Context, result: MatchResult, max_rows: int, file: str) -> None:
+    t, lang = ctx.t, ctx.lang
+    problems = result.problems
+    ctx.n_rejected = int(
+        result.summary.get("counts", {}).get("rejected_rows", len(result.rejected))
+    )
+    if problems.empty:
+        return
+    part = problems.sort_values(["source", "row"], kind="stable").head(max_rows)
+    rows: list[list[Cell]] = [
+        [(src, "t", ""), (row, "n", ""), (col, "t", ""), (msg, "w", "")]
+        for src, row, col, msg in zip(
+            _text(part["source"]),
+            _text(part["row"]),
+            _text(part["column"]),
+            _text(part["message"]),
+            strict=True,
+        )
+    ]
+    ctx.rejected = Table(
+        "t-rejected",
+        t["rejected_caption"],
+        [Header(t["file"]), Header(t["row"], True), Header(t["column"]), Header(t["message"])],
+        rows,
+        note=_truncated(lang, len(rows), len(problems), file),
+        filter=len(rows) > 10,
+    )
+
+
+# --- entry points -------------------------------------------------------------------------------
+
+
+@cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("lotsen_match", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("report.html.j2")
+
+
+def _check_inputs(result: MatchResult) -> None:
+    needed = {"request_id", "household_id", "languages", "need_type", "lat", "lon", "created_on"}
+    missing = needed - set(result.requests.columns)
+    if missing or "volunteer_id" not in result.volunteers.columns:
+        raise ValueError(
+            "the report needs the validated inputs of the run (MatchResult.requests and "
+            f".volunteers, as lotsen_match.match() returns them); missing: {sorted(missing)}"
+        )
+
+
+def render_report(
+    result: MatchResult,
+    *,
+    lang: str | None = None,
+    title: str | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    file_names: Mapping[str, str] | None = None,
+) -> str:
+    """The full, self-contained HTML report of ``result``.
+
+    ``lang`` is ``de`` or ``en`` (default: the config's ``report_language``, itself ``de`` by
+    default). Tables show at most ``max_rows`` rows each, with a note naming the result file
+    that holds all of them (``file_names`` maps ``proposals``/``unmatched``/``rejected`` to the
+    file names, as the runner writes them).
+    """
+    language = lang or str((result.summary.get("config") or {}).get("report_language", "de"))
+    if language not in LANGUAGES:
+        raise ValueError(f"report language must be one of {list(LANGUAGES)}, got {language!r}")
+    if max_rows < 1:
+        raise ValueError(f"max_rows must be >= 1, got {max_rows}")
+    _check_inputs(result)
+    t = _TEXT[language]
+    files = {"proposals": "proposals", "unmatched": "unmatched", "rejected": "rejected"}
+    files.update(file_names or {})
+    solver = result.summary.get("solver", {})
+    version = str(result.summary.get("library_version", ""))
+    ctx = _Context(
+        lang=language,
+        t=t,
+        title=title or t["title"],
+        meta=[
+            f"{t['as_of']} {_date(str(result.summary.get('as_of', '')), language)}",
+            f"{t['solver']} {solver.get('backend', '')}",
+            t["optimal"] if solver.get("optimal") else t["not_optimal"],
+            f"lotsen_match {version}",
+        ],
+        footer=t["footer"].format(version=version),
+    )
+    out = request_outcomes(result)
+    usage = volunteer_usage(result)
+    _glance(ctx, result, out, usage)
+    _proposals(ctx, result, out, max_rows, files["proposals"])
+    _unmatched(ctx, result, out, max_rows, files["unmatched"])
+    _help(ctx, result, usage, max_rows)
+    _rejected(ctx, result, max_rows, files["rejected"])
+    return _template().render(c=ctx)
+
+
+def write_report(
+    result: MatchResult,
+    path: str | os.PathLike[str],
+    *,
+    lang: str | None = None,
+    title: str | None = None,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> Path:
+    """Render the report and write it atomically (UTF-8); returns the path."""
+    html = render_report(result, lang=lang, title=title, max_rows=max_rows)
+    target = Path(path)
+    with atomic_file(target) as fh:
+        fh.write(html.encode("utf-8"))
+    return target
