@@ -16,12 +16,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..geo import EARTH_RADIUS_KM
+from ..geo import EARTH_RADIUS_KM, unit_vectors
 from ..places import load_places
 from ..vocab import LEVEL_CODE
 
 if TYPE_CHECKING:
-    from sklearn.neighbors import BallTree
+    from sklearn.neighbors import KDTree
 
     from ..result import MatchResult
 
@@ -116,8 +116,10 @@ def primary_language(languages: pd.Series) -> ObjArray:
     Validated lists are sorted by level (strongest first), so this is the language a person is
     most at home in; analyses group people by it.
     """
-    first = languages.astype(object).fillna("").astype(str).str.split(";", n=1).str[0]
-    return first.str.partition(":")[0].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(languages.astype(object).fillna(""), use_na_sentinel=False)
+    firsts = np.array([str(u).partition(":")[0].partition(";")[0] for u in uniques], dtype=object)
+    out: ObjArray = firsts[codes] if len(firsts) else np.zeros(0, dtype=object)
+    return out
 
 
 def spoken_languages(frame: pd.DataFrame, id_column: str, min_level: str) -> pd.DataFrame:
@@ -150,12 +152,13 @@ def household_keys(requests: pd.DataFrame) -> ObjArray:
 
 
 @functools.cache
-def _place_tree() -> tuple[BallTree, npt.NDArray[np.int64]]:
-    from sklearn.neighbors import BallTree
+def _place_tree() -> tuple[KDTree, npt.NDArray[np.int64]]:
+    """KD-tree over the places' unit vectors: the nearest chord is the nearest great circle."""
+    from sklearn.neighbors import KDTree
 
     places = load_places()
-    coords = np.radians(places[["lat", "lon"]].to_numpy(dtype=np.float64))
-    return BallTree(coords, metric="haversine"), places["population"].to_numpy(dtype=np.int64)
+    tree = KDTree(unit_vectors(places["lat"], places["lon"]))
+    return tree, places["population"].to_numpy(dtype=np.int64)
 
 
 def settlement_class(lat: npt.ArrayLike, lon: npt.ArrayLike) -> ObjArray:
@@ -169,7 +172,7 @@ def settlement_class(lat: npt.ArrayLike, lon: npt.ArrayLike) -> ObjArray:
     if la.size == 0:
         return np.zeros(0, dtype=object)
     tree, population = _place_tree()
-    _, idx = tree.query(np.radians(np.stack([la, lo], axis=1)), k=1)
+    _, idx = tree.query(unit_vectors(la, lo), k=1)
     pop = population[idx[:, 0]]
     bounds = np.array([b for _, b in SETTLEMENT_CLASSES[1:]], dtype=np.int64)
     names = np.array([name for name, _ in SETTLEMENT_CLASSES], dtype=object)
@@ -202,7 +205,8 @@ def request_outcomes(
     req = result.requests
     keys = household_keys(req)
     sizes = pd.Series(keys).map(pd.Series(keys).value_counts()).to_numpy(dtype=np.int64)
-    is_open = ~req["request_id"].isin(list(result.active_request_ids)).to_numpy(dtype=bool)
+    active = pd.Index(sorted(result.active_request_ids), dtype=object)
+    is_open = ~pd.Index(req["request_id"].astype(object)).isin(active)
     waiting = (_as_of(result) - pd.to_datetime(req["created_on"])).dt.days
     frame = pd.DataFrame(
         {
@@ -225,15 +229,31 @@ def request_outcomes(
             "waiting_days": waiting.to_numpy(dtype=np.int64),
         }
     )[is_open]
-    prop = result.proposals.set_index("request_id")
-    rid = frame["request_id"]
-    frame["served"] = rid.isin(prop.index).to_numpy(dtype=bool)
-    frame["volunteer_id"] = rid.map(prop["volunteer_id"]).fillna("").astype(object)
-    frame["score"] = rid.map(prop["score"]).astype(np.float64)
-    frame["distance_km"] = rid.map(prop["distance_km"]).astype(np.float64)
-    reason = result.unmatched.set_index("request_id")["reason"]
-    frame["reason"] = rid.map(reason).fillna("").astype(object)
-    return frame.sort_values("request_id", kind="stable").reset_index(drop=True)
+    rid = frame["request_id"].to_numpy(dtype=object)
+    prop = result.proposals
+    pos = _positions(prop["request_id"], rid)
+    hit = pos >= 0
+    take = np.maximum(pos, 0)
+    frame["served"] = hit
+    vol = prop["volunteer_id"].to_numpy(dtype=object)
+    frame["volunteer_id"] = np.where(hit, vol[take] if len(vol) else "", "").astype(object)
+    for col in ("score", "distance_km"):
+        values = prop[col].to_numpy(dtype=np.float64)
+        frame[col] = np.where(hit, values[take] if len(values) else np.nan, np.nan)
+    un = result.unmatched
+    upos = _positions(un["request_id"], rid)
+    reasons = un["reason"].to_numpy(dtype=object)
+    frame["reason"] = np.where(
+        upos >= 0, reasons[np.maximum(upos, 0)] if len(reasons) else "", ""
+    ).astype(object)
+    ordered: pd.DataFrame = frame.sort_values("request_id", kind="stable")
+    return ordered.reset_index(drop=True)
+
+
+def _positions(keys: pd.Series, wanted: ObjArray) -> npt.NDArray[np.intp]:
+    """Row of each ``wanted`` id in ``keys`` (unique ids), -1 where absent."""
+    index = pd.Index(keys.to_numpy(dtype=object), dtype=object)
+    return np.asarray(index.get_indexer(pd.Index(wanted, dtype=object)), dtype=np.intp)
 
 
 def volunteer_usage(

@@ -21,7 +21,7 @@ from .outcomes import AreaMode, _min_level, request_outcomes, spoken_languages, 
 if TYPE_CHECKING:
     from ..result import MatchResult
 
-__all__ = ["RECRUITABLE_REASONS", "recruitment_list", "supply_gap"]
+__all__ = ["RECRUITABLE_REASONS", "recruitment_list", "supply_gap", "typical_places"]
 
 #: Unmatched reasons that another volunteer nearby would resolve. ``household`` (the family's
 #: contact person cannot take the request) and ``quality`` (the objective chose not to propose)
@@ -65,10 +65,7 @@ _LIST_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 
-def _unmet(
-    result: MatchResult, area: AreaMode, cell_km: float, reasons: Iterable[str]
-) -> pd.DataFrame:
-    out = request_outcomes(result, area=area, cell_km=cell_km)
+def _unmet(out: pd.DataFrame, reasons: Iterable[str]) -> pd.DataFrame:
     wanted = set(reasons)
     unknown = wanted - set(RECRUITABLE_REASONS) - {"household", "quality"}
     if unknown:
@@ -80,13 +77,10 @@ def _unmet(
     return unmet
 
 
-def _speakers(result: MatchResult, area: AreaMode, cell_km: float) -> pd.DataFrame:
+def _speakers(usage: pd.DataFrame, min_level: str) -> pd.DataFrame:
     """(volunteer, language) rows of available volunteers with their area, needs and free places."""
-    usage = volunteer_usage(result, area=area, cell_km=cell_km)
     usage = usage[usage["available"] & (usage["capacity"] > 0)]
-    spoken = spoken_languages(
-        usage.rename(columns={"volunteer_id": "vid"}), "vid", _min_level(result)
-    )
+    spoken = spoken_languages(usage.rename(columns={"volunteer_id": "vid"}), "vid", min_level)
     return spoken.merge(
         usage[["volunteer_id", "area", "need_types", "free_after"]],
         left_on="id",
@@ -94,17 +88,29 @@ def _speakers(result: MatchResult, area: AreaMode, cell_km: float) -> pd.DataFra
     )
 
 
-def _by_frequency(values: pd.Series) -> str:
-    """Distinct values, most frequent first (ties alphabetical), ``;``-joined."""
-    counts = values.value_counts()
-    order = sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
-    return ";".join(str(k) for k, _ in order)
+def _ranked_join(
+    frame: pd.DataFrame, keys: list[str], column: str, *, with_counts: bool
+) -> pd.Series:
+    """Per group of ``keys``: the distinct values of ``column``, most frequent first (ties
+    alphabetical), ``;``-joined, optionally as ``value:count``.
 
-
-def _reason_mix(reasons: pd.Series) -> str:
-    counts = reasons.value_counts()
-    order = sorted(counts.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
-    return ";".join(f"{k}:{int(v)}" for k, v in order)
+    Vectorised over groups: ranks become columns (as many as distinct values, i.e. a handful of
+    need types or reasons) that are concatenated column by column.
+    """
+    counts = frame.groupby([*keys, column], sort=False).size().rename("n").reset_index()
+    counts = counts.sort_values(
+        [*keys, "n", column], ascending=[True] * len(keys) + [False, True], kind="stable"
+    )
+    text = counts[column].astype(str)
+    if with_counts:
+        text = text + ":" + counts["n"].astype(str)
+    counts = counts.assign(_t=text.astype(object), _rank=counts.groupby(keys).cumcount())
+    wide = counts.pivot(index=keys, columns="_rank", values="_t")
+    joined = wide[0].astype(object)
+    for rank in wide.columns[1:]:
+        part = wide[rank]
+        joined = joined + np.where(part.notna(), ";" + part.fillna("").astype(str), "")
+    return joined.sort_index()
 
 
 def supply_gap(
@@ -113,6 +119,8 @@ def supply_gap(
     area: AreaMode = "auto",
     cell_km: float = 10.0,
     reasons: Iterable[str] = RECRUITABLE_REASONS,
+    outcomes: pd.DataFrame | None = None,
+    usage: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Unmet demand per (area, language, need type), with the volunteers already in that area.
 
@@ -124,8 +132,12 @@ def supply_gap(
     who speak the language at ``min_language_level``), ``speakers_taking_need`` (of them, those
     who take on the need type), ``free_places`` (their places left after this run). Sorted by
     ``unmet_requests`` descending, then area, language, need type.
+
+    ``outcomes`` / ``usage``: ``request_outcomes`` / ``volunteer_usage`` of ``result`` with the
+    same ``area`` and ``cell_km``, if already at hand (saves recomputing them).
     """
-    unmet = _unmet(result, area, cell_km, reasons)
+    out, usage = _tables(result, area, cell_km, outcomes, usage)
+    unmet = _unmet(out, reasons)
     if unmet.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in _GAP_COLUMNS})
     keys = ["area", "language", "need_type"]
@@ -136,10 +148,10 @@ def supply_gap(
         lat=("lat", "mean"),
         lon=("lon", "mean"),
     )
-    gap["reasons"] = grouped["reason"].agg(_reason_mix)
+    gap["reasons"] = _ranked_join(unmet, keys, "reason", with_counts=True)
     gap = gap.reset_index()
 
-    sp = _speakers(result, area, cell_km)
+    sp = _speakers(usage, _min_level(result))
     in_area = sp.groupby(["area", "language"])["volunteer_id"].nunique()
     pairs = pd.MultiIndex.from_frame(gap[["area", "language"]])
     gap["speakers"] = in_area.reindex(pairs).fillna(0).to_numpy(dtype=np.int64)
@@ -167,9 +179,23 @@ def supply_gap(
     return gap[list(_GAP_COLUMNS)].reset_index(drop=True)
 
 
-def typical_places(result: MatchResult) -> float:
-    """Median capacity of available volunteers with capacity: places one recruit will offer."""
-    usage = volunteer_usage(result)
+def _tables(
+    result: MatchResult,
+    area: AreaMode,
+    cell_km: float,
+    outcomes: pd.DataFrame | None,
+    usage: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if outcomes is None:
+        outcomes = request_outcomes(result, area=area, cell_km=cell_km)
+    if usage is None:
+        usage = volunteer_usage(result, area=area, cell_km=cell_km)
+    return outcomes, usage
+
+
+def typical_places(usage: pd.DataFrame) -> float:
+    """Median capacity of available volunteers with capacity (a ``volunteer_usage`` table): the
+    places one recruit will likely offer."""
     caps = usage.loc[usage["available"] & (usage["capacity"] > 0), "capacity"]
     return float(caps.median()) if len(caps) else 1.0
 
@@ -181,6 +207,8 @@ def recruitment_list(
     cell_km: float = 10.0,
     reasons: Iterable[str] = RECRUITABLE_REASONS,
     places_per_volunteer: float | None = None,
+    outcomes: pd.DataFrame | None = None,
+    usage: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Whom to recruit where: the supply gap summed over need types, per (area, language).
 
@@ -191,11 +219,13 @@ def recruitment_list(
     available volunteers), ``speakers`` (available speakers with capacity already in the area),
     ``free_places`` (their places left after this run, over all need types), ``lat``/``lon``
     (centroid of the unmet requests). Sorted by ``unmet_households`` descending.
+    ``outcomes`` / ``usage``: as in :func:`supply_gap`.
     """
-    unmet = _unmet(result, area, cell_km, reasons)
+    out, usage = _tables(result, area, cell_km, outcomes, usage)
+    unmet = _unmet(out, reasons)
     if unmet.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in _LIST_COLUMNS})
-    per = places_per_volunteer if places_per_volunteer is not None else typical_places(result)
+    per = places_per_volunteer if places_per_volunteer is not None else typical_places(usage)
     if not per > 0:
         raise ValueError(f"places_per_volunteer must be > 0, got {per!r}")
     grouped = unmet.groupby(["area", "language"], sort=True)
@@ -205,10 +235,10 @@ def recruitment_list(
         lat=("lat", "mean"),
         lon=("lon", "mean"),
     )
-    out["need_types"] = grouped["need_type"].agg(_by_frequency)
+    out["need_types"] = _ranked_join(unmet, ["area", "language"], "need_type", with_counts=False)
     out = out.reset_index()
     out["volunteers_needed"] = [math.ceil(h / per) for h in out["unmet_households"]]
-    sp = _speakers(result, area, cell_km)
+    sp = _speakers(usage, _min_level(result))
     counts = sp.groupby(["area", "language"]).agg(
         n=("volunteer_id", "nunique"), free=("free_after", "sum")
     )

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import jinja2
 import numpy as np
@@ -323,9 +323,9 @@ _STATUS: Final[dict[str, dict[str, str]]] = {
     "en": {"proposed": "new", "kept": "kept"},
 }
 
-# Cells are (text, kind, value): kind "t" text, "w" long text (wider column, line breaks kept),
-# "d" long text folded under a one-line summary (value), "h" row header, "n" number, "b" number in [0, 1] drawn as a bar behind the text (value is the
-# CSS fraction).
+# Cells are (text, kind, value). Kinds: "t" text, "w" long text (wider column, line breaks
+# kept), "d" long text folded under a one-line summary (the value), "h" row header, "n" number,
+# "b" number in [0, 1] drawn as a bar behind the text (the value is the CSS fraction).
 Cell = tuple[str, str, str]
 
 
@@ -382,7 +382,7 @@ class _Context:
 def _int(n: float, lang: str) -> str:
     """Whole number with a narrow no-break space between thousands (readable in both languages,
     and unambiguous for the sort script)."""
-    return f"{int(round(n)):,}".replace(",", "\u202f")
+    return f"{round(n):,}".replace(",", "\u202f")
 
 
 def _dec(x: float, digits: int, lang: str) -> str:
@@ -578,6 +578,8 @@ def _proposals(
         return
     part = prop.sort_values("request_id", kind="stable").head(max_rows)
     ctx_rows = out.set_index("request_id").reindex(part["request_id"])
+    needs = _text(ctx_rows["need_type"])
+    areas = _text(ctx_rows["area"])
     alt = _alternatives_text(result, list(part["request_id"]), lang)
     status = _STATUS[lang]
     headers = [
@@ -607,13 +609,11 @@ def _proposals(
             strict=True,
         )
     ):
-        need = str(ctx_rows["need_type"].iat[i]) if len(ctx_rows) else ""
-        area = ctx_rows["area"].iat[i] if len(ctx_rows) else ""
         row: list[Cell] = [
             (rid, "h", ""),
             (hh, "t", ""),
-            (_need(need, lang) if need != "nan" else "", "t", ""),
-            ("" if pd.isna(area) else str(area), "t", ""),
+            (_need(needs[i], lang), "t", ""),
+            (areas[i], "t", ""),
             (vid, "t", ""),
             (_lang_name(lang_code, lang), "t", ""),
             (_dec(km, 1, lang), "n", ""),
@@ -650,7 +650,7 @@ def _unmatched(
         return
     reasons = _REASON[lang]
     sizes = un["reason"].astype(str).value_counts()
-    order = sorted(sizes.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))
+    order = sorted(((str(r), int(n)) for r, n in sizes.items()), key=lambda kv: (-kv[1], kv[0]))
     total = len(un)
     ctx.reasons = Table(
         "t-reasons",
@@ -746,11 +746,13 @@ def _unmatched(
         ctx.groups.append((label, table))
 
 
-def _help(ctx: _Context, result: MatchResult, usage: pd.DataFrame, max_rows: int) -> None:
+def _help(
+    ctx: _Context, result: MatchResult, out: pd.DataFrame, usage: pd.DataFrame, max_rows: int
+) -> None:
     t, lang = ctx.t, ctx.lang
-    recruits = recruitment_list(result)
+    recruits = recruitment_list(result, outcomes=out, usage=usage)
     if len(recruits):
-        per = typical_places(result)
+        per = typical_places(usage)
         ctx.help_intro = t["help_intro"].format(
             n=_int(int(recruits["unmet_requests"].sum()), lang),
             h=_int(int(recruits["unmet_households"].sum()), lang),
@@ -947,7 +949,7 @@ def render_report(
     _glance(ctx, result, out, usage)
     _proposals(ctx, result, out, max_rows, files["proposals"])
     _unmatched(ctx, result, out, max_rows, files["unmatched"])
-    _help(ctx, result, usage, max_rows)
+    _help(ctx, result, out, usage, max_rows)
     _rejected(ctx, result, max_rows, files["rejected"])
     return _template().render(c=ctx)
 
