@@ -62,7 +62,7 @@ def test_request_attributes_are_read_from_the_inputs(sample: lm.MatchResult) -> 
     out = request_outcomes(sample).set_index("request_id")
     req = sample.requests.set_index("request_id")
     hh_sizes: dict[str, int] = {}
-    for rid, hh in zip(sample.requests["request_id"], sample.requests["household_id"]):
+    for rid, hh in zip(sample.requests["request_id"], sample.requests["household_id"], strict=True):
         key = hh or f"own:{rid}"
         hh_sizes[key] = hh_sizes.get(key, 0) + 1
     as_of = pd.Timestamp("2026-11-02")
@@ -81,7 +81,7 @@ def test_volunteer_usage_matches_the_load_of_the_proposals(sample: lm.MatchResul
     usage = volunteer_usage(sample).set_index("volunteer_id")
     hh_of = {
         r: (h or f"own:{r}")
-        for r, h in zip(sample.requests["request_id"], sample.requests["household_id"])
+        for r, h in zip(sample.requests["request_id"], sample.requests["household_id"], strict=True)
     }
     active: dict[str, set[str]] = {}
     for r, v, s in sample.assignments[["request_id", "volunteer_id", "status"]].itertuples(
