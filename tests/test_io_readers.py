@@ -298,7 +298,9 @@ def test_excel_values_as_typed_and_default_sheet_by_table_name(tmp_path: Path) -
     assert cells(df, "volunteer_id") == ["V1", "V2", "V3"]
     assert cells(df, "capacity") == [2, 1.5, None]
     assert isinstance(df["capacity"].iloc[0], int)
-    assert cells(df, "certified_on") == [dt.datetime(2024, 3, 1), None, dt.datetime(2025, 1, 31)]
+    # openpyxl gives datetime, calamine gives date for date-only cells: both are the same day.
+    certified = [None if v is None else pd.Timestamp(v) for v in cells(df, "certified_on")]
+    assert certified == [pd.Timestamp(2024, 3, 1), None, pd.Timestamp(2025, 1, 31)]
     assert cells(df, "involves_minors") == [True, False, None]
     assert isinstance(df["involves_minors"].iloc[0], bool)
     assert cells(df, "note") == ["Text", None, "ä\nö"]
@@ -466,3 +468,20 @@ def test_mapping_remembers_the_users_headers_for_messages(tmp_path: Path) -> Non
     df = read_table(path, table="volunteers", column_mapping={"Sprachen": "languages"})
     assert df.attrs["original_columns"] == {"languages": "Sprachen"}
     assert "original_columns" not in read_table(path, table="volunteers").attrs
+
+
+def test_excel_without_calamine_falls_back_to_openpyxl_with_same_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_workbook(tmp_path / "caseload.xlsx")
+    fast = read_table(path, table="volunteers")
+    import sys
+
+    monkeypatch.setitem(sys.modules, "python_calamine", None)  # import now raises ImportError
+    slow = read_table(path, table="volunteers")
+    assert list(slow.columns) == list(fast.columns)
+    assert slow["_row"].tolist() == fast["_row"].tolist()
+    for col in ("volunteer_id", "capacity", "involves_minors", "note"):
+        assert cells(slow, col) == cells(fast, col)
+    as_days = [None if v is None else pd.Timestamp(v) for v in cells(slow, "certified_on")]
+    assert as_days == [None if v is None else pd.Timestamp(v) for v in cells(fast, "certified_on")]

@@ -308,6 +308,58 @@ def _read_excel(
     Formula cells give the value Excel cached when it last saved the file (None for workbooks
     that no spreadsheet program has calculated).
     """
+    try:
+        records, sheet_name = _excel_records_calamine(raw, path, table=table, sheet=sheet)
+    except ImportError:
+        records, sheet_name = _excel_records_openpyxl(raw, path, table=table, sheet=sheet)
+    first = next((i for i, r in enumerate(records) if any(v is not None for v in r)), None)
+    if first is None:
+        return pd.DataFrame(), np.empty(0, np.int64), {"sheet": sheet_name}
+    width = max(len(r) for r in records)
+    padded = [r + (None,) * (width - len(r)) for r in records[first:]]
+    grid = pd.DataFrame(padded, columns=list(range(width)), dtype=object)
+    rows = np.arange(first + 2, first + 1 + len(grid), dtype=np.int64)
+    frame, rows, extra = _tabulate(grid.iloc[0].tolist(), grid.iloc[1:], rows, path)
+    return frame, rows, {"sheet": sheet_name, **extra}
+
+
+class _Named:
+    """A sheet name in the shape ``_select_sheet`` expects."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+
+
+def _excel_records_calamine(
+    raw: bytes, path: Path, *, table: str, sheet: str | int | None
+) -> tuple[list[tuple[object, ...]], str]:
+    """All rows of the sheet from row 1 via calamine (Rust): ~20x faster than openpyxl."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+    except Exception as exc:  # corrupt zip / not a workbook
+        raise InputFormatError(
+            f"{path}: not a readable Excel file ({exc})", path=str(path)
+        ) from exc
+    names = [str(n) for n in workbook.sheet_names]
+    chosen = _select_sheet([_Named(n) for n in names], sheet, table, path).title
+    worksheet = workbook.get_sheet_by_name(chosen)
+    values = worksheet.to_python(skip_empty_area=False)
+    records = [tuple(_clean_calamine_cell(v) for v in r) for r in values]
+    return records, chosen
+
+
+def _clean_calamine_cell(value: object) -> object:
+    """Calamine gives "" for empty cells and floats for integers; match openpyxl's values."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return _clean_excel_cell(value)
+
+
+def _excel_records_openpyxl(
+    raw: bytes, path: Path, *, table: str, sheet: str | int | None
+) -> tuple[list[tuple[object, ...]], str]:
     from openpyxl import load_workbook
 
     try:
@@ -324,15 +376,7 @@ def _read_excel(
         sheet_name = str(worksheet.title)
     finally:
         workbook.close()
-    first = next((i for i, r in enumerate(records) if any(v is not None for v in r)), None)
-    if first is None:
-        return pd.DataFrame(), np.empty(0, np.int64), {"sheet": sheet_name}
-    width = max(len(r) for r in records)
-    padded = [r + (None,) * (width - len(r)) for r in records[first:]]
-    grid = pd.DataFrame(padded, columns=list(range(width)), dtype=object)
-    rows = np.arange(first + 2, first + 1 + len(grid), dtype=np.int64)
-    frame, rows, extra = _tabulate(grid.iloc[0].tolist(), grid.iloc[1:], rows, path)
-    return frame, rows, {"sheet": sheet_name, **extra}
+    return records, sheet_name
 
 
 def _select_sheet(
