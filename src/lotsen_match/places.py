@@ -12,7 +12,7 @@ import importlib.resources
 import numpy as np
 import pandas as pd
 
-__all__ = ["EARTH_RADIUS_KM", "load_places", "places_within"]
+__all__ = ["EARTH_RADIUS_KM", "load_place_names", "load_places", "places_within"]
 
 EARTH_RADIUS_KM = 6371.0088
 """Mean Earth radius (IUGG), the one the matching constraints use."""
@@ -32,6 +32,24 @@ def _read_places() -> pd.DataFrame:
     resource = importlib.resources.files("lotsen_match").joinpath("data", "ni_places.csv")
     with resource.open("rb") as f:
         return pd.read_csv(f, encoding="utf-8", dtype=_DTYPES)
+
+
+@functools.cache
+def _read_place_names() -> pd.DataFrame:
+    resource = importlib.resources.files("lotsen_match").joinpath("data", "ni_place_names.csv")
+    with resource.open("rb") as f:
+        return pd.read_csv(
+            f, encoding="utf-8", dtype={"geonameid": "int64", "alternate_name": "str"}
+        )
+
+
+def load_place_names() -> pd.DataFrame:
+    """Official long forms and abbreviations of the places (GeoNames alternate names).
+
+    Columns: geonameid, alternate_name ("Winsen (Luhe)", "Hann. Münden"); used by the geocoder
+    next to each place's own name. A copy per call.
+    """
+    return _read_place_names().copy()
 
 
 def load_places() -> pd.DataFrame:
