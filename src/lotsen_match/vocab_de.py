@@ -773,19 +773,33 @@ class GermanVocabulary:
         return self.language(name), None, name
 
     def slots(self, entry: str) -> Resolution:
-        """One availability entry -> ``;``-joined slots in SPEC order.
+        """One availability phrase -> ``;``-joined slots in SPEC order.
 
         Understood: ``tue-eve``, ``Di abends``, ``Dienstagabend``, ``Mo-Fr vormittags``,
         ``Mo bis Fr``, ``werktags abends``, ``Wochenende``, ``Sa und So nachmittags``,
-        ``abends`` (every evening), ``Mittwoch`` (the whole day).
+        ``abends`` (every evening), ``Mittwoch`` (the whole day). Days gather until times
+        follow, so ``Di, Do abends`` is two evenings and ``Mo vormittags, Mi abends`` is one
+        morning and one evening (not both times on both days).
         """
         key = fold(entry)
         if key in self._slot_extra:
             return Resolution(self._slot_extra[key])
         spec = entry.strip().lower()
-        if _SPEC_SLOT.fullmatch(spec):
-            return Resolution(spec)
-        tokens = _slot_tokens(fold(_DAY_RANGE.sub(_day_range, spec)))
+        pieces = [x.strip() for x in re.split(r"[,;]", spec) if x.strip()]
+        if pieces and all(_SPEC_SLOT.fullmatch(x) for x in pieces):
+            return Resolution(";".join(x for x in _ALL_SLOTS if x in pieces))
+        groups = self._slot_groups(_slot_tokens(fold(_DAY_RANGE.sub(_day_range, spec))))
+        if not groups:
+            return self._bad_slot(entry)
+        found: set[str] = set()
+        for days, parts in groups:
+            found.update(f"{d}-{p}" for d in days or DAYS for p in parts or DAY_PARTS)
+        return Resolution(";".join(x for x in _ALL_SLOTS if x in found))
+
+    @staticmethod
+    def _slot_groups(tokens: list[str]) -> list[tuple[list[str], list[str]]]:
+        """(days, parts) groups of a tokenised phrase; [] when a token is not understood."""
+        groups: list[tuple[list[str], list[str]]] = []
         days: list[str] = []
         parts: list[str] = []
         pending_range: str | None = None
@@ -797,38 +811,37 @@ class GermanVocabulary:
             if tok in _SLOT_FILLERS or tok in _AND_WORDS:
                 continue
             if tok in _RANGE_WORDS:
-                pending_range = days[-1] if days else None
-                if pending_range is None:
-                    return self._bad_slot(entry)
-                continue
-            if tok in DAY_WORDS:
+                if not days:
+                    return []
+                pending_range = days[-1]
+            elif tok in DAY_WORDS:
+                if days and parts and pending_range is None:  # "Mo vormittags, Mi ..."
+                    groups.append((days, parts))
+                    days, parts = [], []
                 found = DAY_WORDS[tok]
-                if pending_range is not None and len(found) == 1:
+                if pending_range is not None:
                     a, b = DAYS.index(pending_range), DAYS.index(found[0])
-                    if b < a:
-                        return self._bad_slot(entry)
+                    if len(found) != 1 or b < a:
+                        return []
                     found = DAYS[a + 1 : b + 1]
                     pending_range = None
                 days.extend(found)
             elif tok in PART_WORDS:
                 parts.extend(PART_WORDS[tok])
             else:
-                return self._bad_slot(entry)
+                return []
         if pending_range is not None or not (days or parts):
-            return self._bad_slot(entry)
-        day_set = set(days) or set(DAYS)
-        part_set = set(parts) or set(DAY_PARTS)
-        slots = [f"{d}-{p}" for d in DAYS for p in DAY_PARTS if d in day_set and p in part_set]
-        return Resolution(";".join(slots))
+            return []
+        return [*groups, (days, parts)]
 
     def _bad_slot(self, entry: str) -> Resolution:
-        examples = (("Di abends", "tue-eve"), ("Mo-Fr vormittags", "mon-am;...;fri-am"))
-        key = fold(entry)
-        close = difflib.get_close_matches(key, list(DAY_WORDS) + list(PART_WORDS), n=1, cutoff=0.7)
-        hint = tuple((c, ";".join(self.slots(c).value.split(";")[:1])) for c in close)
-        return Resolution("", "unknown", hint + examples)
+        words = [w for w in list(DAY_WORDS) + list(PART_WORDS) if len(w) > 3]
+        close = difflib.get_close_matches(fold(entry), words, n=1, cutoff=0.7)
+        examples = ("Di abends", "Mo-Fr vormittags", "Wochenende")
+        return Resolution("", "unknown", tuple((w, "") for w in (*close, *examples)))
 
 
+_ALL_SLOTS: Final[tuple[str, ...]] = tuple(f"{d}-{p}" for d in DAYS for p in DAY_PARTS)
 _BOOL_CODES: Final[dict[str, bool]] = {"true": True, "false": False, "ja": True, "nein": False}
 
 

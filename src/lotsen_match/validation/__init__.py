@@ -8,6 +8,7 @@ valid. :func:`validate_caseload` adds the cross-table rules and applies strict o
 from __future__ import annotations
 
 from .caseload import ValidatedCaseload, validate_caseload
+from .options import ImportOptions
 from .problems import PROBLEM_COLUMNS, REJECTED_COLUMNS
 from .tables import (
     CLEAN_DTYPES,
@@ -23,6 +24,7 @@ __all__ = [
     "PROBLEM_COLUMNS",
     "REJECTED_COLUMNS",
     "REQUIRED_COLUMNS",
+    "ImportOptions",
     "ValidatedCaseload",
     "ValidatedTable",
     "validate_assignments",

@@ -19,6 +19,7 @@ import pandas as pd
 from ..config import MatchConfig
 from ..errors import InputValidationError
 from . import parsers as p
+from .options import ImportOptions, resolve_options
 from .problems import ObjArray, empty_problems, empty_rejected, label_order
 from .tables import (
     CHECKS,
@@ -56,6 +57,7 @@ def validate_caseload(
     *,
     config: MatchConfig,
     strict: bool | None = None,
+    options: ImportOptions | None = None,
 ) -> ValidatedCaseload:
     """Validate all tables, then the references between them.
 
@@ -63,6 +65,10 @@ def validate_caseload(
     can follow). Otherwise strict mode (``strict=None`` means ``config.strict``) raises one error
     with all problems of all tables if there is any; lenient mode returns the clean rows and the
     rejected ones.
+
+    ``options`` (vocabulary, message language, separators, geocoding) default to the ones the
+    frames carry in ``attrs`` (set by :func:`lotsen_match.profiles.load_with_profile`), then to
+    the contract vocabulary with English messages.
     """
     strict = config.strict if strict is None else strict
     raws = {
@@ -70,11 +76,14 @@ def validate_caseload(
         "requests": requests,
         "assignments": assignments if assignments is not None else _no_assignments(),
     }
-    header_problems = [column_problems(table, raw) for table, raw in raws.items()]
+    opts = resolve_options(raws, config, options)
+    header_problems = [
+        column_problems(table, raw, geocode=opts.geocode) for table, raw in raws.items()
+    ]
     if any(len(frame) for frame in header_problems):
         raise InputValidationError(_concat([f for f in header_problems if len(f)]))
 
-    checks = {table: CHECKS[table](raw, config) for table, raw in raws.items()}
+    checks = {table: CHECKS[table](raw, config, opts) for table, raw in raws.items()}
     check_references(checks["volunteers"], checks["requests"], checks["assignments"])
     results: dict[str, ValidatedTable] = {t: c.result() for t, c in checks.items()}
 

@@ -322,12 +322,13 @@ def parse_number_text(text: Text) -> Parsed:
     return Parsed(x, gone, ~gone & ~np.isfinite(x))
 
 
-def parse_date(values: pd.Series[Any]) -> Parsed:
+def parse_date(values: pd.Series[Any], formats: Sequence[str] = ()) -> Parsed:
     """Dates (datetime64[ns] at midnight) from datetimes or text in ISO or German notation.
 
     ``31.02.2026`` is invalid, not rolled over. Text is parsed once per distinct value (a table
     has a few hundred distinct dates). Dates after 2262-04-11 (``31.12.9999`` meaning
-    "unlimited") are clamped to it; :func:`too_early` flags typos like year 26.
+    "unlimited") are clamped to it; :func:`too_early` flags typos like year 26. ``formats``
+    (an import profile's, e.g. ``%d.%m.%y``) are tried before the built-in ones.
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         stamps = values.dt.tz_localize(None) if values.dt.tz is not None else values
@@ -339,7 +340,7 @@ def parse_date(values: pd.Series[Any]) -> Parsed:
     empty_u = distinct == ""
     parsed = np.full(len(distinct), np.datetime64("NaT"), dtype="datetime64[us]")
     todo = ~empty_u
-    for fmt in DATE_FORMATS:
+    for fmt in (*formats, *DATE_FORMATS):
         if not todo.any():
             break
         stamps = pd.to_datetime(distinct[todo], format=fmt, errors="coerce")

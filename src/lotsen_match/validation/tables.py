@@ -30,7 +30,10 @@ from ..vocab import (
     SLOT_BIT,
     SLOTS,
 )
+from . import german as g
 from . import parsers as p
+from .geocoding import coordinates_with_places
+from .options import ImportOptions, resolve_options
 from .problems import (
     HEADER_ROW,
     MAX_VALUE_CHARS,
@@ -130,8 +133,12 @@ class TableCheck:
     rows, which is why this is a builder and not a function result.
     """
 
-    def __init__(self, table: str, raw: pd.DataFrame) -> None:
+    def __init__(self, table: str, raw: pd.DataFrame, options: ImportOptions | None = None) -> None:
         self.table = table
+        self.opts = options or ImportOptions()
+        #: The German vocabulary when ``opts.vocabulary == "de"``, else None (contract codes).
+        self.vocab = self.opts.german()
+        self.lang = self.opts.lang
         self.source = str(raw.attrs.get("source", "<DataFrame>"))
         original = raw.attrs.get("original_columns", {}) or {}
         self.problems = ProblemCollector(table, self.source, row_labels(raw), original)
@@ -160,6 +167,19 @@ class TableCheck:
         if column not in self._text:
             self._text[column] = p.to_text(self.series(column))
         return self._text[column]
+
+    def list_text(self, column: str) -> p.Text:
+        """A list column's text with the profile's separators written as ``;`` (contract form).
+
+        Only for the ``spec`` vocabulary; the ``de`` parsers split at the separators
+        themselves (a comma inside parentheses belongs to its entry).
+        """
+        text = self.text(column)
+        if self.vocab is None:
+            for sep in self.opts.separators:
+                if sep != ";":
+                    text = pc.replace_substring(text, sep, ";")
+        return text
 
     def shown(self, column: str, rows: IntpArray | BoolArray) -> ObjArray:
         """Cell text of ``rows`` as the user wrote it, for problem records."""
@@ -203,9 +223,13 @@ class TableCheck:
         high: float | None = None,
         low_exclusive: bool = False,
         meaning: str,
+        parsed: p.Parsed | None = None,
     ) -> p.Parsed:
-        """Float column with optional bounds; decimal comma accepted."""
-        parsed = p.parse_number(self.series(column))
+        """Float column with optional bounds; decimal comma accepted.
+
+        ``parsed`` replaces the column's own values (coordinates filled in by geocoding).
+        """
+        parsed = parsed if parsed is not None else p.parse_number(self.series(column))
         if required:
             self.add(
                 parsed.missing, column, "required", f"{self.header(column)} is required: {meaning}"
@@ -252,7 +276,7 @@ class TableCheck:
 
     def date(self, column: str, *, required: bool, meaning: str) -> p.Parsed:
         """Date column (ISO, German or datetime values)."""
-        parsed = p.parse_date(self.series(column))
+        parsed = p.parse_date(self.series(column), formats=self.opts.date_formats)
         if required:
             self.add(
                 parsed.missing,
@@ -288,7 +312,7 @@ class TableCheck:
         self, column: str, parse_cell: Callable[[str], p.CellResult], *, required: str | None
     ) -> p.ColumnResult:
         """A column parsed once per distinct cell; ``required`` is the help text if required."""
-        text = self.text(column)
+        text = self.list_text(column)
         result = p.parse_by_unique(text, parse_cell)
         pos = result.problem_positions
         self.problems.add(
@@ -314,6 +338,29 @@ class TableCheck:
         """Optional single vocabulary word, case-insensitive."""
         cell = partial(p.parse_choice_cell, vocabulary=vocabulary, noun=noun, hints=hints)
         return self.parsed_list(column, cell, required=None)
+
+    def choice_parser(
+        self, kind: Any, vocabulary: tuple[str, ...], noun: str, hints: Mapping[str, str] | None
+    ) -> Callable[[str], p.CellResult]:
+        """One vocabulary word: the German parser for ``de``, else the contract one."""
+        if self.vocab is not None:
+            return g.choice_cell(kind, self.vocab, vocabulary, self.opts.separators, self.lang)
+        return partial(p.parse_choice_cell, vocabulary=vocabulary, noun=noun, hints=hints)
+
+    def list_parser(
+        self,
+        kind: Any,
+        vocabulary: tuple[str, ...],
+        bits: Mapping[str, int],
+        noun: str,
+        hints: Mapping[str, str] | None = None,
+    ) -> Callable[[str], p.CellResult]:
+        """A list of vocabulary words: the German parser for ``de``, else the contract one."""
+        if self.vocab is not None:
+            return g.list_cell(kind, self.vocab, vocabulary, bits, self.opts.separators, self.lang)
+        return partial(
+            p.parse_vocab_list_cell, vocabulary=vocabulary, bits=bits, noun=noun, hints=hints
+        )
 
     def unique_ids(self, column: str, ids: p.Text, noun: str) -> None:
         """Reject every row whose id is shared with another row, naming the other rows."""
@@ -376,14 +423,22 @@ class TableCheck:
 # column presence
 
 
-def column_problems(table: str, raw: pd.DataFrame) -> pd.DataFrame:
-    """Table-level problems: missing required columns and duplicated headers (row 1 = header)."""
+#: Columns from which missing coordinates are geocoded (SPEC.md's lat/lon become optional).
+PLACE_COLUMNS: Final[tuple[str, ...]] = ("place", "postal_code")
+
+
+def column_problems(table: str, raw: pd.DataFrame, *, geocode: bool = True) -> pd.DataFrame:
+    """Table-level problems: missing required columns and duplicated headers (row 1 = header).
+
+    With ``geocode`` a ``place`` or ``postal_code`` column stands in for absent lat/lon.
+    """
     source = str(raw.attrs.get("source", "<DataFrame>"))
     original: Mapping[str, str] = raw.attrs.get("original_columns", {}) or {}
     found = [str(original.get(str(c), c)) for c in raw.columns if c != "_row"]
     records: list[dict[str, Any]] = []
+    has_place = geocode and any(c in raw.columns for c in PLACE_COLUMNS)
     for column in REQUIRED_COLUMNS[table]:
-        if column in raw.columns:
+        if column in raw.columns or (has_place and column in ("lat", "lon")):
             continue
         close = _close_headers(column, found)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
@@ -416,9 +471,9 @@ def column_problems(table: str, raw: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({c: object for c in frame.columns if c != "row"})
 
 
-def require_columns(table: str, raw: pd.DataFrame) -> None:
+def require_columns(table: str, raw: pd.DataFrame, *, geocode: bool = True) -> None:
     """Raise :class:`InputValidationError` when required columns are missing (both modes)."""
-    problems = column_problems(table, raw)
+    problems = column_problems(table, raw, geocode=geocode)
     if len(problems):
         raise InputValidationError(problems)
 
@@ -434,7 +489,7 @@ def _close_headers(column: str, found: list[str]) -> list[str]:
 
 
 def _slots(t: TableCheck) -> p.ColumnResult:
-    cell = partial(p.parse_vocab_list_cell, vocabulary=SLOTS, bits=SLOT_BIT, noun="time slot")
+    cell = t.list_parser("slots", SLOTS, SLOT_BIT, "time slot")
     slots = t.parsed_list("availability", cell, required=None)
     t.values["availability"] = slots.canonical
     t.values["slot_mask"] = np.where(slots.canonical == "", ALL_SLOTS, slots.mask)
@@ -442,13 +497,32 @@ def _slots(t: TableCheck) -> p.ColumnResult:
 
 
 def _languages(t: TableCheck) -> None:
-    langs = t.parsed_list("languages", p.parse_languages_cell, required=_LANGUAGES_HELP)
+    cell = (
+        p.parse_languages_cell
+        if t.vocab is None
+        else g.languages_cell(t.vocab, t.opts.separators, t.lang)
+    )
+    help_text = (
+        _LANGUAGES_HELP if t.vocab is None else "z. B. 'Arabisch (Muttersprache), Deutsch B1'"
+    )
+    langs = t.parsed_list("languages", cell, required=help_text)
     t.values["languages"] = langs.canonical
 
 
 def _coordinates(t: TableCheck) -> None:
-    lat = t.number("lat", required=True, low=-90, high=90, meaning="latitude in degrees (WGS84)")
-    lon = t.number("lon", required=True, low=-180, high=180, meaning="longitude in degrees")
+    """Latitude and longitude, geocoded from place/postal_code where both are empty."""
+    lat_in, lon_in = coordinates_with_places(t)
+    lat = t.number(
+        "lat",
+        required=True,
+        low=-90,
+        high=90,
+        meaning="latitude in degrees (WGS84)",
+        parsed=lat_in,
+    )
+    lon = t.number(
+        "lon", required=True, low=-180, high=180, meaning="longitude in degrees", parsed=lon_in
+    )
     t.values["lat"] = lat.values
     t.values["lon"] = lon.values
 
@@ -459,10 +533,13 @@ def _dates(t: TableCheck, column: str, *, required: bool, meaning: str) -> p.Par
     return parsed
 
 
-def check_volunteers(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
+def check_volunteers(
+    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
+) -> TableCheck:
     """Run every volunteers rule of SPEC.md (raises only for missing columns)."""
-    require_columns("volunteers", raw)
-    t = TableCheck("volunteers", raw)
+    opts = options or ImportOptions()
+    require_columns("volunteers", raw, geocode=opts.geocode)
+    t = TableCheck("volunteers", raw, opts)
     ids = t.required_text("volunteer_id", "write a unique pseudonymous id")
     t.unique_ids("volunteer_id", ids, "volunteer")
     t.ids = t.values["volunteer_id"] = p.text_values(ids)
@@ -474,13 +551,7 @@ def check_volunteers(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     t.values["max_distance_km"] = np.where(
         dist.missing, config.default_max_distance_km, dist.values
     )
-    need_cell = partial(
-        p.parse_vocab_list_cell,
-        vocabulary=NEED_TYPES,
-        bits=NEED_BIT,
-        noun="need type",
-        hints=p.NEED_HINTS,
-    )
+    need_cell = t.list_parser("need_types", NEED_TYPES, NEED_BIT, "need type", p.NEED_HINTS)
     needs = t.parsed_list("need_types", need_cell, required=_NEEDS_HELP)
     t.values["need_types"] = needs.canonical
     t.values["need_mask"] = needs.mask
@@ -489,34 +560,34 @@ def check_volunteers(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     t.values["capacity"] = np.where(np.isfinite(capacity.values), capacity.values, 0).clip(
         0, np.iinfo(np.int32).max
     )
-    t.values["gender"] = t.choice("gender", GENDERS, GENDER_NOUN, p.GENDER_HINTS).canonical
+    gender_cell = t.choice_parser("genders", GENDERS, GENDER_NOUN, p.GENDER_HINTS)
+    t.values["gender"] = t.parsed_list("gender", gender_cell, required=None).canonical
     _dates(t, "certified_on", required=False, meaning="date of the qualification")
     _dates(t, "police_check_until", required=False, meaning="police certificate valid until")
     start = _dates(t, "available_from", required=False, meaning="start of the active period")
     end = _dates(t, "available_until", required=False, meaning="end of the active period")
     t.date_order("available_from", start, "available_until", end)
-    module_cell = partial(
-        p.parse_vocab_list_cell, vocabulary=MODULES, bits=MODULE_BIT, noun="training module"
-    )
+    module_cell = t.list_parser("modules", MODULES, MODULE_BIT, "training module")
     modules = t.parsed_list("modules", module_cell, required=None)
     t.values["modules"] = modules.canonical
     t.values["module_mask"] = modules.mask
     return t
 
 
-def check_requests(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
+def check_requests(
+    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
+) -> TableCheck:
     """Run every requests rule of SPEC.md (raises only for missing columns)."""
-    require_columns("requests", raw)
-    t = TableCheck("requests", raw)
+    opts = options or ImportOptions()
+    require_columns("requests", raw, geocode=opts.geocode)
+    t = TableCheck("requests", raw, opts)
     ids = t.required_text("request_id", "write a unique pseudonymous id")
     t.unique_ids("request_id", ids, "request")
     t.ids = t.values["request_id"] = p.text_values(ids)
     t.values["household_id"] = t.optional_text("household_id")
     _languages(t)
     _coordinates(t)
-    need_cell = partial(
-        p.parse_choice_cell, vocabulary=NEED_TYPES, noun="need type", hints=p.NEED_HINTS
-    )
+    need_cell = t.choice_parser("need_types", NEED_TYPES, "need type", p.NEED_HINTS)
     need = t.parsed_list("need_type", need_cell, required=f"write one of {', '.join(NEED_TYPES)}")
     t.values["need_type"] = need.canonical
     t.values["need_code"] = need.mask
@@ -524,7 +595,8 @@ def check_requests(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     created = _dates(t, "created_on", required=True, meaning="when the request was opened")
     due = _dates(t, "due_on", required=False, meaning="date of the appointment")
     t.date_order("created_on", created, "due_on", due)
-    minors = p.parse_bool(t.series("involves_minors"))
+    parse_bool = p.parse_bool if t.vocab is None else g.bool_parser(t.vocab)
+    minors = parse_bool(t.series("involves_minors"))
     t.add(
         minors.bad,
         "involves_minors",
@@ -532,7 +604,8 @@ def check_requests(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
         _quoted(f" is not a yes/no value; {p.BOOL_HELP}"),
     )
     t.values["involves_minors"] = minors.values & ~minors.missing
-    gender = t.choice("preferred_gender", GENDERS, GENDER_NOUN, p.GENDER_HINTS)
+    gender_cell = t.choice_parser("genders", GENDERS, GENDER_NOUN, p.GENDER_HINTS)
+    gender = t.parsed_list("preferred_gender", gender_cell, required=None)
     t.values["preferred_gender"] = gender.canonical
     excluded = t.parsed_list("excluded_volunteers", p.parse_id_list_cell, required=None)
     t.values["excluded_volunteers"] = excluded.canonical
@@ -540,17 +613,18 @@ def check_requests(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     return t
 
 
-def check_assignments(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
+def check_assignments(
+    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
+) -> TableCheck:
     """Run every single-table assignments rule (cross-table rules: :mod:`.caseload`)."""
-    require_columns("assignments", raw)
-    t = TableCheck("assignments", raw)
+    opts = options or ImportOptions()
+    require_columns("assignments", raw, geocode=opts.geocode)
+    t = TableCheck("assignments", raw, opts)
     requests = t.required_text("request_id", "write the request_id of the pair")
     volunteers = t.required_text("volunteer_id", "write the volunteer_id of the pair")
     t.values["request_id"] = p.text_values(requests)
     t.values["volunteer_id"] = p.text_values(volunteers)
-    status_cell = partial(
-        p.parse_choice_cell, vocabulary=ASSIGNMENT_STATUSES, noun="assignment status"
-    )
+    status_cell = t.choice_parser("statuses", ASSIGNMENT_STATUSES, "assignment status", None)
     status = t.parsed_list(
         "status", status_cell, required=f"write one of {', '.join(ASSIGNMENT_STATUSES)}"
     )
@@ -562,26 +636,38 @@ def check_assignments(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     return t
 
 
-def validate_volunteers(raw: pd.DataFrame, config: MatchConfig) -> ValidatedTable:
+def validate_volunteers(
+    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
+) -> ValidatedTable:
     """Validate a volunteers table: clean rows, rejected rows and one record per problem.
 
     Never raises for bad cells (strictness is :func:`validate_caseload`'s decision); raises
-    :class:`InputValidationError` when required columns are missing.
+    :class:`InputValidationError` when required columns are missing. ``options`` default to
+    the ones the frame carries (see :func:`.options.resolve_options`).
     """
-    return check_volunteers(raw, config).result()
+    opts = resolve_options({"volunteers": raw}, config, options)
+    return check_volunteers(raw, config, opts).result()
 
 
-def validate_requests(raw: pd.DataFrame, config: MatchConfig) -> ValidatedTable:
+def validate_requests(
+    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
+) -> ValidatedTable:
     """Validate a requests table (see :func:`validate_volunteers`)."""
-    return check_requests(raw, config).result()
+    opts = resolve_options({"requests": raw}, config, options)
+    return check_requests(raw, config, opts).result()
 
 
-def validate_assignments(raw: pd.DataFrame, config: MatchConfig) -> ValidatedTable:
+def validate_assignments(
+    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
+) -> ValidatedTable:
     """Validate an assignments table (see :func:`validate_volunteers`)."""
-    return check_assignments(raw, config).result()
+    opts = resolve_options({"assignments": raw}, config, options)
+    return check_assignments(raw, config, opts).result()
 
 
-CHECKS: Final[dict[str, Callable[[pd.DataFrame, MatchConfig], TableCheck]]] = {
+CHECKS: Final[
+    dict[str, Callable[[pd.DataFrame, MatchConfig, ImportOptions | None], TableCheck]]
+] = {
     "volunteers": check_volunteers,
     "requests": check_requests,
     "assignments": check_assignments,
