@@ -377,3 +377,30 @@ def test_generated_district_stays_small_and_fast() -> None:
     tiles = {label: value for value, label in page.tiles}
     assert num(tiles["offene Anfragen"]) == result.summary["counts"]["requests_open"]
     assert sum(num(r[1]) for r in page.rows("t-reasons")) == len(result.unmatched)
+
+
+def test_rejected_rows_and_a_run_without_proposals() -> None:
+    cfg = lm.MatchConfig.from_toml(SAMPLES / "sample_config.toml").model_copy(
+        update={"strict": False}
+    )
+    broken = lm.match(
+        SAMPLES / "ehrenamt_lotsen.csv", SAMPLES / "broken" / "anfragen_fehlerhaft.csv", None, cfg
+    )
+    html = render_report(broken)
+    page = Page(html)
+    n_rejected = broken.summary["counts"]["rejected_rows"]
+    assert n_rejected > 0
+    assert f"Abgewiesene Eingabezeilen ({n_rejected})" in html
+    rows = page.rows("t-rejected")
+    assert len(rows) == len(broken.problems)
+    assert {r[0] for r in rows} == {"anfragen_fehlerhaft.csv"}
+    # Nobody has capacity: no proposals, every open request in the gap.
+    cl = lm.generate_caseload(3, 30, seed=1)
+    none = lm.match(
+        cl.volunteers.assign(capacity=0), cl.requests, None, lm.MatchConfig(as_of="2026-11-02")
+    )
+    assert none.proposals.empty
+    html = render_report(none)
+    page = Page(html)
+    assert "Keine Vorschläge in diesem Lauf." in html and "t-proposals" not in page.tables
+    assert sum(num(r[1]) for r in page.rows("t-reasons")) == len(none.unmatched)

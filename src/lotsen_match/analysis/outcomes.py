@@ -133,6 +133,10 @@ def spoken_languages(frame: pd.DataFrame, id_column: str, min_level: str) -> pd.
         .assign(languages=lambda f: f["languages"].fillna("").astype(str).str.split(";"))
         .explode("languages", ignore_index=True)
     )
+    if entries.empty:
+        return pd.DataFrame(
+            {"id": pd.Series([], dtype=object), "language": pd.Series([], dtype=object)}
+        )
     parts = entries["languages"].astype(str).str.partition(":")
     level = parts[2].map(LEVEL_CODE).fillna(0).to_numpy(dtype=np.int64)
     keep = (parts[0] != "").to_numpy() & (level >= LEVEL_CODE[min_level])
