@@ -625,12 +625,14 @@ def describe_failure(match: PlaceMatch, text: str, lang: Literal["en", "de"] = "
             choices = _join(listed, "oder") + (" …" if more else "")
             return (
                 f"{shown} ist mehrdeutig ({n} Orte in Niedersachsen) — meinten Sie {choices}? "
-                "Sonst Postleitzahl oder Koordinaten angeben"
+                "Sonst Koordinaten angeben, oder im Import-Profil near = '<Ort der "
+                "Koordinierungsstelle>' setzen"
             )
         choices = _join(listed, "or") + (" ..." if more else "")
         return (
             f"{shown} is ambiguous ({n} places in Lower Saxony) — did you mean {choices}? "
-            "Otherwise give a postal code or coordinates"
+            "Otherwise give coordinates, or set near = '<the office's town>' in the import "
+            "profile"
         )
     if not text and match.postal_code:
         if lang == "de":
