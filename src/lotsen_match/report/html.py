@@ -25,9 +25,10 @@ import pandas as pd
 from ..analysis.outcomes import request_outcomes, spoken_languages, volunteer_usage
 from ..analysis.plots import PALETTE, Svg, bar_chart, stacked_bar_chart
 from ..analysis.supply_gap import recruitment_list, typical_places
-from ..explain import COMPONENT_LABELS, NEED_LABELS, render_details
+from ..explain import COMPONENT_LABELS, render_details
 from ..io import atomic_file
 from ..vocab import NEED_TYPES, language_label
+from .html_text import NEED, REASON, REASON_PHRASE, STATUS, TEXT
 
 if TYPE_CHECKING:
     from ..result import MatchResult
@@ -46,282 +47,6 @@ _TOP_GAPS: Final[int] = 10
 _CHART_WIDTH: Final[int] = 560
 #: Rows of the recruitment chart.
 _CHART_RECRUITS: Final[int] = 10
-
-_TEXT: Final[dict[str, dict[str, str]]] = {
-    "de": {
-        "title": "Vorschläge für Integrationslotsinnen und -lotsen",
-        "as_of": "Stichtag",
-        "solver": "Verfahren",
-        "optimal": "nachweislich optimal",
-        "not_optimal": "nicht nachweislich optimal",
-        "human_decision": "Dies sind Vorschläge. Über jede Begleitung entscheidet die "
-        "Koordinierungsstelle; bestätigte Paare werden als „active“ eingetragen, abgelehnte als "
-        "„declined“ und im nächsten Lauf nicht wieder vorgeschlagen.",
-        "contents": "Inhalt",
-        "glance": "Auf einen Blick",
-        "proposals": "Vorschläge",
-        "unmatched": "Anfragen ohne Vorschlag",
-        "help": "Was helfen würde",
-        "rejected": "Abgewiesene Eingabezeilen",
-        "tile_open": "offene Anfragen",
-        "tile_served": "mit Vorschlag",
-        "tile_unmatched": "ohne Vorschlag",
-        "tile_active": "laufende Begleitungen",
-        "tile_volunteers": "Lotsinnen und Lotsen verfügbar",
-        "tile_volunteers_of": "von {total}",
-        "tile_used": "davon mit Vorschlag",
-        "tile_free": "freie Plätze danach",
-        "tile_rejected": "abgewiesene Zeilen",
-        "served": "mit Vorschlag",
-        "not_served": "ohne Vorschlag",
-        "open": "offen",
-        "share": "Anteil",
-        "by_need": "Anfragen nach Bereich",
-        "by_language": "Anfragen nach Sprache (Erstsprache der Anfragenden)",
-        "need": "Bereich",
-        "language": "Sprache",
-        "other": "weitere",
-        "request": "Anfrage",
-        "household": "Haushalt",
-        "area": "Ort",
-        "volunteer": "Lotsin/Lotse",
-        "shared_language": "gemeinsame Sprache",
-        "km": "km",
-        "score": "Score",
-        "status": "Status",
-        "alternatives": "Alternativen",
-        "languages": "Sprachen",
-        "waiting": "Wartezeit (Tage)",
-        "detail": "Begründung",
-        "requests": "Anfragen",
-        "reason": "Grund",
-        "filter": "Filtern:",
-        "proposals_intro": "Der Score ist der gewichtete Mittelwert der Bestandteile (jeweils "
-        "0 bis 1; Gewichte: {weights}). Die Spalten lassen sich durch Klick auf die Überschrift "
-        "sortieren.",
-        "proposals_caption": "Vorschläge mit Aufschlüsselung des Scores",
-        "none_proposed": "Keine Vorschläge in diesem Lauf.",
-        "alt_weaker": "schwächer: {lacks}",
-        "alt_full": "ausgelastet",
-        "unmatched_intro": "{n} offene Anfragen haben keinen Vorschlag. Der Grund ist die "
-        "Bedingung, an der die letzten passenden Personen scheitern.",
-        "none_unmatched": "Jede offene Anfrage hat einen Vorschlag.",
-        "reasons_caption": "Anfragen ohne Vorschlag nach Grund",
-        "gaps_heading": "Die häufigsten Lücken in Worten",
-        "gap_sentence": "{language}: {n} Anfragen – {reason}",
-        "gap_nearest": " (nächste passende Person im Median {km} km entfernt)",
-        "group_caption": "{label}: {n} Anfragen",
-        "help_intro": "{n} Anfragen aus {h} Haushalten blieben offen, weil passende "
-        "Lotsinnen und Lotsen fehlen (Sprache, Umkreis, Bereich, Zeit, Führungszeugnis, "
-        "Geschlecht oder Kapazität). Etwa {v} zusätzliche Personen an diesen Orten würden sie "
-        "abdecken (geschätzt mit {p} Plätzen pro Person; Zeiten und Wunschgeschlecht sind "
-        "dabei nicht berücksichtigt).",
-        "help_none": "Keine Anfrage blieb aus Mangel an Lotsinnen und Lotsen offen.",
-        "recruit_caption": "Gesucht: Lotsinnen und Lotsen nach Ort und Sprache",
-        "recruit_chart": "Haushalte ohne Vorschlag nach Ort und Sprache",
-        "need_types": "Bereiche",
-        "households": "Haushalte",
-        "needed": "benötigt (geschätzt)",
-        "speakers": "vorhandene Sprecher/innen",
-        "free_places": "freie Plätze",
-        "free_heading": "Freie Plätze nach der Zuordnung",
-        "free_intro": "{p} Plätze bei {n} Personen bleiben frei, wenn alle Vorschläge "
-        "bestätigt werden. Wer eine Sprache spricht, zählt bei jeder seiner Sprachen.",
-        "free_caption": "Freie Plätze nach gesprochener Sprache",
-        "people": "Personen",
-        "rejected_none": "Alle Eingabezeilen waren gültig.",
-        "rejected_intro": "Diese Zeilen wurden nicht berücksichtigt.",
-        "rejected_caption": "Probleme in den Eingabedateien",
-        "file": "Datei",
-        "row": "Zeile",
-        "column": "Spalte",
-        "message": "Meldung",
-        "truncated": "Die ersten {shown} von {total} Zeilen; alle stehen in der Datei „{file}“.",
-        "truncated_call": "Die ersten {shown} von {total} Zeilen; alle liefert "
-        "lotsen_match.analysis.recruitment_list().",
-        "chart_need": "Anfragen nach Bereich",
-        "chart_language": "Anfragen nach Sprache",
-        "chart_reasons": "Anfragen ohne Vorschlag nach Grund",
-        "footer": "Erstellt mit lotsen_match {version}. Die Vorschläge beruhen allein auf den "
-        "übergebenen Daten; Namen kommen in diesem Bericht nicht vor.",
-        "no_js": "",
-    },
-    "en": {
-        "title": "Proposals for integration guides",
-        "as_of": "Run date",
-        "solver": "Solver",
-        "optimal": "proven optimal",
-        "not_optimal": "not proven optimal",
-        "human_decision": "These are proposals. The coordination office decides on every "
-        "pairing; confirmed pairs are recorded as 'active', declined ones as 'declined' and are "
-        "never proposed again.",
-        "contents": "Contents",
-        "glance": "At a glance",
-        "proposals": "Proposals",
-        "unmatched": "Requests without a proposal",
-        "help": "What would help",
-        "rejected": "Rejected input rows",
-        "tile_open": "open requests",
-        "tile_served": "with a proposal",
-        "tile_unmatched": "without a proposal",
-        "tile_active": "ongoing pairings",
-        "tile_volunteers": "volunteers available",
-        "tile_volunteers_of": "of {total}",
-        "tile_used": "of them with a proposal",
-        "tile_free": "free places left",
-        "tile_rejected": "rejected rows",
-        "served": "with a proposal",
-        "not_served": "without a proposal",
-        "open": "open",
-        "share": "share",
-        "by_need": "Requests by need type",
-        "by_language": "Requests by language (first language of the person asking)",
-        "need": "Need",
-        "language": "Language",
-        "other": "other",
-        "request": "Request",
-        "household": "Household",
-        "area": "Place",
-        "volunteer": "Volunteer",
-        "shared_language": "shared language",
-        "km": "km",
-        "score": "Score",
-        "status": "Status",
-        "alternatives": "Alternatives",
-        "languages": "Languages",
-        "waiting": "Waiting (days)",
-        "detail": "Reason",
-        "requests": "Requests",
-        "reason": "Reason",
-        "filter": "Filter:",
-        "proposals_intro": "The score is the weighted mean of its parts (each 0 to 1; weights: "
-        "{weights}). Click a column header to sort.",
-        "proposals_caption": "Proposals with their score breakdown",
-        "none_proposed": "No proposals in this run.",
-        "alt_weaker": "weaker: {lacks}",
-        "alt_full": "fully booked",
-        "unmatched_intro": "{n} open requests have no proposal. The reason is the condition "
-        "on which the last fitting volunteers fail.",
-        "none_unmatched": "Every open request has a proposal.",
-        "reasons_caption": "Requests without a proposal by reason",
-        "gaps_heading": "The largest gaps in words",
-        "gap_sentence": "{language}: {n} requests – {reason}",
-        "gap_nearest": " (nearest fitting volunteer {km} km away, median)",
-        "group_caption": "{label}: {n} requests",
-        "help_intro": "{n} requests of {h} households stayed open for lack of fitting "
-        "volunteers (language, reach, need type, time, police certificate, gender or "
-        "capacity). About {v} more volunteers in these places would cover them (estimated with "
-        "{p} places per person; times and gender preferences are not taken into account).",
-        "help_none": "No request stayed open for lack of volunteers.",
-        "recruit_caption": "Wanted: volunteers by place and language",
-        "recruit_chart": "Households without a proposal by place and language",
-        "need_types": "Need types",
-        "households": "Households",
-        "needed": "needed (estimate)",
-        "speakers": "speakers there",
-        "free_places": "free places",
-        "free_heading": "Free places after matching",
-        "free_intro": "{p} places of {n} volunteers stay free if every proposal is confirmed. "
-        "A volunteer counts once for each language they speak.",
-        "free_caption": "Free places by spoken language",
-        "people": "Volunteers",
-        "rejected_none": "All input rows were valid.",
-        "rejected_intro": "These rows were left out.",
-        "rejected_caption": "Problems in the input files",
-        "file": "File",
-        "row": "Row",
-        "column": "Column",
-        "message": "Message",
-        "truncated": "The first {shown} of {total} rows; all of them are in the file '{file}'.",
-        "truncated_call": "The first {shown} of {total} rows; "
-        "lotsen_match.analysis.recruitment_list() returns all of them.",
-        "chart_need": "Requests by need type",
-        "chart_language": "Requests by language",
-        "chart_reasons": "Requests without a proposal by reason",
-        "footer": "Made with lotsen_match {version}. The proposals rest on the data given "
-        "only; this report contains no names.",
-        "no_js": "",
-    },
-}
-
-_NEED: Final[dict[str, dict[str, str]]] = {
-    "de": dict(NEED_LABELS["de"]),
-    "en": {
-        "school": "school/day care",
-        "authority": "authorities",
-        "health": "health",
-        "housing": "housing",
-        "work": "work/training",
-        "everyday": "everyday life",
-        "digital": "digital",
-        "leisure": "leisure",
-    },
-}
-
-#: Short reason labels (headings, tables).
-_REASON: Final[dict[str, dict[str, str]]] = {
-    "de": {
-        "language": "Keine passende Sprache",
-        "distance": "Niemand im Umkreis",
-        "need": "Bereich wird nicht übernommen",
-        "time": "Keine gemeinsame Zeit",
-        "minors": "Kein gültiges Führungszeugnis",
-        "gender": "Wunschgeschlecht nicht verfügbar",
-        "exclusions": "Ausgeschlossen oder abgelehnt",
-        "active": "Nicht aktiv oder nicht zertifiziert",
-        "capacity": "Keine freie Kapazität",
-        "household": "Haushalt bereits zugeordnet",
-        "quality": "Vorschlag würde Gesamtbewertung senken",
-    },
-    "en": {
-        "language": "No shared language",
-        "distance": "Nobody within reach",
-        "need": "Need type not taken on",
-        "time": "No shared time",
-        "minors": "No valid police certificate",
-        "gender": "Preferred gender not available",
-        "exclusions": "Excluded or declined",
-        "active": "Not active or not certified",
-        "capacity": "No free capacity",
-        "household": "Household already accompanied",
-        "quality": "A proposal would lower the total score",
-    },
-}
-
-#: Reasons as the end of a sentence ("Tigrinya: 9 requests – ...").
-_REASON_PHRASE: Final[dict[str, dict[str, str]]] = {
-    "de": {
-        "language": "niemand spricht die Sprache",
-        "distance": "niemand mit dieser Sprache im Umkreis",
-        "need": "niemand übernimmt den Bereich",
-        "time": "keine gemeinsame Zeit",
-        "minors": "niemand mit gültigem Führungszeugnis",
-        "gender": "Wunschgeschlecht nicht verfügbar",
-        "exclusions": "passende Personen ausgeschlossen oder abgelehnt",
-        "active": "passende Personen nicht aktiv",
-        "capacity": "alle passenden Personen ausgelastet",
-        "household": "Haushalt wird von anderer Person begleitet",
-        "quality": "Vorschlag würde Gesamtbewertung senken",
-    },
-    "en": {
-        "language": "nobody speaks the language",
-        "distance": "no speaker within reach",
-        "need": "nobody takes on the need type",
-        "time": "no shared time",
-        "minors": "nobody with a valid police certificate",
-        "gender": "preferred gender not available",
-        "exclusions": "fitting volunteers excluded or declined",
-        "active": "fitting volunteers not active",
-        "capacity": "every fitting volunteer fully booked",
-        "household": "household accompanied by another volunteer",
-        "quality": "a proposal would lower the total score",
-    },
-}
-
-_STATUS: Final[dict[str, dict[str, str]]] = {
-    "de": {"proposed": "neu", "kept": "beibehalten"},
-    "en": {"proposed": "new", "kept": "kept"},
-}
 
 # Cells are (text, kind, value). Kinds: "t" text, "w" long text (wider column, line breaks
 # kept), "d" long text folded under a one-line summary (the value), "h" row header, "n" number,
@@ -379,7 +104,7 @@ class _Context:
 # --- formatting ---------------------------------------------------------------------------------
 
 
-def _int(n: float, lang: str) -> str:
+def _int(n: float) -> str:
     """Whole number with a narrow no-break space between thousands (readable in both languages,
     and unambiguous for the sort script)."""
     return f"{round(n):,}".replace(",", "\u202f")
@@ -415,7 +140,7 @@ def _langs(codes: str, lang: str) -> str:
 
 
 def _need(code: str, lang: str) -> str:
-    return _NEED[lang].get(code, code)
+    return NEED[lang].get(code, code)
 
 
 def _text(values: pd.Series) -> list[str]:
@@ -425,9 +150,7 @@ def _text(values: pd.Series) -> list[str]:
 def _truncated(lang: str, shown: int, total: int, file: str) -> str:
     if total <= shown:
         return ""
-    return _TEXT[lang]["truncated"].format(
-        shown=_int(shown, lang), total=_int(total, lang), file=file
-    )
+    return TEXT[lang]["truncated"].format(shown=_int(shown), total=_int(total), file=file)
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -449,9 +172,9 @@ def _served_table(
         rows.append(
             [
                 (name, "h", ""),
-                (_int(size, lang), "n", ""),
-                (_int(hit, lang), "n", ""),
-                (_int(size - hit, lang), "n", ""),
+                (_int(size), "n", ""),
+                (_int(hit), "n", ""),
+                (_int(size - hit), "n", ""),
                 (_pct(hit / size if size else np.nan, lang), "n", ""),
             ]
         )
@@ -478,25 +201,25 @@ def _glance(ctx: _Context, result: MatchResult, out: pd.DataFrame, usage: pd.Dat
     available = usage[usage["available"]]
     used = int(result.proposals["volunteer_id"].nunique())
     ctx.tiles = [
-        (_int(n_open, lang), t["tile_open"], ""),
-        (_int(n_served, lang), t["tile_served"], _pct(n_served / n_open if n_open else 0, lang)),
-        (_int(n_open - n_served, lang), t["tile_unmatched"], ""),
-        (_int(int(counts.get("requests_active", 0)), lang), t["tile_active"], ""),
+        (_int(n_open), t["tile_open"], ""),
+        (_int(n_served), t["tile_served"], _pct(n_served / n_open if n_open else 0, lang)),
+        (_int(n_open - n_served), t["tile_unmatched"], ""),
+        (_int(int(counts.get("requests_active", 0))), t["tile_active"], ""),
         (
-            _int(len(available), lang),
+            _int(len(available)),
             t["tile_volunteers"],
-            t["tile_volunteers_of"].format(total=_int(len(usage), lang)),
+            t["tile_volunteers_of"].format(total=_int(len(usage))),
         ),
-        (_int(used, lang), t["tile_used"], ""),
-        (_int(int(usage["free_after"].sum()), lang), t["tile_free"], ""),
+        (_int(used), t["tile_used"], ""),
+        (_int(int(usage["free_after"].sum())), t["tile_free"], ""),
         (
-            _int(int(counts.get("rejected_rows", len(result.rejected))), lang),
+            _int(int(counts.get("rejected_rows", len(result.rejected)))),
             t["tile_rejected"],
             "",
         ),
     ]
     dec = lang == "de"
-    need_table, names, served, unserved = _served_table(out, "need_type", _NEED[lang], t, lang)
+    need_table, names, served, unserved = _served_table(out, "need_type", NEED[lang], t, lang)
     series = {t["served"]: served, t["not_served"]: unserved}
     need_figure = Figure(
         stacked_bar_chart(
@@ -531,7 +254,7 @@ def _alternatives_text(
     part = alts[alts["request_id"].isin(list(request_ids))].sort_values(
         ["request_id", "rank"], kind="stable"
     )
-    t = _TEXT[lang]
+    t = TEXT[lang]
     labels = COMPONENT_LABELS[lang]
     texts: dict[str, list[str]] = {}
     ids: dict[str, list[str]] = {}
@@ -581,7 +304,7 @@ def _proposals(
     needs = _text(ctx_rows["need_type"])
     areas = _text(ctx_rows["area"])
     alt = _alternatives_text(result, list(part["request_id"]), lang)
-    status = _STATUS[lang]
+    status = STATUS[lang]
     headers = [
         Header(t["request"]),
         Header(t["household"]),
@@ -645,10 +368,10 @@ def _unmatched(
 ) -> None:
     t, lang = ctx.t, ctx.lang
     un = result.unmatched
-    ctx.unmatched_intro = t["unmatched_intro"].format(n=_int(len(un), lang))
+    ctx.unmatched_intro = t["unmatched_intro"].format(n=_int(len(un)))
     if un.empty:
         return
-    reasons = _REASON[lang]
+    reasons = REASON[lang]
     sizes = un["reason"].astype(str).value_counts()
     order = sorted(((str(r), int(n)) for r, n in sizes.items()), key=lambda kv: (-kv[1], kv[0]))
     total = len(un)
@@ -659,7 +382,7 @@ def _unmatched(
         [
             [
                 (reasons.get(r, r), "h", ""),
-                (_int(n, lang), "n", ""),
+                (_int(n), "n", ""),
                 (_pct(n / total, lang), "n", ""),
             ]
             for r, n in order
@@ -688,11 +411,11 @@ def _unmatched(
     pairs = pairs.reset_index().sort_values(
         ["n", "_lang", "reason"], ascending=[False, True, True], kind="stable"
     )
-    phrases = _REASON_PHRASE[lang]
+    phrases = REASON_PHRASE[lang]
     for code, reason, n, km in pairs.head(_TOP_GAPS).itertuples(index=False):
         sentence = t["gap_sentence"].format(
             language=_lang_name(str(code), lang) or "?",
-            n=_int(n, lang),
+            n=_int(n),
             reason=phrases.get(str(reason), str(reason)),
         )
         if reason == "distance" and pd.notna(km):
@@ -720,7 +443,7 @@ def _unmatched(
                 (_need(need, lang), "t", ""),
                 (_langs(langs, lang), "t", ""),
                 (area, "t", ""),
-                (_int(w, lang) if pd.notna(w) else "", "n", ""),
+                (_int(w) if pd.notna(w) else "", "n", ""),
                 (detail, "w", ""),
             ]
             for rid, hh, need, langs, area, w, detail in zip(
@@ -737,7 +460,7 @@ def _unmatched(
         label = reasons.get(str(reason), str(reason))
         table = Table(
             f"t-unmatched-{reason}",
-            t["group_caption"].format(label=label, n=_int(size, lang)),
+            t["group_caption"].format(label=label, n=_int(size)),
             headers,
             rows,
             note=_truncated(lang, len(rows), int(size), file),
@@ -754,10 +477,10 @@ def _help(
     if len(recruits):
         per = typical_places(usage)
         ctx.help_intro = t["help_intro"].format(
-            n=_int(int(recruits["unmet_requests"].sum()), lang),
-            h=_int(int(recruits["unmet_households"].sum()), lang),
-            v=_int(int(recruits["volunteers_needed"].sum()), lang),
-            p=_dec(per, 1, lang).rstrip("0").rstrip(",.") if per % 1 else _int(per, lang),
+            n=_int(int(recruits["unmet_requests"].sum())),
+            h=_int(int(recruits["unmet_households"].sum())),
+            v=_int(int(recruits["volunteers_needed"].sum())),
+            p=_dec(per, 1, lang).rstrip("0").rstrip(",.") if per % 1 else _int(per),
         )
         top = recruits.head(_CHART_RECRUITS)
         ctx.recruit_figure = Figure(
@@ -778,11 +501,11 @@ def _help(
                 (str(area), "h", ""),
                 (_lang_name(str(code), lang), "t", ""),
                 (", ".join(_need(n, lang) for n in str(needs).split(";") if n), "w", ""),
-                (_int(req, lang), "n", ""),
-                (_int(hh, lang), "n", ""),
-                (_int(need, lang), "n", ""),
-                (_int(sp, lang), "n", ""),
-                (_int(free, lang), "n", ""),
+                (_int(req), "n", ""),
+                (_int(hh), "n", ""),
+                (_int(need), "n", ""),
+                (_int(sp), "n", ""),
+                (_int(free), "n", ""),
             ]
             for area, code, needs, req, hh, need, sp, free in zip(
                 part["area"],
@@ -810,9 +533,7 @@ def _help(
                 Header(t["free_places"], True),
             ],
             rows,
-            note=t["truncated_call"].format(
-                shown=_int(len(rows), lang), total=_int(len(recruits), lang)
-            )
+            note=t["truncated_call"].format(shown=_int(len(rows)), total=_int(len(recruits)))
             if len(recruits) > len(rows)
             else "",
             filter=len(rows) > 15,
@@ -822,7 +543,7 @@ def _help(
     free = usage[usage["free_after"] > 0]
     level = str((result.summary.get("config") or {}).get("min_language_level", "B1"))
     ctx.free_intro = t["free_intro"].format(
-        p=_int(int(free["free_after"].sum()), lang), n=_int(len(free), lang)
+        p=_int(int(free["free_after"].sum())), n=_int(len(free))
     )
     if len(free):
         spoken = spoken_languages(free.rename(columns={"volunteer_id": "vid"}), "vid", level)
@@ -842,8 +563,8 @@ def _help(
             [
                 [
                     (_lang_name(str(code), lang), "h", ""),
-                    (_int(people, lang), "n", ""),
-                    (_int(places, lang), "n", ""),
+                    (_int(people), "n", ""),
+                    (_int(places), "n", ""),
                 ]
                 for code, people, places in by.itertuples(index=False)
             ],
@@ -927,7 +648,7 @@ def render_report(
     if max_rows < 1:
         raise ValueError(f"max_rows must be >= 1, got {max_rows}")
     _check_inputs(result)
-    t = _TEXT[language]
+    t = TEXT[language]
     files = {"proposals": "proposals", "unmatched": "unmatched", "rejected": "rejected"}
     files.update(file_names or {})
     solver = result.summary.get("solver", {})

@@ -1,0 +1,287 @@
+"""Words of the HTML report in German and English: headings, labels, sentences.
+
+Kept apart from the layout code so a translator (or a coordination office that prefers other
+wording) changes one file. Placeholders in braces are filled by ``report.html``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ..explain import NEED_LABELS
+
+__all__ = ["NEED", "REASON", "REASON_PHRASE", "STATUS", "TEXT"]
+
+TEXT: Final[dict[str, dict[str, str]]] = {
+    "de": {
+        "title": "Vorschläge für Integrationslotsinnen und -lotsen",
+        "as_of": "Stichtag",
+        "solver": "Verfahren",
+        "optimal": "nachweislich optimal",
+        "not_optimal": "nicht nachweislich optimal",
+        "human_decision": "Dies sind Vorschläge. Über jede Begleitung entscheidet die "
+        "Koordinierungsstelle; bestätigte Paare werden als „active“ eingetragen, abgelehnte als "
+        "„declined“ und im nächsten Lauf nicht wieder vorgeschlagen.",
+        "contents": "Inhalt",
+        "glance": "Auf einen Blick",
+        "proposals": "Vorschläge",
+        "unmatched": "Anfragen ohne Vorschlag",
+        "help": "Was helfen würde",
+        "rejected": "Abgewiesene Eingabezeilen",
+        "tile_open": "offene Anfragen",
+        "tile_served": "mit Vorschlag",
+        "tile_unmatched": "ohne Vorschlag",
+        "tile_active": "laufende Begleitungen",
+        "tile_volunteers": "Lotsinnen und Lotsen verfügbar",
+        "tile_volunteers_of": "von {total}",
+        "tile_used": "davon mit Vorschlag",
+        "tile_free": "freie Plätze danach",
+        "tile_rejected": "abgewiesene Zeilen",
+        "served": "mit Vorschlag",
+        "not_served": "ohne Vorschlag",
+        "open": "offen",
+        "share": "Anteil",
+        "by_need": "Anfragen nach Bereich",
+        "by_language": "Anfragen nach Sprache (Erstsprache der Anfragenden)",
+        "need": "Bereich",
+        "language": "Sprache",
+        "other": "weitere",
+        "request": "Anfrage",
+        "household": "Haushalt",
+        "area": "Ort",
+        "volunteer": "Lotsin/Lotse",
+        "shared_language": "gemeinsame Sprache",
+        "km": "km",
+        "score": "Score",
+        "status": "Status",
+        "alternatives": "Alternativen",
+        "languages": "Sprachen",
+        "waiting": "Wartezeit (Tage)",
+        "detail": "Begründung",
+        "requests": "Anfragen",
+        "reason": "Grund",
+        "filter": "Filtern:",
+        "proposals_intro": "Der Score ist der gewichtete Mittelwert der Bestandteile (jeweils "
+        "0 bis 1; Gewichte: {weights}). Die Spalten lassen sich durch Klick auf die Überschrift "
+        "sortieren.",
+        "proposals_caption": "Vorschläge mit Aufschlüsselung des Scores",
+        "none_proposed": "Keine Vorschläge in diesem Lauf.",
+        "alt_weaker": "schwächer: {lacks}",
+        "alt_full": "ausgelastet",
+        "unmatched_intro": "{n} offene Anfragen haben keinen Vorschlag. Der Grund ist die "
+        "Bedingung, an der die letzten passenden Personen scheitern.",
+        "none_unmatched": "Jede offene Anfrage hat einen Vorschlag.",
+        "reasons_caption": "Anfragen ohne Vorschlag nach Grund",
+        "gaps_heading": "Die häufigsten Lücken in Worten",
+        "gap_sentence": "{language}: {n} Anfragen – {reason}",
+        "gap_nearest": " (nächste passende Person im Median {km} km entfernt)",
+        "group_caption": "{label}: {n} Anfragen",
+        "help_intro": "{n} Anfragen aus {h} Haushalten blieben offen, weil passende "
+        "Lotsinnen und Lotsen fehlen (Sprache, Umkreis, Bereich, Zeit, Führungszeugnis, "
+        "Geschlecht oder Kapazität). Etwa {v} zusätzliche Personen an diesen Orten würden sie "
+        "abdecken (geschätzt mit {p} Plätzen pro Person; Zeiten und Wunschgeschlecht sind "
+        "dabei nicht berücksichtigt).",
+        "help_none": "Keine Anfrage blieb aus Mangel an Lotsinnen und Lotsen offen.",
+        "recruit_caption": "Gesucht: Lotsinnen und Lotsen nach Ort und Sprache",
+        "recruit_chart": "Haushalte ohne Vorschlag nach Ort und Sprache",
+        "need_types": "Bereiche",
+        "households": "Haushalte",
+        "needed": "benötigt (geschätzt)",
+        "speakers": "vorhandene Sprecher/innen",
+        "free_places": "freie Plätze",
+        "free_heading": "Freie Plätze nach der Zuordnung",
+        "free_intro": "{p} Plätze bei {n} Personen bleiben frei, wenn alle Vorschläge "
+        "bestätigt werden. Wer eine Sprache spricht, zählt bei jeder seiner Sprachen.",
+        "free_caption": "Freie Plätze nach gesprochener Sprache",
+        "people": "Personen",
+        "rejected_none": "Alle Eingabezeilen waren gültig.",
+        "rejected_intro": "Diese Zeilen wurden nicht berücksichtigt.",
+        "rejected_caption": "Probleme in den Eingabedateien",
+        "file": "Datei",
+        "row": "Zeile",
+        "column": "Spalte",
+        "message": "Meldung",
+        "truncated": "Die ersten {shown} von {total} Zeilen; alle stehen in der Datei „{file}“.",
+        "truncated_call": "Die ersten {shown} von {total} Zeilen; alle liefert "
+        "lotsen_match.analysis.recruitment_list().",
+        "chart_need": "Anfragen nach Bereich",
+        "chart_language": "Anfragen nach Sprache",
+        "chart_reasons": "Anfragen ohne Vorschlag nach Grund",
+        "footer": "Erstellt mit lotsen_match {version}. Die Vorschläge beruhen allein auf den "
+        "übergebenen Daten; Namen kommen in diesem Bericht nicht vor.",
+    },
+    "en": {
+        "title": "Proposals for integration guides",
+        "as_of": "Run date",
+        "solver": "Solver",
+        "optimal": "proven optimal",
+        "not_optimal": "not proven optimal",
+        "human_decision": "These are proposals. The coordination office decides on every "
+        "pairing; confirmed pairs are recorded as 'active', declined ones as 'declined' and are "
+        "never proposed again.",
+        "contents": "Contents",
+        "glance": "At a glance",
+        "proposals": "Proposals",
+        "unmatched": "Requests without a proposal",
+        "help": "What would help",
+        "rejected": "Rejected input rows",
+        "tile_open": "open requests",
+        "tile_served": "with a proposal",
+        "tile_unmatched": "without a proposal",
+        "tile_active": "ongoing pairings",
+        "tile_volunteers": "volunteers available",
+        "tile_volunteers_of": "of {total}",
+        "tile_used": "of them with a proposal",
+        "tile_free": "free places left",
+        "tile_rejected": "rejected rows",
+        "served": "with a proposal",
+        "not_served": "without a proposal",
+        "open": "open",
+        "share": "share",
+        "by_need": "Requests by need type",
+        "by_language": "Requests by language (first language of the person asking)",
+        "need": "Need",
+        "language": "Language",
+        "other": "other",
+        "request": "Request",
+        "household": "Household",
+        "area": "Place",
+        "volunteer": "Volunteer",
+        "shared_language": "shared language",
+        "km": "km",
+        "score": "Score",
+        "status": "Status",
+        "alternatives": "Alternatives",
+        "languages": "Languages",
+        "waiting": "Waiting (days)",
+        "detail": "Reason",
+        "requests": "Requests",
+        "reason": "Reason",
+        "filter": "Filter:",
+        "proposals_intro": "The score is the weighted mean of its parts (each 0 to 1; weights: "
+        "{weights}). Click a column header to sort.",
+        "proposals_caption": "Proposals with their score breakdown",
+        "none_proposed": "No proposals in this run.",
+        "alt_weaker": "weaker: {lacks}",
+        "alt_full": "fully booked",
+        "unmatched_intro": "{n} open requests have no proposal. The reason is the condition "
+        "on which the last fitting volunteers fail.",
+        "none_unmatched": "Every open request has a proposal.",
+        "reasons_caption": "Requests without a proposal by reason",
+        "gaps_heading": "The largest gaps in words",
+        "gap_sentence": "{language}: {n} requests – {reason}",
+        "gap_nearest": " (nearest fitting volunteer {km} km away, median)",
+        "group_caption": "{label}: {n} requests",
+        "help_intro": "{n} requests of {h} households stayed open for lack of fitting "
+        "volunteers (language, reach, need type, time, police certificate, gender or "
+        "capacity). About {v} more volunteers in these places would cover them (estimated with "
+        "{p} places per person; times and gender preferences are not taken into account).",
+        "help_none": "No request stayed open for lack of volunteers.",
+        "recruit_caption": "Wanted: volunteers by place and language",
+        "recruit_chart": "Households without a proposal by place and language",
+        "need_types": "Need types",
+        "households": "Households",
+        "needed": "needed (estimate)",
+        "speakers": "speakers there",
+        "free_places": "free places",
+        "free_heading": "Free places after matching",
+        "free_intro": "{p} places of {n} volunteers stay free if every proposal is confirmed. "
+        "A volunteer counts once for each language they speak.",
+        "free_caption": "Free places by spoken language",
+        "people": "Volunteers",
+        "rejected_none": "All input rows were valid.",
+        "rejected_intro": "These rows were left out.",
+        "rejected_caption": "Problems in the input files",
+        "file": "File",
+        "row": "Row",
+        "column": "Column",
+        "message": "Message",
+        "truncated": "The first {shown} of {total} rows; all of them are in the file '{file}'.",
+        "truncated_call": "The first {shown} of {total} rows; "
+        "lotsen_match.analysis.recruitment_list() returns all of them.",
+        "chart_need": "Requests by need type",
+        "chart_language": "Requests by language",
+        "chart_reasons": "Requests without a proposal by reason",
+        "footer": "Made with lotsen_match {version}. The proposals rest on the data given "
+        "only; this report contains no names.",
+    },
+}
+
+NEED: Final[dict[str, dict[str, str]]] = {
+    "de": dict(NEED_LABELS["de"]),
+    "en": {
+        "school": "school/day care",
+        "authority": "authorities",
+        "health": "health",
+        "housing": "housing",
+        "work": "work/training",
+        "everyday": "everyday life",
+        "digital": "digital",
+        "leisure": "leisure",
+    },
+}
+
+#: Short reason labels (headings, tables).
+REASON: Final[dict[str, dict[str, str]]] = {
+    "de": {
+        "language": "Keine passende Sprache",
+        "distance": "Niemand im Umkreis",
+        "need": "Bereich wird nicht übernommen",
+        "time": "Keine gemeinsame Zeit",
+        "minors": "Kein gültiges Führungszeugnis",
+        "gender": "Wunschgeschlecht nicht verfügbar",
+        "exclusions": "Ausgeschlossen oder abgelehnt",
+        "active": "Nicht aktiv oder nicht zertifiziert",
+        "capacity": "Keine freie Kapazität",
+        "household": "Haushalt bereits zugeordnet",
+        "quality": "Vorschlag würde Gesamtbewertung senken",
+    },
+    "en": {
+        "language": "No shared language",
+        "distance": "Nobody within reach",
+        "need": "Need type not taken on",
+        "time": "No shared time",
+        "minors": "No valid police certificate",
+        "gender": "Preferred gender not available",
+        "exclusions": "Excluded or declined",
+        "active": "Not active or not certified",
+        "capacity": "No free capacity",
+        "household": "Household already accompanied",
+        "quality": "A proposal would lower the total score",
+    },
+}
+
+#: Reasons as the end of a sentence ("Tigrinya: 9 requests – ...").
+REASON_PHRASE: Final[dict[str, dict[str, str]]] = {
+    "de": {
+        "language": "niemand spricht die Sprache",
+        "distance": "niemand mit dieser Sprache im Umkreis",
+        "need": "niemand übernimmt den Bereich",
+        "time": "keine gemeinsame Zeit",
+        "minors": "niemand mit gültigem Führungszeugnis",
+        "gender": "Wunschgeschlecht nicht verfügbar",
+        "exclusions": "passende Personen ausgeschlossen oder abgelehnt",
+        "active": "passende Personen nicht aktiv",
+        "capacity": "alle passenden Personen ausgelastet",
+        "household": "Haushalt wird von anderer Person begleitet",
+        "quality": "Vorschlag würde Gesamtbewertung senken",
+    },
+    "en": {
+        "language": "nobody speaks the language",
+        "distance": "no speaker within reach",
+        "need": "nobody takes on the need type",
+        "time": "no shared time",
+        "minors": "nobody with a valid police certificate",
+        "gender": "preferred gender not available",
+        "exclusions": "fitting volunteers excluded or declined",
+        "active": "fitting volunteers not active",
+        "capacity": "every fitting volunteer fully booked",
+        "household": "household accompanied by another volunteer",
+        "quality": "a proposal would lower the total score",
+    },
+}
+
+STATUS: Final[dict[str, dict[str, str]]] = {
+    "de": {"proposed": "neu", "kept": "beibehalten"},
+    "en": {"proposed": "new", "kept": "kept"},
+}
