@@ -465,7 +465,7 @@ def _meaning(column: str, prof: Profile, lang: Lang) -> str:
         if column in ("lat", "lon", "max_distance_km"):
             text += " (Dezimalkomma erlaubt)" if lang == "de" else " (decimal comma allowed)"
         if column in _DATE_COLUMNS:
-            formats = ", ".join([*prof.date_formats, "%Y-%m-%d", "%d.%m.%Y"][:3])
+            formats = ", ".join(dict.fromkeys([*prof.date_formats, "%Y-%m-%d", "%d.%m.%Y"]))
             text += f" [{formats}]"
         return text
     if column in _VOCAB_MEANING:
@@ -492,17 +492,34 @@ def _meaning(column: str, prof: Profile, lang: Lang) -> str:
     return column
 
 
+_HOW_DE: Final[dict[str, str]] = {
+    "name": "Name",
+    "spelling": "Schreibweise",
+    "district": "Ortsteil",
+    "town (district not listed)": "Ortsteil → Ort",
+    "near the office": "nahe der Stelle",
+    "user table": "eigene Tabelle",
+}
+
+
 def _geocoded_row(table: str, check: TableCheck, lang: Lang) -> dict[str, Any]:
     """The coordinates the table lacks, computed from places: how many, and how resolved."""
     lat = check.values.get("lat", np.zeros(0))
     resolved = int(np.isfinite(lat).sum())
-    label = "(berechnet aus Ort)" if lang == "de" else "(computed from place)"
+    place = check.text("place")
+    postal = check.text("postal_code")
+    result = check.opts.geocoder().geocode(vp.text_values(place), vp.text_values(postal))
+    counts = {k: v for k, v in result.counts().items() if k in _HOW_DE}
+    shown = ", ".join(
+        f"{n} {_HOW_DE[k] if lang == 'de' else k}"
+        for k, n in sorted(counts.items(), key=lambda x: -x[1])
+    )
     what = "Koordinaten aus Ortsnamen" if lang == "de" else "coordinates from place names"
     return {
         "table": table,
-        "export_column": label,
+        "export_column": "(berechnet aus Ort)" if lang == "de" else "(computed from place)",
         "contract_column": "lat, lon",
-        "understood_as": what,
+        "understood_as": f"{what}: {shown}" if shown else what,
         "example": "",
         "example_parsed": "",
         "filled": resolved,

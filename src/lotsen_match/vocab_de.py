@@ -672,14 +672,16 @@ class GermanVocabulary:
 
     def language(self, text: str) -> Resolution:
         """A language name ("Arabisch", "Farsi", "Kurdisch (Sorani)") or an ISO 639 code."""
-        codes = self._language_words.get(text) or self._languages.get(text)
-        if codes is None:
-            codes = _language_index(full=True).get(text)
-        if codes is None:
-            plain = text.strip()
-            code = canonical_language(plain) if _CODE.fullmatch(plain) else None
+        codes = self._language_words.get(text)
+        plain = text.strip()
+        if codes is None and _CODE.fullmatch(plain):
+            # An ISO code wins over a name of two or three letters ("en" is English, not the
+            # language named "En"); where both exist ("Lao", "Ewe") they agree anyway.
+            code = canonical_language(plain)
             if code is not None:
                 return Resolution(code)
+        codes = codes or self._languages.get(text) or _language_index(full=True).get(text)
+        if codes is None:
             return Resolution("", "unknown", tuple(self._languages.close(text)))
         if len(codes) > 1:
             return Resolution("", "ambiguous", tuple((label("languages", c), c) for c in codes))
@@ -837,8 +839,8 @@ class GermanVocabulary:
     def _bad_slot(self, entry: str) -> Resolution:
         words = [w for w in list(DAY_WORDS) + list(PART_WORDS) if len(w) > 3]
         close = difflib.get_close_matches(fold(entry), words, n=1, cutoff=0.7)
-        examples = ("Di abends", "Mo-Fr vormittags", "Wochenende")
-        return Resolution("", "unknown", tuple((w, "") for w in (*close, *examples)))
+        close += difflib.get_close_matches(entry.strip().lower(), _ALL_SLOTS, n=1, cutoff=0.6)
+        return Resolution("", "unknown", tuple((w, "") for w in close))
 
 
 _ALL_SLOTS: Final[tuple[str, ...]] = tuple(f"{d}-{p}" for d in DAYS for p in DAY_PARTS)

@@ -97,7 +97,7 @@ def unknown_message(kind: str, entry: str, res: Resolution, lang: Lang, cell: st
         text += ("; gültig: " if lang == "de" else "; valid: ") + valid
     elif kind == "levels":
         text += "; " + _LEVEL_HELP[lang]
-    elif kind == "slots" and not choices:
+    elif kind == "slots":
         text += "; " + _SLOT_HELP[lang]
     return text
 
