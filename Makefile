@@ -25,7 +25,8 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q tests
+	$(BIN)/python -m pytest -q --nbmake --nbmake-timeout=120 notebooks
 
 test: lint typecheck pytest
 

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from .explain import Explanation
     from .generate import Caseload, generate_caseload
     from .io import read_table
-    from .match import match, match_validated
     from .places import load_places
     from .result import MatchResult
     from .scoring import COMPONENTS
@@ -43,8 +42,6 @@ _LAZY: dict[str, str] = {
     "Caseload": "generate",
     "generate_caseload": "generate",
     "read_table": "io",
-    "match": "match",
-    "match_validated": "match",
     "load_places": "places",
     "MatchResult": "result",
     "COMPONENTS": "scoring",
@@ -53,6 +50,10 @@ _LAZY: dict[str, str] = {
 }
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# The submodule ``match`` shares its name with the function: bind the function eagerly, or a
+# later ``import lotsen_match.match`` would leave the module object under ``lotsen_match.match``.
+from .match import match, match_validated  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:

@@ -113,6 +113,18 @@ _NEAREST = {
 }
 
 
+class _DecimalComma(float):
+    """A float that formats with a decimal comma, as German readers expect ("2,1 km")."""
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec).replace(".", ",")
+
+
+def _num(value: Any, lang: str) -> float:
+    number = float(value)
+    return _DecimalComma(number) if lang == "de" else number
+
+
 def languages_in_words(codes: str, lang: str) -> str:
     """``"ti;ar"`` -> ``"Tigrinya oder Arabisch"`` for messages."""
     names = [language_label(c, lang) for c in codes.split(";") if c]
@@ -138,12 +150,14 @@ def reason_text(row: dict[str, Any], lang: str, level: str = "B1") -> str:
     values["languages"] = languages_in_words(str(row.get("request_languages", "")), lang)
     km = row.get("nearest_km")
     if km is not None and pd.notna(km) and float(km) != float("inf"):
-        values["nearest"] = _NEAREST[lang].format(km=km, radius=row.get("nearest_radius_km", 0))
+        radius = row.get("nearest_radius_km", 0)
+        values["nearest"] = _NEAREST[lang].format(km=_num(km, lang), radius=_num(radius, lang))
     else:
         values["nearest"] = ""
     values.setdefault("best_score", 0.0)
     if values.get("best_score") is None or pd.isna(values["best_score"]):
         values["best_score"] = 0.0
+    values["best_score"] = _num(values["best_score"], lang)
     template = REASON_TEXT[lang][str(values["reason"])]
     return template.format(**values)
 
@@ -181,12 +195,13 @@ def explain_request(
     prop = proposals[proposals["request_id"] == request_id]
     if len(prop):
         p = {str(k): v for k, v in prop.iloc[0].to_dict().items()}
-        parts = ", ".join(f"{labels[c]} {float(p[c]):.2f}" for c in components)
+        parts = ", ".join(f"{labels[c]} {_num(p[c], lang):.2f}" for c in components)
         lang_name = language_label(str(p["shared_language"]), lang)
         if lang == "de":
             head = (
-                f"Anfrage {request_id}: Vorschlag {p['volunteer_id']} (Score {p['score']:.2f}; "
-                f"{lang_name}, {p['distance_km']:.1f} km)."
+                f"Anfrage {request_id}: Vorschlag {p['volunteer_id']} "
+                f"(Score {_num(p['score'], lang):.2f}; "
+                f"{lang_name}, {_num(p['distance_km'], lang):.1f} km)."
             )
             alt_head = "Alternativen"
         else:
@@ -244,7 +259,8 @@ def _alternative_line(a: dict[str, Any], lang: str) -> str:
         extra = "; ausgelastet" if full else ""
         weaker = f"; schwächer bei: {lacks}" if lacks else ""
         return (
-            f"{a['volunteer_id']} (Score {a['score']:.2f}, {a['distance_km']:.1f} km"
+            f"{a['volunteer_id']} (Score {_num(a['score'], lang):.2f}, "
+            f"{_num(a['distance_km'], lang):.1f} km"
             f"{weaker}{extra})"
         )
     extra = "; fully booked" if full else ""

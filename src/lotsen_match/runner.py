@@ -345,7 +345,7 @@ def run_job(
     with _timed(timings, "validate"), hook("validate"):
         caseload = validate_inputs(inputs, cfg)
     from .match import match_validated  # after validation: bad input fails fast
-    from .report import render_plain_report
+    from .report import render_report
 
     with hook("match"):
         result = match_validated(caseload, cfg)
@@ -362,7 +362,7 @@ def run_job(
         for name, frame in (extra_tables or {}).items():
             files[name] = write_table(frame, staging / f"{name}{ext}", fmt=fmt)
         names = {n: p.name for n, p in files.items()}
-        report = render_plain_report(result, file_names=names)
+        report = render_report(result, file_names=names)
         files["report"] = staging / REPORT_FILE
         files["report"].write_text(report, encoding="utf-8")
         timings["write"] = round(time.perf_counter() - write_start, 6)

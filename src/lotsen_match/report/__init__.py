@@ -1,5 +1,5 @@
-"""HTML reports of a run (a plain one now; a richer one builds on the same tables)."""
+"""The explained, self-contained HTML report of a run (German by default, English on request)."""
 
-from .plain import DEFAULT_MAX_ROWS, render_plain_report, render_report_tables
+from .html import render_report, write_report
 
-__all__ = ["DEFAULT_MAX_ROWS", "render_plain_report", "render_report_tables"]
+__all__ = ["render_report", "write_report"]
