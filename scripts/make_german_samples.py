@@ -1,4 +1,4 @@
-"""Build data/samples/deutsch/: the sample caseload as an office's German export, and its twin.
+"""Build data/deutsch/: the sample caseload as an office's German export, and its twin.
 
 The caseload of ``scripts/make_samples.py`` (same seed), written the way case software in a
 German office exports it: German headers, German words instead of codes ("Arabisch
@@ -8,7 +8,7 @@ to it, ``spec/`` holds the same caseload in contract form with each person at th
 of their GeoNames place, so that both must give identical match results, and ``profil.toml``
 says how to read the export. Deterministic: reruns give identical bytes.
 
-    .venv/bin/python scripts/make_german_samples.py            # writes data/samples/deutsch/
+    .venv/bin/python scripts/make_german_samples.py            # writes data/deutsch/
     .venv/bin/python scripts/make_german_samples.py --out DIR
 """
 
@@ -42,7 +42,7 @@ from lotsen_match.vocab import DAY_PARTS, DAYS
 from lotsen_match.vocab_de import DAY_LABELS_DE, MODULE_LABELS_DE, PART_LABELS_DE
 from lotsen_match.vocab_de import label as vocab_label
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "samples" / "deutsch"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "deutsch"
 FILES = {
     "volunteers": "ehrenamtliche.csv",
     "requests": "anfragen.csv",
@@ -234,7 +234,7 @@ def profile_text() -> str:
 def readme_text(counts: dict[str, int]) -> str:
     return f"""# Deutscher Beispiel-Export: Begriffe statt Codes, Ortsnamen statt Koordinaten
 
-The caseload of `../` ({counts["volunteers"]} volunteers, {counts["requests"]} requests,
+The caseload of `../samples/` ({counts["volunteers"]} volunteers, {counts["requests"]} requests,
 {counts["assignments"]} assignments, as of {AS_OF:%d.%m.%Y}, seed {SEED}, places within
 {RADIUS_KM:g} km of {CENTRE}) exported the way German case software writes it: German
 headers, German words ("Arabisch (Muttersprache), Deutsch B1", "Behördengang", "Di abends",

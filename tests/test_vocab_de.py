@@ -240,7 +240,8 @@ def test_bad_slot_phrases_are_rejected(phrase: str) -> None:
 @pytest.mark.parametrize(
     ("word", "gender"),
     [("w", "f"), ("W", "f"), ("weiblich", "f"), ("Frau", "f"), ("f", "f"), ("m", "m"),
-     ("männlich", "m"), ("d", "d"), ("divers", "d"), ("egal", ""), ("-", ""), ("keine Präferenz", "")],
+     ("männlich", "m"), ("d", "d"), ("divers", "d"), ("egal", ""), ("-", ""),
+     ("keine Präferenz", "")],
 )  # fmt: skip
 def test_genders(word: str, gender: str) -> None:
     res = V.gender(word)

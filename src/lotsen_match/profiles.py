@@ -81,7 +81,7 @@ TARGETS: Final[dict[str, tuple[str, ...]]] = {
             *CLEAN_DTYPES[table],
             *(("place", "postal_code") if table != "assignments" else ()),
         )
-        if not c.endswith(("_mask", "_code"))
+        if not c.endswith("_mask") and c != "need_code"
     )
     for table in PROFILE_TABLES
 }

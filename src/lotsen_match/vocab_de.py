@@ -772,7 +772,18 @@ class GermanVocabulary:
                     name = _strip_dangling(" ".join(rest))
                     return self.language(name), level, name
         name = _strip_dangling(entry)
-        return self.language(name), None, name
+        language = self.language(name)
+        if language.ok or language.status == "ambiguous":
+            return language, None, name
+        # "Arabisch (perfekt)", "Deutsch perfekt": a known language with an unknown level word.
+        m = re.fullmatch(r"(.+?)\s*\((.+)\)", entry.strip()) or re.fullmatch(
+            r"(.+?)[\s:-]+(\S+)", entry.strip()
+        )
+        if m:
+            head = self.language(_strip_dangling(m[1]))
+            if head.ok:
+                return head, self.level(m[2]), _strip_dangling(m[1])
+        return language, None, name
 
     def slots(self, entry: str) -> Resolution:
         """One availability phrase -> ``;``-joined slots in SPEC order.

@@ -33,9 +33,26 @@ def coordinates_with_places(t: TableCheck) -> tuple[p.Parsed, p.Parsed]:
     if not t.opts.geocode or not any(c in t.raw.columns for c in _PLACE_COLUMNS):
         return lat, lon
     place, postal = t.text("place"), t.text("postal_code")
-    wanted = lat.missing & lon.missing & ~(p.missing(place) & p.missing(postal))
+    nowhere = lat.missing & lon.missing
+    no_place = p.missing(place) & p.missing(postal)
+    wanted = nowhere & ~no_place
+    # Neither coordinates nor a place: one problem, on the place the user can fill in.
+    lat_missing, lon_missing = lat.missing & ~nowhere, lon.missing & ~nowhere
+    column = "place" if "place" in t.raw.columns else "postal_code"
+    head = t.header(column)
+    t.add(
+        nowhere & no_place,
+        column,
+        "required",
+        t.say(
+            f"{head} is required where latitude and longitude are empty",
+            f"{head} fehlt: ohne Breiten- und Längengrad wird der Ort gebraucht",
+        ),
+    )
     if not wanted.any():
-        return lat, lon
+        return p.Parsed(lat.values, lat_missing, lat.bad), p.Parsed(
+            lon.values, lon_missing, lon.bad
+        )
     rows = np.flatnonzero(wanted)
     keys = p.join_text(p.select(postal, wanted), p.select(place, wanted), "\x1f")
     codes, uniques = p.factorize(keys)
@@ -48,9 +65,6 @@ def coordinates_with_places(t: TableCheck) -> tuple[p.Parsed, p.Parsed]:
     lat_values, lon_values = lat.values.copy(), lon.values.copy()
     lat_values[rows] = lat_u[codes]
     lon_values[rows] = lon_u[codes]
-    # Rows that asked for geocoding are no longer "missing": a failed place is its own problem.
-    lat_missing, lon_missing = lat.missing.copy(), lon.missing.copy()
-    lat_missing[rows] = lon_missing[rows] = False
 
     failed = ~ok_u[codes]
     if failed.any():

@@ -132,15 +132,17 @@ def languages_cell(
     def parse(cell: str) -> p.CellResult:
         best: dict[str, int] = {}
         problems: list[tuple[str, str]] = []
-        for entry in split_cell(cell, separators):
+        entries = split_cell(cell, separators)
+        context = cell if len(entries) > 1 else ""  # name the cell only when it holds several
+        for entry in entries:
             language, level, name = vocab.language_entry(entry)
             if not language.ok:
                 rule = "ambiguous" if language.status == "ambiguous" else "vocabulary"
-                problems.append((rule, unknown_message("languages", name, language, lang, cell)))
+                problems.append((rule, unknown_message("languages", name, language, lang, context)))
             if level is None:
                 problems.append(("format", _no_level(entry, name, lang)))
             elif not level.ok:
-                problems.append(("vocabulary", _bad_level(entry, level, lang)))
+                problems.append(("vocabulary", _bad_level(entry, name, level, lang)))
             if language.ok and level is not None and level.ok:
                 code = LEVEL_CODE[level.value]
                 best[language.value] = max(best.get(language.value, 0), code)
@@ -162,9 +164,10 @@ def _no_level(entry: str, name: str, lang: Lang) -> str:
     return f"{p.quote(entry)} has no level; write e.g. {example}"
 
 
-def _bad_level(entry: str, level: Resolution, lang: Lang) -> str:
-    words = entry.split(":")[-1].strip() if ":" in entry else entry
-    return unknown_message("levels", words, level, lang)
+def _bad_level(entry: str, name: str, level: Resolution, lang: Lang) -> str:
+    """The level word is what remains of the entry without the language name."""
+    words = entry.replace(name, "", 1).strip(" ():-–") if name else entry
+    return unknown_message("levels", words or entry, level, lang)
 
 
 def list_cell(
@@ -183,7 +186,9 @@ def list_cell(
     def parse(cell: str) -> p.CellResult:
         found: set[str] = set()
         problems: list[tuple[str, str]] = []
-        for entry in split_cell(cell, seps):
+        entries = split_cell(cell, seps)
+        context = cell if len(entries) > 1 else ""
+        for entry in entries:
             if kind == "modules" and vocab.all_modules(entry):
                 found.update(vocabulary)
                 continue
@@ -192,7 +197,7 @@ def list_cell(
                 found.update(v for v in res.value.split(";") if v)
             else:
                 rule = "ambiguous" if res.status == "ambiguous" else "vocabulary"
-                problems.append((rule, unknown_message(kind, entry, res, lang, cell)))
+                problems.append((rule, unknown_message(kind, entry, res, lang, context)))
         ordered = [w for w in vocabulary if w in found]
         mask = 0
         for w in ordered:

@@ -109,6 +109,27 @@ CLEAN_DTYPES: Final[dict[str, dict[str, str]]] = {
 
 _LANGUAGES_HELP = p.LANGUAGE_EXAMPLE
 GENDER_NOUN: Final[str] = "gender (f, m, d or empty)"
+#: German wording of the meanings and help texts used in messages.
+MEANINGS_DE: Final[dict[str, str]] = {
+    "latitude in degrees (WGS84)": "Breitengrad in Grad (WGS84)",
+    "longitude in degrees": "Längengrad in Grad",
+    "a distance in km": "eine Entfernung in km",
+    "households accompanied at once": "gleichzeitig begleitete Haushalte",
+    "date of the qualification": "Datum der Qualifizierung",
+    "police certificate valid until": "Führungszeugnis gültig bis",
+    "start of the active period": "Beginn des aktiven Zeitraums",
+    "end of the active period": "Ende des aktiven Zeitraums",
+    "when the request was opened": "Eingangsdatum der Anfrage",
+    "date of the appointment": "Datum des Termins",
+    "write a unique pseudonymous id": "eine eindeutige pseudonyme ID angeben",
+    "write the request_id of the pair": "die Anfrage-ID des Paars angeben",
+    "write the volunteer_id of the pair": "die Lotsen-ID des Paars angeben",
+    "request id": "Anfrage-ID",
+    "volunteer id": "Lotsen-ID",
+    "pair (request_id/volunteer_id)": "Paar (Anfrage-ID/Lotsen-ID)",
+}
+DATE_HELP_DE: Final[str] = "TT.MM.JJJJ (25.11.2026) oder JJJJ-MM-TT (2026-11-25) angeben"
+BOOL_HELP_DE: Final[str] = "gültig: ja/nein, x (= ja), leer (= nein)"
 _NEEDS_HELP = f"write need types joined by ';', valid: {', '.join(NEED_TYPES)}"
 
 
@@ -151,6 +172,14 @@ class TableCheck:
         self._text: dict[str, p.Text] = {}
 
     # -- access ------------------------------------------------------------------------------
+
+    def say(self, en: str, de: str) -> str:
+        """The message in the caseload's message language (English unless German is asked)."""
+        return de if self.lang == "de" else en
+
+    def meaning(self, text: str) -> str:
+        """A column's meaning ("latitude in degrees (WGS84)") in the message language."""
+        return MEANINGS_DE.get(text, text) if self.lang == "de" else text
 
     def header(self, column: str) -> str:
         """The user's header of a contract column."""
@@ -205,9 +234,12 @@ class TableCheck:
     def required_text(self, column: str, help_text: str) -> p.Text:
         """Stripped text; empty cells are a ``required`` problem."""
         text = self.text(column)
-        self.add(
-            p.missing(text), column, "required", f"{self.header(column)} is required; {help_text}"
+        head = self.header(column)
+        msg = self.say(
+            f"{head} is required; {help_text}",
+            f"{head} fehlt (Pflichtangabe); {self.meaning(help_text)}",
         )
+        self.add(p.missing(text), column, "required", msg)
         return text
 
     def optional_text(self, column: str) -> ObjArray:
@@ -230,15 +262,22 @@ class TableCheck:
         ``parsed`` replaces the column's own values (coordinates filled in by geocoding).
         """
         parsed = parsed if parsed is not None else p.parse_number(self.series(column))
+        head, means = self.header(column), self.meaning(meaning)
         if required:
-            self.add(
-                parsed.missing, column, "required", f"{self.header(column)} is required: {meaning}"
+            msg = self.say(
+                f"{head} is required: {meaning}", f"{head} fehlt (Pflichtangabe): {means}"
             )
+            self.add(parsed.missing, column, "required", msg)
         self.add(
             parsed.bad,
             column,
             "type",
-            _quoted(f" is not a number; write {meaning}, e.g. 52.37 or 52,37"),
+            _quoted(
+                self.say(
+                    f" is not a number; write {meaning}, e.g. 52.37 or 52,37",
+                    f" ist keine Zahl; {means} angeben, z. B. 52,37",
+                )
+            ),
         )
         ok = ~parsed.missing & ~parsed.bad
         with np.errstate(invalid="ignore"):
@@ -248,45 +287,66 @@ class TableCheck:
             if high is not None:
                 out |= parsed.values > high
         bounds = _bounds_text(low, high, low_exclusive)
+        if self.lang == "de":
+            bounds = bounds.replace("between", "zwischen").replace(" and ", " und ")
         self.add(
             ok & out,
             column,
             "range",
-            _quoted(f" is out of range; {self.header(column)} must be {bounds}"),
+            _quoted(
+                self.say(
+                    f" is out of range; {head} must be {bounds}",
+                    f" liegt außerhalb des gültigen Bereichs; {head} muss {bounds} sein",
+                )
+            ),
         )
         return parsed
 
     def integer(self, column: str, *, required: bool, meaning: str) -> p.Parsed:
         """Whole number >= 0 (2.0 from Excel is 2; 1.5, -1 and words are rejected)."""
         parsed = p.parse_number(self.series(column))
+        head, means = self.header(column), self.meaning(meaning)
         if required:
-            self.add(
-                parsed.missing, column, "required", f"{self.header(column)} is required: {meaning}"
+            msg = self.say(
+                f"{head} is required: {meaning}", f"{head} fehlt (Pflichtangabe): {means}"
             )
-        valid = f"write a whole number >= 0 ({meaning})"
-        self.add(parsed.bad, column, "type", _quoted(f" is not a number; {valid}"))
+            self.add(parsed.missing, column, "required", msg)
+        valid = self.say(
+            f"write a whole number >= 0 ({meaning})", f"eine ganze Zahl ≥ 0 angeben ({means})"
+        )
+        not_number = self.say(" is not a number; ", " ist keine Zahl; ")
+        self.add(parsed.bad, column, "type", _quoted(not_number + valid))
         ok = ~parsed.missing & ~parsed.bad
         with np.errstate(invalid="ignore"):
             fractional = ok & (np.floor(parsed.values) != parsed.values)
             negative = ok & ~fractional & (parsed.values < 0)
             huge = ok & ~fractional & (parsed.values > np.iinfo(np.int32).max)
-        self.add(fractional, column, "type", _quoted(f" is not a whole number; {valid}"))
-        self.add(negative | huge, column, "range", _quoted(f" is out of range; {valid}"))
+        not_whole = self.say(" is not a whole number; ", " ist keine ganze Zahl; ")
+        self.add(fractional, column, "type", _quoted(not_whole + valid))
+        outside = self.say(" is out of range; ", " liegt außerhalb des gültigen Bereichs; ")
+        self.add(negative | huge, column, "range", _quoted(outside + valid))
         return parsed
 
     def date(self, column: str, *, required: bool, meaning: str) -> p.Parsed:
         """Date column (ISO, German or datetime values)."""
         parsed = p.parse_date(self.series(column), formats=self.opts.date_formats)
+        head, means = self.header(column), self.meaning(meaning)
         if required:
-            self.add(
-                parsed.missing,
-                column,
-                "required",
-                f"{self.header(column)} is required: {meaning}; {p.DATE_HELP}",
+            msg = self.say(
+                f"{head} is required: {meaning}; {p.DATE_HELP}",
+                f"{head} fehlt (Pflichtangabe): {means}; {DATE_HELP_DE}",
             )
-        self.add(parsed.bad, column, "type", _quoted(f" is not a valid date; {p.DATE_HELP}"))
+            self.add(parsed.missing, column, "required", msg)
+        invalid = self.say(
+            f" is not a valid date; {p.DATE_HELP}", f" ist kein gültiges Datum; {DATE_HELP_DE}"
+        )
+        self.add(parsed.bad, column, "type", _quoted(invalid))
         early = ~parsed.bad & p.too_early(parsed.values)
-        self.add(early, column, "range", _quoted(f" lies before 1900 (a typo?); {p.DATE_HELP}"))
+        typo = self.say(
+            f" lies before 1900 (a typo?); {p.DATE_HELP}",
+            f" liegt vor 1900 (Tippfehler?); {DATE_HELP_DE}",
+        )
+        self.add(early, column, "range", _quoted(typo))
         return parsed
 
     def date_order(self, first: str, first_d: p.Parsed, second: str, second_d: p.Parsed) -> None:
@@ -302,8 +362,12 @@ class TableCheck:
             second,
             "date_order",
             lambda shown: p.objects(
-                f"{head_2} {p.quote(str(b))} lies before {head_1} {p.quote(str(a))}; "
-                f"{head_2} must be on or after {head_1}"
+                self.say(
+                    f"{head_2} {p.quote(str(b))} lies before {head_1} {p.quote(str(a))}; "
+                    f"{head_2} must be on or after {head_1}",
+                    f"{head_2} {p.quote(str(b))} liegt vor {head_1} {p.quote(str(a))}; "
+                    f"{head_2} darf nicht vor {head_1} liegen",
+                )
                 for a, b in zip(firsts, shown, strict=True)
             ),
         )
@@ -324,7 +388,10 @@ class TableCheck:
         )
         if required is not None:
             empty = (result.canonical == "") & ~result.bad
-            msg_empty = f"{self.header(column)} is required; {required}"
+            head = self.header(column)
+            msg_empty = self.say(
+                f"{head} is required; {required}", f"{head} fehlt (Pflichtangabe); {required}"
+            )
             self.add(empty, column, "required", msg_empty)
         return result
 
@@ -387,9 +454,11 @@ class TableCheck:
             if len(group) - 1 > len(others):
                 listed += f", ... ({len(group)} rows in all)"
             shown = str(key).replace(PAIR_SEP, "/")
-            messages[i] = (
+            messages[i] = self.say(
                 f"{what} {p.quote(shown)} also appears in row(s) {listed}; each must be unique, "
-                f"so all {len(group)} rows are rejected"
+                f"so all {len(group)} rows are rejected",
+                f"{self.meaning(what)} {p.quote(shown)} kommt auch in Zeile(n) {listed} vor; "
+                f"sie muss eindeutig sein, daher werden alle {len(group)} Zeilen abgelehnt",
             )
         self.add(pos, column, rule, messages)
 
@@ -552,7 +621,8 @@ def check_volunteers(
         dist.missing, config.default_max_distance_km, dist.values
     )
     need_cell = t.list_parser("need_types", NEED_TYPES, NEED_BIT, "need type", p.NEED_HINTS)
-    needs = t.parsed_list("need_types", need_cell, required=_NEEDS_HELP)
+    needs_help = t.say(_NEEDS_HELP, "Bedarfe angeben, z. B. 'Schule, Behörde'")
+    needs = t.parsed_list("need_types", need_cell, required=needs_help)
     t.values["need_types"] = needs.canonical
     t.values["need_mask"] = needs.mask
     _slots(t)
@@ -588,7 +658,8 @@ def check_requests(
     _languages(t)
     _coordinates(t)
     need_cell = t.choice_parser("need_types", NEED_TYPES, "need type", p.NEED_HINTS)
-    need = t.parsed_list("need_type", need_cell, required=f"write one of {', '.join(NEED_TYPES)}")
+    need_help = t.say(f"write one of {', '.join(NEED_TYPES)}", "z. B. 'Behördengang' angeben")
+    need = t.parsed_list("need_type", need_cell, required=need_help)
     t.values["need_type"] = need.canonical
     t.values["need_code"] = need.mask
     _slots(t)
@@ -601,7 +672,11 @@ def check_requests(
         minors.bad,
         "involves_minors",
         "type",
-        _quoted(f" is not a yes/no value; {p.BOOL_HELP}"),
+        _quoted(
+            t.say(
+                f" is not a yes/no value; {p.BOOL_HELP}", f" ist kein Ja/Nein-Wert; {BOOL_HELP_DE}"
+            )
+        ),
     )
     t.values["involves_minors"] = minors.values & ~minors.missing
     gender_cell = t.choice_parser("genders", GENDERS, GENDER_NOUN, p.GENDER_HINTS)
@@ -625,9 +700,10 @@ def check_assignments(
     t.values["request_id"] = p.text_values(requests)
     t.values["volunteer_id"] = p.text_values(volunteers)
     status_cell = t.choice_parser("statuses", ASSIGNMENT_STATUSES, "assignment status", None)
-    status = t.parsed_list(
-        "status", status_cell, required=f"write one of {', '.join(ASSIGNMENT_STATUSES)}"
+    status_help = t.say(
+        f"write one of {', '.join(ASSIGNMENT_STATUSES)}", "aktiv, vorgeschlagen oder abgelehnt"
     )
+    status = t.parsed_list("status", status_cell, required=status_help)
     t.values["status"] = status.canonical
     t.ids = p.text_values(p.join_text(requests, volunteers, "/"))
     complete = pc.and_(pc.not_equal(requests, ""), pc.not_equal(volunteers, ""))
