@@ -219,10 +219,10 @@ class Gazetteer:
         unique name ("Neuenkirchen (Melle)"); every label resolves back to ``i``.
         """
         name = self.names[i]
-        if self.lookup(name) == [i]:
+        if _distinct(self, self.lookup(name)) == [i]:
             return name
         forms = [a for a in self.alternates.get(i, []) if fold(a).startswith(fold(name) + " ")]
-        forms = [a for a in forms if self.lookup(a) == [i]]
+        forms = [a for a in forms if _distinct(self, self.lookup(a)) == [i]]
         # "Lohne (Oldenburg)" (qualifier is a known place) before "Winsen (Luhe)" before
         # "Winsen an der Aller": official forms read best when they name a known place.
         in_parens = [a for a in forms if re.fullmatch(r".+\(.+\)", a)]
@@ -241,7 +241,7 @@ class Gazetteer:
 
     def _resolves_to(self, text: str, i: int) -> bool:
         match = _resolve_names(self, text, None, labels=False)
-        return match.status == "ok" and match.lat == self.lat[i] and match.lon == self.lon[i]
+        return match.status == "ok" and self.km(i, match.lat, match.lon) <= SAME_PLACE_KM
 
     def _nearest_unique(self, i: int, min_population: int) -> int | None:
         km = haversine_km(self.lat, self.lon, self.lat[i], self.lon[i])
@@ -395,6 +395,20 @@ def _resolve_names(
     return PlaceMatch("unknown", candidates=tuple(g.close(text)))
 
 
+#: GeoNames lists some towns twice (the town and its municipality, "Winsen (Aller)" with
+#: population 0 next to "Winsen"): candidates this close are one place.
+SAME_PLACE_KM: Final[float] = 2.0
+
+
+def _distinct(g: Gazetteer, hits: list[int]) -> list[int]:
+    """Candidates without near-duplicates (the larger entry of a pair is kept)."""
+    kept: list[int] = []
+    for i in hits:  # largest first
+        if all(g.km(i, float(g.lat[k]), float(g.lon[k])) > SAME_PLACE_KM for k in kept):
+            kept.append(i)
+    return kept
+
+
 def _decide(
     g: Gazetteer,
     hits: list[int],
@@ -403,6 +417,7 @@ def _decide(
     how: str,
     labels: bool = True,
 ) -> PlaceMatch:
+    hits = _distinct(g, hits)
     if len(hits) == 1:
         return _place_match(g, hits[0], how)
     narrowed = _narrow(g, hits, near, near_km)
