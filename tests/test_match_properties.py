@@ -18,9 +18,7 @@ from .checker import check_proposals
 from .strategies import AS_OF, caseloads
 
 CONFIG = MatchConfig(as_of=AS_OF)
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FEWER = settings(SETTINGS, max_examples=60)
 
 

@@ -28,7 +28,9 @@ class HouseholdModel:
     """The solver's model plus the maps back to request-volunteer edges."""
 
     model: AssignmentModel
-    edge_arc: npt.NDArray[np.int64]  # (n_edges,) arc of each flow edge, -1 for edges outside the flow
+    edge_arc: npt.NDArray[
+        np.int64
+    ]  # (n_edges,) arc of each flow edge, -1 for edges outside the flow
     direct: npt.NDArray[np.bool_]  # (n_edges,) edges proposed without the solver (active household)
     base: int  # value of one served request (0 under the pure quality objective)
     volunteer_free: npt.NDArray[np.int32]  # free household slots per volunteer
@@ -56,13 +58,13 @@ def build_household_model(
     edge_h = r_household[edge_req].astype(np.int64)
     active_vol = h_active_volunteer[edge_h]
     direct = active_vol == edge_vol
-    in_flow = active_vol < 0
+    in_flow = np.flatnonzero(active_vol < 0)
 
-    # Group flow edges by (household, volunteer); edges arrive sorted by (request, volunteer).
-    keys = edge_h[in_flow] * n_vol + edge_vol[in_flow]
-    arc_keys, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    arc_quality = np.bincount(inverse, weights=quality_int[in_flow], minlength=len(arc_keys))
-    arc_quality_int = np.rint(arc_quality).astype(np.int64)
+    arc_keys, edge_arc_flow, counts = _group_by_key(
+        edge_h[in_flow] * max(n_vol, 1) + edge_vol[in_flow]
+    )
+    arc_quality_int = np.zeros(len(arc_keys), dtype=np.int64)
+    np.add.at(arc_quality_int, edge_arc_flow, quality_int[in_flow])
 
     free = np.maximum(v_capacity - v_active_households, 0).astype(np.int32)
     slot_offsets = np.zeros(n_vol + 1, dtype=np.int64)
@@ -86,16 +88,45 @@ def build_household_model(
     arc_value = arc_quality_int + base * counts.astype(np.int64)
 
     edge_arc = np.full(len(edge_req), -1, dtype=np.int64)
-    edge_arc[in_flow] = inverse
+    edge_arc[in_flow] = edge_arc_flow
+    arc_household, arc_volunteer = np.divmod(arc_keys, max(n_vol, 1))
     model = AssignmentModel(
         n_households=n_households,
         n_volunteers=n_vol,
-        arc_household=(arc_keys // n_vol).astype(np.int32),
-        arc_volunteer=(arc_keys % n_vol).astype(np.int32),
+        arc_household=arc_household.astype(np.int32),
+        arc_volunteer=arc_volunteer.astype(np.int32),
         arc_value=arc_value,
         slot_offsets=slot_offsets,
         slot_cost=slot_cost,
+        arc_served=counts.astype(np.int32) if base else None,
+        served_value=base,
     )
     return HouseholdModel(
         model=model, edge_arc=edge_arc, direct=direct, base=base, volunteer_free=free
     )
+
+
+def _group_by_key(
+    keys: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``np.unique(keys, return_inverse=True, return_counts=True)`` for non-negative keys.
+
+    Each key is packed with its position into one int64 and the packed values are sorted, which
+    numpy does with SIMD several times faster than an argsort (5x on 15M keys); the positions
+    fall out of the low bits. Falls back to ``np.unique`` when the packing would overflow.
+    """
+    n = keys.size
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    shift = max(int(n - 1).bit_length(), 1)
+    if int(keys.max()) >= 1 << (63 - shift):
+        uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        return uniq, inverse.reshape(-1).astype(np.int64), counts.astype(np.int64)
+    packed = np.sort((keys << shift) | np.arange(n, dtype=np.int64))
+    sorted_keys = packed >> shift
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    counts = np.diff(np.r_[starts, n])
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[packed & ((1 << shift) - 1)] = np.repeat(np.arange(starts.size), counts)
+    return sorted_keys[starts], inverse, counts

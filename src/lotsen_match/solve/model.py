@@ -69,6 +69,12 @@ class AssignmentModel:
     """(n_volunteers + 1,) CSR offsets into slot_cost."""
     slot_cost: npt.NDArray[np.int64]
     """Marginal cost of the j-th household of a volunteer; >= 0, nondecreasing per volunteer."""
+    arc_served: npt.NDArray[np.int32] | None = None
+    """(n_arcs,) requests an arc serves, when ``arc_value`` includes ``served_value`` for each
+    (a lexicographic objective); ``None`` otherwise. Solvers may use the split to work on a
+    smaller cost range, but must prove optimality for ``arc_value`` itself."""
+    served_value: int = 0
+    """Value per served request contained in ``arc_value`` (0: no lexicographic tier)."""
 
     def __post_init__(self) -> None:
         _require_count("n_households", self.n_households)
@@ -80,6 +86,7 @@ class AssignmentModel:
         _require_array("slot_cost", self.slot_cost, np.int64)
         self._validate_arcs()
         self._validate_slots()
+        self._validate_tier()
         total = float(np.abs(self.arc_value).sum(dtype=np.float64))
         total += float(self.slot_cost.sum(dtype=np.float64))
         if total >= _INT64_SAFE_TOTAL:
@@ -89,6 +96,8 @@ class AssignmentModel:
             )
         for name in ("arc_household", "arc_volunteer", "arc_value", "slot_offsets", "slot_cost"):
             object.__setattr__(self, name, _readonly(getattr(self, name)))
+        if self.arc_served is not None:
+            object.__setattr__(self, "arc_served", _readonly(self.arc_served))
 
     def _validate_arcs(self) -> None:
         n_arcs = self.arc_household.shape[0]
@@ -119,6 +128,8 @@ class AssignmentModel:
                 f"rescale the scores"
             )
         key = self.arc_household.astype(np.int64) * max(self.n_volunteers, 1) + self.arc_volunteer
+        if bool(np.all(key[1:] > key[:-1])):  # arcs sorted by (household, volunteer): no sort
+            return
         order = np.argsort(key, kind="stable")
         dup = np.flatnonzero(key[order][1:] == key[order][:-1])
         if dup.size:
@@ -157,6 +168,29 @@ class AssignmentModel:
                 f"slot costs of volunteer {volunteer} must be nondecreasing (convex load cost), "
                 f"got {cost[offsets[volunteer] : offsets[volunteer + 1]].tolist()}"
             )
+
+    def _validate_tier(self) -> None:
+        _require_count("served_value", self.served_value)
+        if self.arc_served is None:
+            if self.served_value:
+                raise ValueError("served_value needs arc_served (requests per arc)")
+            return
+        _require_array("arc_served", self.arc_served, np.int32)
+        if self.arc_served.shape[0] != self.n_arcs:
+            raise ValueError(
+                f"arc_served has {self.arc_served.shape[0]} entries, arc_household has "
+                f"{self.n_arcs}; all arc arrays must have the same length"
+            )
+        bad = np.flatnonzero(self.arc_served < 0)
+        if bad.size:
+            raise ValueError(f"arc_served[{bad[0]}] = {self.arc_served[bad[0]]} is negative")
+
+    def served_split(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+        """``(served, rest)`` with ``arc_value == served_value * served + rest``, or None."""
+        if self.arc_served is None or self.served_value == 0:
+            return None
+        served = self.arc_served.astype(np.int64)
+        return served, self.arc_value - self.served_value * served
 
     @property
     def n_arcs(self) -> int:
@@ -213,10 +247,13 @@ class AssignmentModel:
                 f"but has {self.n_slots[over[0]]} slots"
             )
 
-    def objective_of(self, selected: npt.NDArray[np.bool_]) -> int:
+    def objective_of(
+        self, selected: npt.NDArray[np.bool_], values: npt.NDArray[np.int64] | None = None
+    ) -> int:
         """Objective of a selection, recomputed from the model alone (independent of any solver).
 
-        Raises ValueError if a volunteer holds more arcs than slots (its cost is undefined).
+        ``values`` replaces ``arc_value`` (e.g. a solver's scaled objective). Raises ValueError
+        if a volunteer holds more arcs than slots (its cost is undefined).
         """
         load = self.volunteer_load(selected)
         over = np.flatnonzero(load > self.n_slots)
@@ -228,7 +265,8 @@ class AssignmentModel:
         prefix = np.concatenate(([0], np.cumsum(self.slot_cost)))
         start = self.slot_offsets[:-1]
         cost = int((prefix[start + load] - prefix[start]).sum())
-        return int(self.arc_value[selected].sum()) - cost
+        value = self.arc_value if values is None else values
+        return int(value[selected].sum()) - cost
 
 
 @dataclass(frozen=True, slots=True)
