@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from lotsen_match import InputValidationError, MatchConfig, match
+from lotsen_match import InputValidationError, MatchConfig, MatchResult, match
 
 AS_OF = dt.date(2026, 11, 2)
 CONFIG = MatchConfig(as_of=AS_OF)
@@ -64,17 +64,17 @@ def run(
     reqs: list[dict[str, Any]],
     assigns: list[dict[str, Any]] | None = None,
     **config: Any,
-):  # type: ignore[no-untyped-def]
+) -> MatchResult:
     a = pd.DataFrame(assigns or [], columns=["request_id", "volunteer_id", "status"])
     return match(pd.DataFrame(vols), pd.DataFrame(reqs), a, CONFIG.model_copy(update=config))
 
 
-def pairs(result) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def pairs(result: MatchResult) -> set[tuple[str, str]]:
     p = result.proposals
     return set(zip(p["request_id"], p["volunteer_id"], strict=True))
 
 
-def reason(result, rid: str) -> str:  # type: ignore[no-untyped-def]
+def reason(result: MatchResult, rid: str) -> str:
     u = result.unmatched.set_index("request_id")
     return str(u.loc[rid, "reason"])
 
@@ -312,3 +312,65 @@ def test_german_export_xlsx_and_spec_twin_give_identical_results() -> None:
     pd.testing.assert_frame_equal(german.proposals, excel.proposals)
     pd.testing.assert_frame_equal(german.unmatched, spec.unmatched)
     assert german.summary["solver"]["objective"] == excel.summary["solver"]["objective"]
+
+
+# --- fast paths agree with their plain references ------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_vectorised_sentences_equal_the_row_by_row_renderer(lang: str) -> None:
+    from lotsen_match.explain import render_details
+    from lotsen_match.generate import generate_caseload
+    from lotsen_match.match import render_detail_column
+
+    case = generate_caseload(150, 800, seed=1, as_of=AS_OF)
+    result = match(case.volunteers, case.requests, case.assignments, CONFIG)
+    frame = result.unmatched.copy()
+    # Cover what a generated run rarely shows: the quality reason, competition without a named
+    # volunteer, no speaker anywhere, and a missing best score.
+    n = len(frame)
+    frame.loc[frame.index[: n // 10], "reason"] = "quality"
+    distance = frame.index[frame["reason"] == "distance"]
+    frame.loc[distance[:3], "nearest_km"] = float("inf")
+    frame.loc[distance[3:6], "nearest_km"] = float("nan")
+    competition = frame.index[frame["best_volunteer_id"] != ""]
+    frame.loc[competition[:2], "best_score"] = float("nan")
+    assert {"distance", "need", "capacity", "language", "quality"} <= set(frame["reason"])
+    assert len(competition) > 2
+    for level in ("B1", "C1"):
+        fast = render_detail_column(frame, lang, level)
+        assert fast.tolist() == render_details(frame, lang, level)
+    assert result.unmatched["detail"].tolist() == render_details(
+        result.unmatched, "de", CONFIG.min_language_level
+    )
+
+
+def test_ranked_edges_equal_a_full_sort() -> None:
+    import numpy as np
+
+    from lotsen_match.assignment import SCALE
+    from lotsen_match.match import _RankedEdges
+
+    rng = np.random.default_rng(3)
+    req = np.sort(rng.integers(0, 50, 2000)).astype(np.int32)
+    vol = rng.integers(0, 40, 2000).astype(np.int32)
+    key = np.unique(req.astype(np.int64) * 40 + vol)  # (req, vol) order, unique pairs
+    req, vol = (key // 40).astype(np.int32), (key % 40).astype(np.int32)
+    q = rng.choice([0.25, 0.5, 0.75, 1.0], size=req.size)  # many ties
+
+    class Cand:
+        n_edges = req.size
+
+    Cand.req, Cand.vol = req, vol  # type: ignore[attr-defined]
+    first = np.flatnonzero(np.r_[True, req[1:] != req[:-1]])
+    selected = np.zeros(req.size, dtype=bool)
+    selected[first[::3] + 1] = True  # at most one selected edge per request (its second)
+    assert np.array_equal(req[first[::3] + 1], req[first[::3]])
+    ranked = _RankedEdges.build(Cand, q, 3)  # type: ignore[arg-type]
+    idx, rank = ranked.without(selected, 2)
+    # Reference: stable sort of the unselected edges by (request, -quality), top 2 each.
+    keep = np.flatnonzero(~selected)
+    order = keep[np.lexsort((keep, SCALE - np.rint(q[keep] * SCALE), req[keep]))]
+    expected = [e for r in np.unique(req[order]) for e in order[req[order] == r][:2]]
+    assert idx.tolist() == expected
+    assert set(rank.tolist()) == {1, 2}
