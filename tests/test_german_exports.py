@@ -299,3 +299,19 @@ def test_german_sample_script_reproduces_every_file(tmp_path: Path) -> None:
     raw.decode("cp1252")
     assert b"\r\n" in raw and "Behördengang".encode("cp1252") in raw
     assert b"Breitengrad" not in raw  # place names only
+
+
+def test_cross_table_messages_in_german() -> None:
+    requests = pd.DataFrame(
+        {"request_id": ["R1"], "languages": ["Arabisch B1"], "place": ["Sarstedt"]}
+        | {"need_type": ["Schule"], "created_on": ["01.10.2026"]}
+    )
+    assignments = pd.DataFrame(
+        {"request_id": ["R1", "R1"], "volunteer_id": ["V1", "V9"], "status": ["aktiv", "abgelehnt"]}
+    )
+    result = validate_caseload(
+        volunteers(), requests, assignments, config=LENIENT, options=ImportOptions(vocabulary="de")
+    )
+    assert result.assignments["status"].tolist() == ["active"]
+    (message,) = result.problems["message"].tolist()
+    assert message.startswith("Lotsin/Lotse 'V9' fehlt in <DataFrame>")

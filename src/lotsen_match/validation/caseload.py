@@ -32,6 +32,8 @@ from .tables import (
 
 logger = logging.getLogger(__name__)
 
+_NOUNS_DE = {"request": "Anfrage", "volunteer": "Lotsin/Lotse"}
+
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -135,9 +137,15 @@ def _references(asg: TableCheck, column: str, target: TableCheck, noun: str) -> 
         for key, label in zip(rejected_ids, target.problems.labels[target_bad], strict=True):
             if key in wanted:
                 rows.setdefault(key, []).append(label)
+        noun_de = _NOUNS_DE[noun]
         by_id = {
-            key: f"{noun} {p.quote(key)} was rejected ({target.source}, row(s) "
-            f"{_listing(sorted(labels, key=label_order))}); fix that row and this pair is kept"
+            key: asg.say(
+                f"{noun} {p.quote(key)} was rejected ({target.source}, row(s) "
+                f"{_listing(sorted(labels, key=label_order))}); fix that row and this pair is kept",
+                f"{noun_de} {p.quote(key)} wurde abgelehnt ({target.source}, Zeile(n) "
+                f"{_listing(sorted(labels, key=label_order))}); wird die Zeile korrigiert, "
+                "bleibt dieses Paar erhalten",
+            )
             for key, labels in rows.items()
         }
         asg.add(cascade, column, "rejected_reference", _map(ids[cascade], by_id))
@@ -147,8 +155,12 @@ def _references(asg: TableCheck, column: str, target: TableCheck, noun: str) -> 
         column,
         "dangling_reference",
         lambda shown: p.objects(
-            f"{noun} {p.quote(str(v))} is not in {target.source}; check the {column} "
-            "(ids are case-sensitive)"
+            asg.say(
+                f"{noun} {p.quote(str(v))} is not in {target.source}; check the {column} "
+                "(ids are case-sensitive)",
+                f"{_NOUNS_DE[noun]} {p.quote(str(v))} fehlt in {target.source}; bitte die ID "
+                "prüfen (Groß-/Kleinschreibung zählt)",
+            )
             for v in shown
         ),
     )
@@ -164,8 +176,13 @@ def _multiple_active(asg: TableCheck) -> None:
     bad = pos[dup]
     volunteers = _volunteers_by(requests[bad], asg.values["volunteer_id"][bad])
     by_request = {
-        key: f"request {p.quote(key)} has {len(vols)} active assignments (volunteers "
-        f"{_listing(vols)}); a request has at most one active volunteer: keep one row active"
+        key: asg.say(
+            f"request {p.quote(key)} has {len(vols)} active assignments (volunteers "
+            f"{_listing(vols)}); a request has at most one active volunteer: keep one row active",
+            f"Anfrage {p.quote(key)} hat {len(vols)} aktive Zuordnungen (Lotsen "
+            f"{_listing(vols)}); eine Anfrage hat höchstens eine aktive Lotsin oder einen "
+            "aktiven Lotsen: nur eine Zeile aktiv lassen",
+        )
         for key, vols in volunteers.items()
     }
     asg.add(bad, "status", "multiple_active", _map(requests[bad], by_request))
@@ -196,9 +213,14 @@ def _household_conflicts(asg: TableCheck, req: TableCheck) -> None:
     if not conflict.any():
         return
     by_household = {
-        key: f"household {p.quote(key)} has active assignments to {len(vols)} volunteers "
-        f"({_listing(vols)}); one household has one contact person: keep its requests with one "
-        "volunteer"
+        key: asg.say(
+            f"household {p.quote(key)} has active assignments to {len(vols)} volunteers "
+            f"({_listing(vols)}); one household has one contact person: keep its requests "
+            "with one volunteer",
+            f"Haushalt {p.quote(key)} ist {len(vols)} Lotsen aktiv zugeordnet "
+            f"({_listing(vols)}); ein Haushalt hat eine Ansprechperson: seine Anfragen bei "
+            "einer Lotsin oder einem Lotsen lassen",
+        )
         for key, vols in _volunteers_by(households[conflict], volunteers[conflict]).items()
     }
     asg.add(

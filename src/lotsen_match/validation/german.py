@@ -14,7 +14,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ..vocab import LEVEL_CODE, LEVELS, MODULES
+from ..vocab import ASSIGNMENT_STATUSES, GENDERS, LEVEL_CODE, LEVELS, MODULES, NEED_TYPES
 from ..vocab_de import GermanVocabulary, Kind, Lang, Resolution, label, split_cell
 from . import parsers as p
 
@@ -37,19 +37,10 @@ _NOUNS: Final[dict[str, dict[Lang, str]]] = {
     "statuses": {"de": "kein bekannter Status", "en": "not a known assignment status"},
 }
 _VALID: Final[dict[str, tuple[str, ...]]] = {
-    "need_types": (
-        "school",
-        "authority",
-        "health",
-        "housing",
-        "work",
-        "everyday",
-        "digital",
-        "leisure",
-    ),
+    "need_types": NEED_TYPES,
     "modules": MODULES,
-    "genders": ("f", "m", "d"),
-    "statuses": ("active", "proposed", "declined"),
+    "genders": GENDERS,
+    "statuses": ASSIGNMENT_STATUSES,
 }
 _LEVEL_HELP: Final[dict[Lang, str]] = {
     "de": "gültig: Muttersprache, C2, C1, B2, B1, A2, A1 oder verhandlungssicher (C2), "
