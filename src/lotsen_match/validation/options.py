@@ -120,11 +120,22 @@ def resolve_options(
             return ImportOptions.from_attrs(frame.attrs[ATTRS_KEY])
     from_config = {
         name: getattr(config, name)
-        for name in ("vocabulary", "messages", "list_separators", "date_formats", "places")
+        for name in (
+            "vocabulary",
+            "messages",
+            "list_separators",
+            "date_formats",
+            "places",
+            "near",
+            "near_km",
+        )
         if getattr(config, name, None) is not None
     }
     if from_config.get("places") is not None:
         from_config["places"] = os.fspath(from_config["places"])
+    for key in ("list_separators", "date_formats"):
+        if key in from_config:
+            from_config[key] = tuple(from_config[key])
     return ImportOptions(**from_config) if from_config else ImportOptions()
 
 
