@@ -165,7 +165,7 @@ def test_scaled_flow_serves_the_maximum_and_proves_it() -> None:
 def test_flow_climbs_the_ladder_when_the_scaled_objective_is_not_certified(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # A chain of 40 moves costs 40x the quality of one request: the first rung (about twice one
+    # A chain of 40 moves costs 40x the quality of one request: the first rung (8x one
     # request's quality) prefers quality, the certificate refuses it, a larger value serves all.
     model = chain(k=40, quality=10_000, base=10**12)
     with caplog.at_level(logging.INFO, logger="lotsen_match.solve.flow"):
