@@ -9,6 +9,7 @@ Every frame returned has a fresh ``RangeIndex``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -351,9 +352,12 @@ def _excel_records_calamine(
 
 
 def _clean_calamine_cell(value: object) -> object:
-    """Calamine gives "" for empty cells and floats for integers; match openpyxl's values."""
+    """Calamine gives "" for empty cells, floats for integers and dates for date-only cells;
+    return what openpyxl gives (ints, datetimes) so both readers yield the same values."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
+    if type(value) is dt.date:
+        return dt.datetime(value.year, value.month, value.day)
     return _clean_excel_cell(value)
 
 
