@@ -128,6 +128,17 @@ DbOpt = Annotated[
         rich_help_panel=_IO,
     ),
 ]
+ProfileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        help="Import profile (TOML) of a German export: column names, vocabulary (Arabisch, "
+        "Behördengang, Di abends, ja), separators, date format, place names instead of "
+        "coordinates. Tables not given come from the profile's [files].",
+        rich_help_panel=_IO,
+    ),
+]
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
@@ -366,11 +377,17 @@ def _config_language(path: Path | None) -> str:
 
 
 def _check_sources(
-    volunteers: Path | None, requests: Path | None, assignments: Path | None, db: str | None
+    volunteers: Path | None,
+    requests: Path | None,
+    assignments: Path | None,
+    db: str | None,
+    profile: Path | None = None,
 ) -> None:
-    if db is not None and (volunteers or requests or assignments):
-        raise typer.BadParameter("give either --db or input files, not both", param_hint="--db")
-    if db is None and (volunteers is None or requests is None):
+    if db is not None and (volunteers or requests or assignments or profile):
+        raise typer.BadParameter(
+            "give either --db or input files (and --profile), not both", param_hint="--db"
+        )
+    if db is None and profile is None and (volunteers is None or requests is None):
         raise typer.BadParameter(
             "both --volunteers and --requests are required (or --db URL)",
             param_hint="--volunteers/--requests",
@@ -411,6 +428,7 @@ def run(
     assignments: AssignmentsOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
+    profile: ProfileOpt = None,
     fmt: Annotated[
         OutputFormat,
         typer.Option("--format", "-f", help="Format of the result tables.", rich_help_panel=_OUT),
@@ -448,7 +466,7 @@ def run(
 
     session = _Session(quiet, log_json, verbose, debug)
     session.start()
-    _check_sources(volunteers, requests, assignments, db)
+    _check_sources(volunteers, requests, assignments, db, profile)
     lang = _config_language(config)
     with _errors(session, lang):
         cfg = _config(config, as_of, solver.value if solver else None, strict)
@@ -463,6 +481,7 @@ def run(
                 db_url=db,
                 fmt=fmt.value,
                 stage=stage,
+                profile=profile,
             )
         _say_result(session, job.summary, job.out_dir)
 
@@ -486,6 +505,7 @@ def validate(
     assignments: AssignmentsOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = None,
+    profile: ProfileOpt = None,
     as_of: AsOfOpt = None,
     quiet: QuietOpt = False,
     log_json: LogJsonOpt = False,
@@ -494,19 +514,29 @@ def validate(
 ) -> None:
     """Check the inputs only: every problem on stderr (file, row, column, message); exit 2 if any.
 
-    Nothing is written. Exit 0 when every row is valid.
+    Nothing is written. Exit 0 when every row is valid. With --profile, first a short table of
+    how each export column was understood (contract column, meaning, an example and its value).
     """
     from .runner import load_inputs
     from .validation import validate_caseload
 
     session = _Session(quiet, log_json, verbose, debug)
     session.start()
-    _check_sources(volunteers, requests, assignments, db)
+    _check_sources(volunteers, requests, assignments, db, profile)
     lang = _config_language(config)
     with _errors(session, lang):
         cfg = _config(config, as_of)
         lang = cfg.report_language
-        loaded = load_inputs(volunteers, requests, assignments, db_url=db, config=cfg)
+        loaded = load_inputs(
+            volunteers, requests, assignments, db_url=db, config=cfg, profile=profile
+        )
+        if profile is not None:
+            from .profiles import describe_profile, load_profile
+
+            prof = load_profile(profile)
+            lang = prof.lang
+            understood = describe_profile(prof, loaded.frames)
+            session.say(understood.to_string(index=False, max_colwidth=40))
         caseload = validate_caseload(
             loaded.frames["volunteers"],
             loaded.frames["requests"],

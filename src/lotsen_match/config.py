@@ -99,6 +99,29 @@ class MatchConfig(BaseModel):
     )
     max_alternatives: int = Field(3, ge=0, le=50, description="Next-best volunteers explained.")
     report_language: Literal["de", "en"] = Field("de", description="Language of the HTML report.")
+    vocabulary: Literal["spec", "de"] = Field(
+        "spec",
+        description="spec: SPEC.md codes only; de: also German/English words of real exports "
+        "(Arabisch (Muttersprache), Behördengang, Di abends, ja, w).",
+    )
+    messages: Literal["en", "de"] | None = Field(
+        None, description="Language of validation messages (default: German for vocabulary de)."
+    )
+    list_separators: tuple[str, ...] | None = Field(
+        None, description="Separators between entries of list cells (default ; or ;/,/newline)."
+    )
+    date_formats: tuple[str, ...] = Field(
+        (), description="strptime formats tried before ISO and 25.11.2026 (e.g. %d.%m.%y)."
+    )
+    places: Path | None = Field(
+        None,
+        description="Own table (postal code / place / address key -> lat, lon) that takes "
+        "precedence over the bundled Lower Saxony places.",
+    )
+    near: str | None = Field(
+        None, description="The office's place: resolves ambiguous place names to the nearby one."
+    )
+    near_km: float = Field(30.0, gt=0, description="How far from `near` such a place may lie.")
     columns: dict[TableName, dict[str, str]] = Field(
         default_factory=dict,
         description="Per table, export header -> contract column (e.g. Sprachen -> languages).",

@@ -161,8 +161,13 @@ def load_inputs(
     *,
     db_url: str | None = None,
     config: MatchConfig,
+    profile: str | os.PathLike[str] | None = None,
 ) -> LoadedInputs:
     """Read the inputs from files (format by extension), DataFrames, or the database tables.
+
+    With an import ``profile`` (TOML, see :mod:`lotsen_match.profiles`) files are read with the
+    profile's column names, vocabulary, separators and geocoding; tables not given on the
+    command line come from the profile's ``[files]``.
 
     With ``db_url`` the tables ``volunteers``, ``requests`` and (if present) ``assignments`` are
     read; a database without an ``assignments`` table simply has no earlier state.
@@ -171,6 +176,8 @@ def load_inputs(
         FileNotFoundError: an input file does not exist.
     """
     try:
+        if profile is not None:
+            return _load_with_profile(profile, volunteers, requests, assignments)
         return _load_inputs(volunteers, requests, assignments, db_url=db_url, config=config)
     except (InputFormatError, MissingTableError) as exc:
         raise JobInputError(str(exc)) from exc
@@ -178,6 +185,35 @@ def load_inputs(
         if isinstance(exc, LotsenMatchError):
             raise
         raise JobInputError(str(exc)) from exc
+
+
+def _load_with_profile(
+    profile: str | os.PathLike[str],
+    volunteers: TableSource | None,
+    requests: TableSource | None,
+    assignments: TableSource | None,
+) -> LoadedInputs:
+    from .profiles import load_with_profile
+
+    frames = load_with_profile(
+        profile, volunteers=volunteers, requests=requests, assignments=assignments
+    )
+    if "volunteers" not in frames or "requests" not in frames:
+        raise ValueError(
+            "volunteers and requests are required (on the command line or in the profile)"
+        )
+    return LoadedInputs(frames, {t: _source_info(f) for t, f in frames.items()})
+
+
+def _source_info(frame: pd.DataFrame) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "source": str(frame.attrs.get("source", "<DataFrame>")),
+        "format": str(frame.attrs.get("format", "dataframe")),
+        "rows": len(frame),
+    }
+    if "sha256" in frame.attrs:
+        info["sha256"] = str(frame.attrs["sha256"])
+    return info
 
 
 def _load_inputs(
@@ -217,14 +253,7 @@ def _load_inputs(
             continue
         frame = read_table(source, table=table, column_mapping=config.columns.get(table))
         frames[table] = _remember_headers(frame, config.columns.get(table))
-        info: dict[str, Any] = {
-            "source": str(frame.attrs.get("source", "<DataFrame>")),
-            "format": str(frame.attrs.get("format", "dataframe")),
-            "rows": len(frame),
-        }
-        if "sha256" in frame.attrs:
-            info["sha256"] = str(frame.attrs["sha256"])
-        sources[table] = info
+        sources[table] = _source_info(frame)
     return LoadedInputs(frames, sources)
 
 
@@ -312,6 +341,7 @@ def run_job(
     run_id: str | None = None,
     stage: StageHook | None = None,
     extra_tables: Mapping[str, pd.DataFrame] | None = None,
+    profile: str | os.PathLike[str] | None = None,
 ) -> JobResult:
     """Run the whole job and publish its outputs in ``out_dir`` atomically.
 
@@ -341,7 +371,9 @@ def run_job(
     logger.info("run started", extra={"fields": fields})
 
     with _timed(timings, "read"), hook("read"):
-        inputs = load_inputs(volunteers, requests, assignments, db_url=db_url, config=cfg)
+        inputs = load_inputs(
+            volunteers, requests, assignments, db_url=db_url, config=cfg, profile=profile
+        )
     with _timed(timings, "validate"), hook("validate"):
         caseload = validate_inputs(inputs, cfg)
     from .match import match_validated  # after validation: bad input fails fast
