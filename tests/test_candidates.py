@@ -535,12 +535,30 @@ def test_blocking_and_chunking_do_not_change_the_result(monkeypatch: pytest.Monk
             for i in range(80)
         )
     )
-    _, reference_run = run(vols, reqs)
+    problem, reference_run = run(vols, reqs)
     assert reference_run.n_edges > 500
     monkeypatch.setattr(cand_mod, "_BLOCK", 7)
     monkeypatch.setattr(cand_mod, "_QUERY_CHUNK", 3)
     _, small = run(vols, reqs)
     assert_same(reference_run, small)
+    # Many small tasks spread over threads in whatever order they finish: same result.
+    for threads in (1, 3):
+        assert_same(reference_run, find_candidates(problem, CONFIG, threads=threads))
+
+
+def test_threads_run_every_task_once_and_reraise_errors() -> None:
+    seen: list[tuple[int, int]] = []
+    cand_mod.for_each_in_threads(50, lambda task, thread: seen.append((task, thread)), 3)
+    assert sorted(task for task, _ in seen) == list(range(50))
+    assert {thread for _, thread in seen} <= {0, 1, 2}
+
+    def fail(task: int, thread: int) -> None:
+        if task == 7:
+            raise KeyError("task 7")
+
+    with pytest.raises(KeyError, match="task 7"):
+        cand_mod.for_each_in_threads(20, fail, 2)
+    assert 1 <= cand_mod.worker_count() <= 4
 
 
 def test_candidates_are_read_only() -> None:

@@ -13,7 +13,13 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from .candidates import Candidates, contains_sorted, pair_keys
+from .candidates import (
+    Candidates,
+    contains_sorted,
+    for_each_in_threads,
+    pair_keys,
+    worker_count,
+)
 from .config import MatchConfig, ScoreWeights
 from .problem import MISSING_DAY, MatchProblem
 from .vocab import ALL_SLOTS, MODULE_BIT, NATIVE, NEED_TYPES, RELEVANT_MODULES
@@ -50,8 +56,8 @@ COMPONENT_DTYPE: Final = np.float32
 
 F64 = npt.NDArray[np.float64]
 
-#: Edges per block (see ``score_components``).
-_BLOCK: Final[int] = 8192
+#: Edges per block (see ``score_components``); blocks are spread over threads.
+_BLOCK: Final[int] = 32768
 
 #: Relevant-module bit mask per need code (``vocab.RELEVANT_MODULES``).
 _RELEVANT_MASK: Final[npt.NDArray[np.int32]] = np.array(
@@ -144,7 +150,8 @@ def score_components(
     """(n_edges, len(COMPONENTS)) matrix of ``COMPONENT_DTYPE``, columns in COMPONENTS order.
 
     Stored column-major, so each component is one contiguous column. Computed block by block
-    (elementwise, so the result does not depend on the block size) to keep temporaries in cache.
+    (elementwise, so the result depends on neither the block size nor the threads the blocks
+    run on) to keep temporaries in cache.
     """
     p = problem
     out = np.empty((len(COMPONENTS), cand.n_edges), dtype=COMPONENT_DTYPE).T
@@ -162,8 +169,9 @@ def score_components(
     n_lang = p.n_languages
     first = p.r_lang[:, 0] if p.r_lang.shape[1] else np.full(p.n_requests, -1, np.int16)
     proposed = np.unique(pair_keys(p.proposed_req, p.proposed_vol, p.n_volunteers))
-    for start in range(0, cand.n_edges, _BLOCK):
-        b = slice(start, start + _BLOCK)
+
+    def block(index: int, thread: int) -> None:
+        b = slice(index * _BLOCK, (index + 1) * _BLOCK)
         req, vol = cand.req[b], cand.vol[b]
         vol_ix = vol.astype(np.intp)
         f = first[req]
@@ -175,6 +183,8 @@ def score_components(
         out[b, 4] = continuity_component(p.r_prev_vol[req], vol)
         out[b, 5] = urgency[req]
         out[b, 6] = stability_component(pair_keys(req, vol, p.n_volunteers), proposed)
+
+    for_each_in_threads(-(-cand.n_edges // _BLOCK), block, worker_count())
     return out
 
 
@@ -191,11 +201,14 @@ def quality(components: npt.ArrayLike, weights: ScoreWeights) -> F64:
     out = np.zeros(comps.shape[0], dtype=np.float64)
     if total == 0.0:
         return out
-    for start in range(0, comps.shape[0], _BLOCK):
-        b = slice(start, start + _BLOCK)
+
+    def block(index: int, thread: int) -> None:
+        b = slice(index * _BLOCK, (index + 1) * _BLOCK)
         acc = out[b]
         for j, weight in enumerate(w):
             if weight:
                 acc += comps[b, j].astype(np.float64) * weight
         acc /= total
+
+    for_each_in_threads(-(-comps.shape[0] // _BLOCK), block, worker_count())
     return out
