@@ -225,7 +225,9 @@ def build_problem(
     # Households: requests without a household id form their own one.
     hh = _as_str_array(reqs["household_id"])
     key = np.where(hh != "", "H:" + hh.astype(object), "R:" + request_ids.astype(object))
-    household_keys, r_household = np.unique(key.astype(object), return_inverse=True)
+    # Hash-based factorize with sorted uniques: np.unique's order, without sorting 100k strings.
+    r_household, household_keys = pd.factorize(key.astype(object), sort=True)
+    household_keys = np.asarray(household_keys, dtype=object)
 
     # Languages: parse each distinct canonical string once.
     v_codes, v_unique = pd.factorize(_as_str_array(vols["languages"]))
@@ -266,12 +268,12 @@ def build_problem(
         raise ValueError("requests: created_on must be set in clean frames")
 
     # Exclusions listed on the requests.
-    excl_text = pd.Series(_as_str_array(reqs["excluded_volunteers"]), dtype=object)
-    has_excl = (excl_text != "").to_numpy()
-    exploded = excl_text[has_excl].str.split(";").explode()
+    excl_text = _as_str_array(reqs["excluded_volunteers"])
+    has_excl = np.flatnonzero(excl_text != "")  # few rows: split them in plain Python
+    excl_rows = [(int(i), vid) for i in has_excl.tolist() for vid in excl_text[i].split(";")]
     excluded_req, excluded_vol = _pairs(
-        exploded.index.to_numpy(dtype=np.int64),
-        _lookup(vol_index, exploded.to_numpy(dtype=object)),
+        np.array([i for i, _ in excl_rows], dtype=np.int64),
+        _lookup(vol_index, np.array([v for _, v in excl_rows], dtype=object)),
         n_vol,
     )
 
@@ -386,8 +388,9 @@ def _bool(series: pd.Series) -> B:
 
 
 def _gender(series: pd.Series) -> I8:
-    codes = pd.Series(_as_str_array(series)).map(GENDER_CODE).fillna(0)
-    return codes.to_numpy(dtype=np.int64).astype(np.int8)
+    codes, uniques = pd.factorize(_as_str_array(series))
+    table = np.array([GENDER_CODE.get(str(u), 0) for u in uniques] + [0], dtype=np.int8)
+    return table[codes]  # code -1 (missing) picks the trailing 0
 
 
 def _days(series: pd.Series) -> I32:
