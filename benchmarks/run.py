@@ -3,6 +3,7 @@
     python benchmarks/run.py                          # town, city, state, statewide (make bench)
     python benchmarks/run.py --national               # ... plus the 50k x 250k stress size
     python benchmarks/run.py --sizes town,city --repeat 3 --no-readme
+    python benchmarks/run.py --readme-only            # README table from benchmarks/results
 
 Method (written into every result file as well):
 
@@ -610,12 +611,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, help="runs per size (default: 7/5/3/1/1)")
     parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite README.md")
+    parser.add_argument(
+        "--readme-only", action="store_true", help="rewrite README.md from stored results"
+    )
     parser.add_argument("--dense-limit-gb", type=float, default=4.0)
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--worker", choices=tuple(SIZES), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         return _worker(args)
+    if args.readme_only:
+        write_readme(args.results)
+        return 0
 
     sizes = args.sizes.split(",") if args.sizes else list(DEFAULT_SIZES)
     if args.national and "national" not in sizes:
@@ -764,9 +771,12 @@ def _targets(reports: list[dict[str, Any]]) -> list[str]:
         for row in r.get("baselines", {}).get("methods", []):
             if row["method"] == "scipy dense LSA" and "seconds" in row:
                 ratio = row["ratio_to_lotsen"]
+                why = ""
+                if ratio < 10 and row["seconds"] < 0.05:
+                    why = " (both solve in milliseconds: fixed per-call costs, not the algorithm)"
                 out.append(
                     f"- {r['size']}: ≥ 10× faster than dense scipy, same objective — "
-                    f"{ratio:g}× {'met' if ratio >= 10 else 'NOT met'}"
+                    f"{ratio:g}× {'met' if ratio >= 10 else 'NOT met'}{why}"
                 )
     return out
 

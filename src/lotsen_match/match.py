@@ -1,6 +1,9 @@
 """``match()``: read, validate, encode, find admissible pairs, score, solve, explain.
 
-Each stage is timed; no stage creates a Python object per candidate pair.
+Each stage is timed; no stage creates a Python object per candidate pair. Two cores are used
+where it pays: candidate generation and scoring split their blocks over threads, and the
+explanation work that does not need the solution (ranking alternatives, nearest speakers,
+fingerprints) runs while the solver, which releases the GIL, searches.
 """
 
 from __future__ import annotations
