@@ -678,8 +678,12 @@ def render_table(reports: list[dict[str, Any]]) -> str:
         f"Measured on {m['cores']} cores, {m['memory_gb']:g} GB ({m['cpu'] or 'unknown CPU'}), "
         f"Python {m['python']}, numpy {m['numpy']}, OR-Tools {m['ortools']}; "
         f"`make bench` (= `python benchmarks/run.py`, add `--national` for the largest size). "
-        f"Seeded generator, seed {SEED}; wall seconds per stage (median of the runs shown), "
-        f"peak RSS of the whole process in GB. Full numbers: `benchmarks/results/*.json`.",
+        f"Seeded generator, seed {SEED}; each size in a fresh process; wall seconds per stage "
+        f"(median of the runs shown; `solve` includes the explanation work that runs while "
+        f"the solver searches); peak RSS of the process in GB (kernel high-water mark, reset "
+        f"at every stage start). `read`/`write` are the Parquet round trip; `CLI run` is "
+        f"`lotsen-match run` on the same Parquet files, start-up included. "
+        f"Full numbers: `benchmarks/results/*.json`; the method: `benchmarks/run.py`.",
         "",
         "| size | volunteers × requests | admissible pairs | runs | "
         + " | ".join(STAGES)
