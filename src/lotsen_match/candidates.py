@@ -34,7 +34,6 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.neighbors import KDTree
 
 from .config import MatchConfig
 from .geo import chord_for_km, haversine_km_rad
@@ -421,6 +420,8 @@ def find_candidates(
     bounds = np.searchsorted(entry_lang, np.arange(p.n_languages + 1))
 
     # One KD-tree per language over the requests speaking it; a task is one batch of volunteers.
+    from sklearn.neighbors import KDTree  # imported here: scikit-learn takes ~1 s to import
+
     trees: dict[int, tuple[KDTree, Ix, int]] = {}
     tasks: list[tuple[int, Ix]] = []
     for lang in range(p.n_languages):

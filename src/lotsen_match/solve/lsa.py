@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
-from scipy.optimize import linear_sum_assignment
 
 from lotsen_match.solve.model import AssignmentModel, SolveResult
 
@@ -118,6 +117,8 @@ class LinearAssignmentSolver:
         matrix = np.full((n_rows, n_cols), float(big_m))
         matrix[pairs.row, pairs.slot] = pairs.cost
         matrix[np.arange(n_rows), pairs.n_slots + np.arange(n_rows)] = 0.0
+        from scipy.optimize import linear_sum_assignment  # slow import, only for this backend
+
         rows, cols = linear_sum_assignment(matrix)
         if np.any(matrix[rows, cols] >= big_m):
             raise RuntimeError("linear_sum_assignment used a forbidden cell")
