@@ -87,10 +87,9 @@ def _value_ladder(model: AssignmentModel) -> Iterator[npt.NDArray[np.int64]]:
     The first rung values a served request at ``_FIRST_RUNG`` times the largest quality one
     request can add plus the largest slot cost: serving one more request then outweighs moving
     that many others to worse volunteers, which in practice already serves the maximum number
-    (the generated statewide caseload needs more than once, the national one more than twice
-    that value; eight times serves both). Cost
-    scaling pays only the logarithm of the range, so a generous rung costs little, whereas a
-    rung that fails the proof costs a second solve.
+    (the generated statewide caseload needs more than one times that value, the national one
+    more than two; eight serves both). Cost scaling pays only the logarithm of the range, so a
+    generous rung costs little, whereas a rung that fails the proof costs a second solve.
     """
     split = model.served_split()
     if split is not None:
