@@ -698,12 +698,14 @@ def render_table(reports: list[dict[str, Any]]) -> str:
         f"the solver searches); peak RSS of the process in GB (kernel high-water mark, reset "
         f"at every stage start). `read`/`write` are the Parquet round trip; `CLI run` is "
         f"`lotsen-match run` on the same Parquet files, start-up included. "
+        f"`load` is the 1-minute load average when the size finished: the machine is shared, "
+        f"and repeated runs of the larger sizes vary by about ±20 %. "
         f"Full numbers: `benchmarks/results/*.json`; the method: `benchmarks/run.py`.",
         "",
         "| size | volunteers × requests | admissible pairs | runs | "
         + " | ".join(STAGES)
-        + " | match() | peak GB | CLI run |",
-        "|---" * (6 + len(STAGES) + 2) + "|",
+        + " | match() | peak GB | CLI run | load |",
+        "|---" * (6 + len(STAGES) + 3) + "|",
     ]
     for r in reports:
         cells = [
@@ -715,6 +717,7 @@ def render_table(reports: list[dict[str, Any]]) -> str:
             f"**{r['match_seconds']:.2f}**",
             _gb(r["peak_bytes"]),
             f"{r['cli_run']['seconds']:.1f}" if r["cli_run"]["exit_code"] == 0 else "failed",
+            str(r["machine"].get("load_average_1min_at_end", "")),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
