@@ -374,3 +374,13 @@ def test_ranked_edges_equal_a_full_sort() -> None:
     expected = [e for r in np.unique(req[order]) for e in order[req[order] == r][:2]]
     assert idx.tolist() == expected
     assert set(rank.tolist()) == {1, 2}
+
+
+def test_no_volunteers_or_no_requests_still_gives_a_complete_result() -> None:
+    nobody = pd.DataFrame([vol("V1")]).iloc[:0]
+    result = match(nobody, pd.DataFrame([req("R1"), req("R2")]), None, CONFIG)
+    assert result.proposals.empty and result.optimal
+    assert list(result.unmatched["reason"]) == ["language", "language"]
+    quiet = match(pd.DataFrame([vol("V1")]), pd.DataFrame([req("R1")]).iloc[:0], None, CONFIG)
+    assert quiet.proposals.empty and quiet.unmatched.empty
+    assert quiet.summary["counts"]["requests_open"] == 0

@@ -463,7 +463,8 @@ def _unmatched(
     best_vol[has_best] = cand.vol[best[has_best]]
     best_score = np.full(open_req.size, np.nan)
     best_score[has_best] = np.round(q[best[has_best]], 4)
-    best_full = np.where(has_best, full_after[best_vol], True)
+    best_full = np.ones(open_req.size, dtype=bool)
+    best_full[has_best] = full_after[best_vol[has_best]]
     quality_only = ~any_zero & ~household & ~best_full
     reason[quality_only] = "quality"
     competition = (reason == "capacity") & ~any_zero & has_best
@@ -486,7 +487,7 @@ def _unmatched(
     frame["best_volunteer_id"] = np.where(competition, best_id, "")
     frame["best_score"] = np.where(competition, best_score, np.nan)
     frame["household_volunteer_id"] = np.where(
-        household, problem.volunteer_ids[np.maximum(hv, 0)], ""
+        household, _ids_or_empty(problem.volunteer_ids, hv), ""
     )
     frame["request_languages"] = lang_codes[lang_inverse.reshape(-1)] if open_req.size else ""
     frame["need_type"] = req_frame["need_type"].to_numpy(dtype=object)[open_req]
@@ -665,3 +666,11 @@ def _summary(
         "fingerprints": dict(fingerprints),
         "config": config.to_json_dict(),
     }
+
+
+def _ids_or_empty(ids: npt.NDArray[np.object_], index: npt.NDArray[np.integer[Any]]) -> Any:
+    """``ids[index]`` where ``index >= 0``, else "" (also when there are no ids at all)."""
+    out = np.full(index.shape, "", dtype=object)
+    ok = index >= 0
+    out[ok] = ids[index[ok]]
+    return out
