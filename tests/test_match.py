@@ -319,9 +319,8 @@ def test_german_export_xlsx_and_spec_twin_give_identical_results() -> None:
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_vectorised_sentences_equal_the_row_by_row_renderer(lang: str) -> None:
-    from lotsen_match.explain import render_details
+    from lotsen_match.explain import render_detail_column, render_details
     from lotsen_match.generate import generate_caseload
-    from lotsen_match.match import render_detail_column
 
     case = generate_caseload(150, 800, seed=1, as_of=AS_OF)
     result = match(case.volunteers, case.requests, case.assignments, CONFIG)
