@@ -364,29 +364,15 @@ def _shuffle_check(caseload: Any, result: Any) -> bool:
 def _instance(caseload: Any) -> dict[str, Any]:
     """The problem, candidates and household model exactly as match() builds them."""
     from lotsen_match import MatchConfig
-    from lotsen_match.assignment import build_household_model
-    from lotsen_match.candidates import find_candidates
-    from lotsen_match.problem import build_problem
-    from lotsen_match.scoring import quality, score_components
+    from lotsen_match.match import build_instance
     from lotsen_match.validation import validate_caseload
 
     config = MatchConfig(as_of=AS_OF)
     case = validate_caseload(
         caseload.volunteers, caseload.requests, caseload.assignments, config=config
     )
-    problem = build_problem(case.volunteers, case.requests, case.assignments, config)
-    cand = find_candidates(problem, config)
-    q = quality(score_components(problem, cand, config), config.weights)
-    hm = build_household_model(
-        edge_req=cand.req,
-        edge_vol=cand.vol,
-        edge_quality=q,
-        r_household=problem.r_household,
-        h_active_volunteer=problem.h_active_volunteer,
-        v_capacity=problem.v_capacity,
-        v_active_households=problem.v_active_households,
-        config=config,
-    )
+    inst = build_instance(case, config)
+    problem, cand, hm = inst.problem, inst.cand, inst.household
     return {"problem": problem, "cand": cand, "hm": hm}
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 import lotsen_match as lm
 from lotsen_match.analysis import greedy_gap
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+from .sample_run import match_sample
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +54,7 @@ def test_exact_serves_at_least_as_many_and_the_split_adds_up(
 
 
 def test_a_greedy_result_is_compared_with_the_exact_solver() -> None:
-    cfg = lm.MatchConfig.from_toml(SAMPLES / "sample_config.toml").model_copy(
-        update={"solver": "greedy"}
-    )
-    greedy = lm.match(
-        SAMPLES / "ehrenamt_lotsen.csv", SAMPLES / "anfragen.csv", SAMPLES / "zuordnungen.csv", cfg
-    )
+    greedy = match_sample(solver="greedy")
     gap = greedy_gap(greedy)
     assert gap.greedy is greedy
     assert gap.optimal.summary["solver"]["backend"] == "flow" and gap.optimal.optimal

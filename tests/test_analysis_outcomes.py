@@ -7,7 +7,6 @@ library's helpers.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,18 +25,12 @@ from lotsen_match.analysis import (
 from lotsen_match.analysis.outcomes import KM_PER_DEGREE
 from lotsen_match.geo import haversine_km
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+from .sample_run import match_sample
 
 
 @pytest.fixture(scope="module")
 def sample() -> lm.MatchResult:
-    cfg = lm.MatchConfig.from_toml(SAMPLES / "sample_config.toml")
-    return lm.match(
-        SAMPLES / "ehrenamt_lotsen.csv",
-        SAMPLES / "anfragen.csv",
-        SAMPLES / "zuordnungen.csv",
-        cfg,
-    )
+    return match_sample()
 
 
 def test_one_row_per_open_request_with_its_outcome(sample: lm.MatchResult) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,19 +19,14 @@ from lotsen_match.analysis import (
 )
 from lotsen_match.vocab import LEVEL_CODE
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+from .sample_run import match_sample
+
 AS_OF = pd.Timestamp("2026-11-02")
 
 
 @pytest.fixture(scope="module")
 def sample() -> lm.MatchResult:
-    cfg = lm.MatchConfig.from_toml(SAMPLES / "sample_config.toml")
-    return lm.match(
-        SAMPLES / "ehrenamt_lotsen.csv",
-        SAMPLES / "anfragen.csv",
-        SAMPLES / "zuordnungen.csv",
-        cfg,
-    )
+    return match_sample()
 
 
 def _unmet_rows(result: lm.MatchResult) -> list[tuple[str, str, str, str, str]]:

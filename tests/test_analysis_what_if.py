@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,19 +10,14 @@ import pytest
 import lotsen_match as lm
 from lotsen_match.analysis import METRICS, outcome_metrics, what_if
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+from .sample_run import match_sample
+
 AS_OF = pd.Timestamp("2026-11-02")
 
 
 @pytest.fixture(scope="module")
 def sample() -> lm.MatchResult:
-    cfg = lm.MatchConfig.from_toml(SAMPLES / "sample_config.toml")
-    return lm.match(
-        SAMPLES / "ehrenamt_lotsen.csv",
-        SAMPLES / "anfragen.csv",
-        SAMPLES / "zuordnungen.csv",
-        cfg,
-    )
+    return match_sample()
 
 
 def _expected_metrics(result: lm.MatchResult) -> dict[str, float]:

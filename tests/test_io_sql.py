@@ -76,6 +76,8 @@ def test_logical_table_name_and_column_mapping(url: str) -> None:
         column_mapping={"kennung": "volunteer_id", "Sprachen": "languages"},
     )
     assert list(df.columns) == ["volunteer_id", "languages", "_row"]
+    original = df.attrs.pop("original_columns")  # the user's headers, for messages
+    assert original == {"languages": "SPRACHEN", "volunteer_id": " Kennung "}
     assert df.attrs == {"source": "<sql:lotsen_export>", "format": "sql", "table": "volunteers"}
 
 
@@ -164,3 +166,10 @@ def test_argument_errors(url: str) -> None:
     with pytest.raises(ValueError, match=r"if_exists must be one of"):
         write_sql_input_tables(url, {"t": frame}, if_exists="merge")
     assert table_names(url) == []
+
+
+def test_sql_mapping_remembers_the_users_headers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    write_sql_input_tables(url, {"volunteers": pd.DataFrame({"Sprachen": ["ar:native"]})})
+    df = read_sql_table(url, "volunteers", column_mapping={"Sprachen": "languages"})
+    assert df.attrs["original_columns"] == {"languages": "Sprachen"}

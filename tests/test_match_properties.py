@@ -7,11 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lotsen_match import MatchConfig, match
-from lotsen_match.assignment import build_household_model
-from lotsen_match.candidates import find_candidates
-from lotsen_match.problem import build_problem
-from lotsen_match.scoring import quality, score_components
-from lotsen_match.solve import get_solver
+from lotsen_match.match import build_instance
+from lotsen_match.solve import AssignmentModel, get_solver
 from lotsen_match.validation import validate_caseload
 
 from .checker import check_proposals
@@ -22,21 +19,11 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 FEWER = settings(SETTINGS, max_examples=60)
 
 
-def _model(v: pd.DataFrame, r: pd.DataFrame, a: pd.DataFrame, config: MatchConfig):  # type: ignore[no-untyped-def]
+def _model(
+    v: pd.DataFrame, r: pd.DataFrame, a: pd.DataFrame, config: MatchConfig
+) -> AssignmentModel:
     case = validate_caseload(v, r, a, config=config)
-    problem = build_problem(case.volunteers, case.requests, case.assignments, config)
-    cand = find_candidates(problem, config)
-    q = quality(score_components(problem, cand, config), config.weights)
-    return build_household_model(
-        edge_req=cand.req,
-        edge_vol=cand.vol,
-        edge_quality=q,
-        r_household=problem.r_household,
-        h_active_volunteer=problem.h_active_volunteer,
-        v_capacity=problem.v_capacity,
-        v_active_households=problem.v_active_households,
-        config=config,
-    ).model
+    return build_instance(case, config).household.model
 
 
 @SETTINGS

@@ -18,7 +18,8 @@ import lotsen_match as lm
 from lotsen_match.analysis import RECRUITABLE_REASONS
 from lotsen_match.report.html import render_report, write_report
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+from .sample_run import SAMPLES, match_sample
+
 AS_OF = pd.Timestamp("2026-11-02")
 NBSP = "\u202f"
 
@@ -102,13 +103,7 @@ def num(text: str) -> float:
 
 @pytest.fixture(scope="module")
 def sample() -> lm.MatchResult:
-    cfg = lm.MatchConfig.from_toml(SAMPLES / "sample_config.toml")
-    return lm.match(
-        SAMPLES / "ehrenamt_lotsen.csv",
-        SAMPLES / "anfragen.csv",
-        SAMPLES / "zuordnungen.csv",
-        cfg,
-    )
+    return match_sample()
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import __version__
-from .assignment import SCALE, build_household_model
+from .assignment import SCALE, HouseholdModel, build_household_model
 from .candidates import FUNNEL_STEPS, Candidates, find_candidates
 from .config import MatchConfig, TableName
 from .explain import render_detail_column
@@ -123,15 +123,25 @@ def match(
     return match_validated(caseload, cfg, timer=timer)
 
 
-def match_validated(
-    caseload: ValidatedCaseload, config: MatchConfig, *, timer: StageTimer | None = None
-) -> MatchResult:
-    """Run the matching stages on an already validated caseload.
+@dataclass(frozen=True)
+class MatchInstance:
+    """Everything ``match()`` builds before solving: the encoded problem, the admissible pairs,
+    their score components and quality, and the household model the solvers optimise."""
 
-    Stages: encode, candidates, score, model, solve, explain. The explanation work that does
-    not depend on the solution runs while the solver searches (the backends release the GIL),
-    so it is part of the solve stage's wall time; ``summary["solver"]["wall_seconds"]`` is the
-    solver's own time.
+    problem: MatchProblem
+    cand: Candidates
+    components: npt.NDArray[np.floating[Any]]
+    quality: npt.NDArray[np.float64]
+    household: HouseholdModel
+
+
+def build_instance(
+    caseload: ValidatedCaseload, config: MatchConfig, *, timer: StageTimer | None = None
+) -> MatchInstance:
+    """Encode, find admissible pairs, score them and build the household model (timed stages).
+
+    ``match()`` solves the result; tests and benchmarks hand ``instance.household.model`` to
+    other backends so that every method sees exactly the same model.
     """
     timer = timer or StageTimer()
     with timer.stage("encode"):
@@ -154,6 +164,28 @@ def match_validated(
             v_active_households=problem.v_active_households,
             config=config,
         )
+    return MatchInstance(problem, cand, comps, q, hm)
+
+
+def match_validated(
+    caseload: ValidatedCaseload, config: MatchConfig, *, timer: StageTimer | None = None
+) -> MatchResult:
+    """Run the matching stages on an already validated caseload.
+
+    Stages: encode, candidates, score, model, solve, explain. The explanation work that does
+    not depend on the solution runs while the solver searches (the backends release the GIL),
+    so it is part of the solve stage's wall time; ``summary["solver"]["wall_seconds"]`` is the
+    solver's own time.
+    """
+    timer = timer or StageTimer()
+    inst = build_instance(caseload, config, timer=timer)
+    problem, cand, comps, q, hm = (
+        inst.problem,
+        inst.cand,
+        inst.components,
+        inst.quality,
+        inst.household,
+    )
     with timer.stage("solve"):
         solver = get_solver(
             config.solver, time_limit_s=config.time_limit_s, num_workers=config.num_workers

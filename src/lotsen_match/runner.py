@@ -237,7 +237,7 @@ def _load_inputs(
                     raise
                 logger.info("no assignments table; running without earlier state")
                 continue
-            frames[table] = _remember_headers(frame, config.columns.get(table))
+            frames[table] = frame
             sources[table] = {"source": table, "format": "sql", "rows": len(frame)}
         return LoadedInputs(frames, sources)
     if volunteers is None or requests is None:
@@ -252,7 +252,7 @@ def _load_inputs(
         if source is None:
             continue
         frame = read_table(source, table=table, column_mapping=config.columns.get(table))
-        frames[table] = _remember_headers(frame, config.columns.get(table))
+        frames[table] = frame
         sources[table] = _source_info(frame)
     return LoadedInputs(frames, sources)
 
@@ -288,19 +288,6 @@ def check_output_dir(
                 raise JobInputError(
                     f"{source}: input file lies inside the output directory {out_dir}"
                 )
-
-
-def _remember_headers(frame: pd.DataFrame, mapping: Mapping[str, str] | None) -> pd.DataFrame:
-    """Record the export headers behind mapped columns, so problems name the user's header.
-
-    Validation reads ``attrs["original_columns"]`` (contract name -> header) to say "Spalte
-    Sprachen" rather than "languages"; the readers rename columns without recording it.
-    """
-    if not mapping or frame.attrs.get("original_columns"):
-        return frame
-    original = {dst: src for src, dst in mapping.items() if dst in frame.columns}
-    frame.attrs["original_columns"] = original
-    return frame
 
 
 def validate_inputs(inputs: LoadedInputs, config: MatchConfig) -> ValidatedCaseload:

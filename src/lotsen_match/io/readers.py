@@ -97,10 +97,7 @@ def read_table(
     else:
         frame, rows, attrs = _from_file(Path(source), table=table, sheet=sheet)
     frame = apply_column_mapping(frame, column_mapping)
-    extra = {"table": table}
-    if frame.attrs.get("original_columns"):
-        extra["original_columns"] = frame.attrs["original_columns"]
-    result = attach_provenance(frame, rows, {**attrs, **extra})
+    result = attach_provenance(frame, rows, {**attrs, "table": table})
     logger.info(
         "read table=%s format=%s rows=%d columns=%d",
         table,
@@ -117,8 +114,11 @@ def attach_provenance(
     """Return ``frame`` with a fresh RangeIndex, the ``_row`` column and ``attrs`` set."""
     out = frame.reset_index(drop=True)
     out[ROW_COLUMN] = np.asarray(rows, dtype=np.int64)
+    original = frame.attrs.get("original_columns")  # set by apply_column_mapping
     out.attrs.clear()
     out.attrs.update(attrs)
+    if original:
+        out.attrs["original_columns"] = original
     return out
 
 

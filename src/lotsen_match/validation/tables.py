@@ -602,16 +602,26 @@ def _dates(t: TableCheck, column: str, *, required: bool, meaning: str) -> p.Par
     return parsed
 
 
+def _start(table: str, raw: pd.DataFrame, options: ImportOptions | None) -> TableCheck:
+    """The table's checker, after the required columns (raises when one is missing)."""
+    opts = options or ImportOptions()
+    require_columns(table, raw, geocode=opts.geocode)
+    return TableCheck(table, raw, opts)
+
+
+def _unique_id(t: TableCheck, column: str, noun: str) -> None:
+    """The row id: required, unique, and what later problems of the row are filed under."""
+    ids = t.required_text(column, "write a unique pseudonymous id")
+    t.unique_ids(column, ids, noun)
+    t.ids = t.values[column] = p.text_values(ids)
+
+
 def check_volunteers(
     raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
 ) -> TableCheck:
     """Run every volunteers rule of SPEC.md (raises only for missing columns)."""
-    opts = options or ImportOptions()
-    require_columns("volunteers", raw, geocode=opts.geocode)
-    t = TableCheck("volunteers", raw, opts)
-    ids = t.required_text("volunteer_id", "write a unique pseudonymous id")
-    t.unique_ids("volunteer_id", ids, "volunteer")
-    t.ids = t.values["volunteer_id"] = p.text_values(ids)
+    t = _start("volunteers", raw, options)
+    _unique_id(t, "volunteer_id", "volunteer")
     _languages(t)
     _coordinates(t)
     dist = t.number(
@@ -648,12 +658,8 @@ def check_requests(
     raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
 ) -> TableCheck:
     """Run every requests rule of SPEC.md (raises only for missing columns)."""
-    opts = options or ImportOptions()
-    require_columns("requests", raw, geocode=opts.geocode)
-    t = TableCheck("requests", raw, opts)
-    ids = t.required_text("request_id", "write a unique pseudonymous id")
-    t.unique_ids("request_id", ids, "request")
-    t.ids = t.values["request_id"] = p.text_values(ids)
+    t = _start("requests", raw, options)
+    _unique_id(t, "request_id", "request")
     t.values["household_id"] = t.optional_text("household_id")
     _languages(t)
     _coordinates(t)
@@ -692,9 +698,7 @@ def check_assignments(
     raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
 ) -> TableCheck:
     """Run every single-table assignments rule (cross-table rules: :mod:`.caseload`)."""
-    opts = options or ImportOptions()
-    require_columns("assignments", raw, geocode=opts.geocode)
-    t = TableCheck("assignments", raw, opts)
+    t = _start("assignments", raw, options)
     requests = t.required_text("request_id", "write the request_id of the pair")
     volunteers = t.required_text("volunteer_id", "write the volunteer_id of the pair")
     t.values["request_id"] = p.text_values(requests)
