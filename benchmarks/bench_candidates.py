@@ -24,11 +24,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from lotsen_match import vocab
-from lotsen_match.candidates import find_candidates
 from lotsen_match.config import MatchConfig
-from lotsen_match.problem import build_problem
-from lotsen_match.scoring import quality, score_components
+from lotsen_match.core import vocab
+from lotsen_match.core.candidates import find_candidates
+from lotsen_match.core.problem import build_problem
+from lotsen_match.core.scoring import quality, score_components
 
 T = TypeVar("T")
 AS_OF = dt.date(2025, 6, 1)

@@ -14,8 +14,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from lotsen_match.config import MatchConfig
+from lotsen_match.core.vocab import MODULES, NEED_TYPES, SLOTS
 from lotsen_match.validation import validate_caseload, validate_requests, validate_volunteers
-from lotsen_match.vocab import MODULES, NEED_TYPES, SLOTS
 
 LANGUAGE_COMBOS = (
     "ar:native;de:B1",

@@ -161,7 +161,7 @@ class PeakMemory:
 
 def _probe_timer(memory: PeakMemory) -> Any:
     """A ``StageTimer`` that also records CPU time and peak memory of every stage."""
-    from lotsen_match.match import StageTimer
+    from lotsen_match.pipeline import StageTimer
 
     class ProbeTimer(StageTimer):
         def __init__(self) -> None:
@@ -199,7 +199,7 @@ def _write_outputs(result: Any, directory: Path) -> None:
     from lotsen_match.io.writers import write_table
 
     try:
-        from lotsen_match.runner import prepare_outputs
+        from lotsen_match.job.runner import prepare_outputs
 
         tables = prepare_outputs(result)
     except ImportError:  # the runner is optional for the harness
@@ -364,7 +364,7 @@ def _shuffle_check(caseload: Any, result: Any) -> bool:
 def _instance(caseload: Any) -> dict[str, Any]:
     """The problem, candidates and household model exactly as match() builds them."""
     from lotsen_match import MatchConfig
-    from lotsen_match.match import build_instance
+    from lotsen_match.pipeline import build_instance
     from lotsen_match.validation import validate_caseload
 
     config = MatchConfig(as_of=AS_OF)

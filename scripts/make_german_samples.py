@@ -37,10 +37,10 @@ from make_samples import (
     write_csv,
 )
 
-from lotsen_match.places import load_places, places_within
-from lotsen_match.vocab import DAY_PARTS, DAYS
-from lotsen_match.vocab_de import DAY_LABELS_DE, MODULE_LABELS_DE, PART_LABELS_DE
-from lotsen_match.vocab_de import label as vocab_label
+from lotsen_match.core.vocab import DAY_PARTS, DAYS
+from lotsen_match.ingest.places import load_places, places_within
+from lotsen_match.ingest.vocabulary_de import DAY_LABELS_DE, MODULE_LABELS_DE, PART_LABELS_DE
+from lotsen_match.ingest.vocabulary_de import label as vocab_label
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "deutsch"
 FILES = {

@@ -26,7 +26,7 @@ import openpyxl
 import pandas as pd
 
 from lotsen_match.generate import Caseload, generate_caseload
-from lotsen_match.places import load_places, places_within
+from lotsen_match.ingest.places import load_places, places_within
 
 SEED = 2026
 N_VOLUNTEERS = 72

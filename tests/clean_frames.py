@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from lotsen_match import vocab
+from lotsen_match.core import vocab
 
 HANNOVER = (52.3759, 9.7320)
 

@@ -78,7 +78,7 @@ def finish(proc: subprocess.Popen[str], timeout: float = 120) -> subprocess.Comp
 
 def invoke(args: Sequence[object], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run the CLI in this process (fast); returns (exit code, stdout, stderr)."""
-    from lotsen_match.cli import main
+    from lotsen_match.job.cli import main
 
     capsys.readouterr()
     try:
@@ -92,7 +92,7 @@ def invoke(args: Sequence[object], capsys: pytest.CaptureFixture[str]) -> tuple[
 
 def small_caseload(seed: int = 7, n_volunteers: int = 80, n_requests: int = 240) -> Any:
     """A town caseload (Hildesheim, 15 km) where most requests have candidates."""
-    from lotsen_match.places import load_places, places_within
+    from lotsen_match.ingest.places import load_places, places_within
 
     places = places_within(52.15077, 9.95112, 15.0, load_places())
     return generate_caseload(n_volunteers, n_requests, seed=seed, as_of=AS_OF_DATE, places=places)

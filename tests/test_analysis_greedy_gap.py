@@ -7,13 +7,14 @@ import pytest
 
 import lotsen_match as lm
 from lotsen_match.analysis import greedy_gap
+from lotsen_match.ingest.places import places_within
 
 from .sample_run import match_sample
 
 
 @pytest.fixture(scope="module")
 def generated() -> tuple[lm.Caseload, lm.MatchConfig]:
-    places = lm.places.places_within(52.37, 9.73, 30)  # around Hannover
+    places = places_within(52.37, 9.73, 30)  # around Hannover
     cl = lm.generate_caseload(150, 700, seed=11, places=places)
     return cl, lm.MatchConfig(as_of="2026-11-02")
 

@@ -23,7 +23,7 @@ from lotsen_match.analysis import (
     volunteer_usage,
 )
 from lotsen_match.analysis.outcomes import KM_PER_DEGREE
-from lotsen_match.geo import haversine_km
+from lotsen_match.core.geo import haversine_km
 
 from .sample_run import match_sample
 

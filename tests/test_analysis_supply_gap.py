@@ -17,7 +17,7 @@ from lotsen_match.analysis import (
     supply_gap,
     what_if,
 )
-from lotsen_match.vocab import LEVEL_CODE
+from lotsen_match.core.vocab import LEVEL_CODE
 
 from .sample_run import match_sample
 

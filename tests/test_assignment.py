@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from lotsen_match import MatchConfig
-from lotsen_match.assignment import SCALE, _group_by_key, build_household_model
+from lotsen_match.core.assignment import SCALE, _group_by_key, build_household_model
 
 
 @settings(max_examples=200, deadline=None)

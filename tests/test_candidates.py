@@ -13,16 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lotsen_match import candidates as cand_mod
-from lotsen_match import geo, vocab
-from lotsen_match.candidates import (
+from lotsen_match.config import MatchConfig
+from lotsen_match.core import candidates as cand_mod
+from lotsen_match.core import geo, vocab
+from lotsen_match.core.candidates import (
     FUNNEL_STEPS,
     Candidates,
     find_candidates,
     request_candidates_all_steps,
 )
-from lotsen_match.config import MatchConfig
-from lotsen_match.problem import MatchProblem, build_problem
+from lotsen_match.core.problem import MatchProblem, build_problem
 
 from . import clean_frames as cf
 

@@ -50,7 +50,7 @@ BROKEN = {
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A finished run (CSV) of a small caseload with a name in an extra column."""
-    from lotsen_match.cli import main
+    from lotsen_match.job.cli import main
 
     base = tmp_path_factory.mktemp("run")
     tables = caseload_tables(small_caseload(seed=41))
@@ -271,7 +271,7 @@ def test_logs_carry_ids_and_counts_never_names(
 
 
 def test_progress_only_for_a_person_at_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lotsen_match.cli import _Session
+    from lotsen_match.job.cli import _Session
 
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     with _Session().progress() as stage:
@@ -287,7 +287,7 @@ def test_progress_only_for_a_person_at_a_terminal(monkeypatch: pytest.MonkeyPatc
 
 
 def test_json_log_lines() -> None:
-    from lotsen_match.logs import configure_logging
+    from lotsen_match.job.logs import configure_logging
 
     stream = io.StringIO()
     handler = configure_logging(level=logging.INFO, json_lines=True, stream=stream)

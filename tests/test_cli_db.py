@@ -187,7 +187,7 @@ def test_postgres_failed_write_rolls_back(
 
 
 def test_database_passwords_never_reach_summary_or_messages() -> None:
-    from lotsen_match.runner import redact_url
+    from lotsen_match.job.runner import redact_url
 
     url = "postgresql+psycopg2://lotse:s3cret-pw@db.example:5432/lotsen"
     assert redact_url(url) == "postgresql+psycopg2://lotse:***@db.example:5432/lotsen"

@@ -35,7 +35,7 @@ from tests.cli_support import (
 _KILL_AFTER_SECOND_TABLE = textwrap.dedent(
     """
     import os, signal
-    import lotsen_match.runner as runner
+    import lotsen_match.job.runner as runner
     real = runner.write_table
     calls = []
     def write_table(*args, **kwargs):
@@ -45,7 +45,7 @@ _KILL_AFTER_SECOND_TABLE = textwrap.dedent(
             os.kill(os.getpid(), signal.SIGKILL)
         return out
     runner.write_table = write_table
-    from lotsen_match.cli import main
+    from lotsen_match.job.cli import main
     main(ARGS)
     """
 )
@@ -62,7 +62,7 @@ def _tables(seed: int) -> dict[str, pd.DataFrame]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Inputs of yesterday ("old") and today ("new") and the outputs of normal runs of both."""
-    from lotsen_match.cli import main
+    from lotsen_match.job.cli import main
 
     base = tmp_path_factory.mktemp("kill")
     data: dict[str, Any] = {"base": base, "inputs": {}, "bytes": {}, "fingerprints": {}}
@@ -142,7 +142,7 @@ def test_sigterm_while_writing_unwinds_cleanly(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import lotsen_match.runner as runner
+    import lotsen_match.job.runner as runner
 
     out = tmp_path / "out"
     args = _yesterday(runs, out, capsys)

@@ -313,7 +313,7 @@ def test_unexpected_errors_exit_1_with_traceback_only_with_debug(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import lotsen_match.runner as runner
+    import lotsen_match.job.runner as runner
 
     paths = write_inputs(tmp_path / "in", tables)
     args = ["run", *input_args(paths), "--as-of", AS_OF, "-o", tmp_path / "out"]

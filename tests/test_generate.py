@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lotsen_match.core.vocab import LEVELS, MODULES, NEED_TYPES, SLOTS, canonical_language
 from lotsen_match.generate import Caseload, generate_caseload
-from lotsen_match.places import load_places, places_within
-from lotsen_match.vocab import LEVELS, MODULES, NEED_TYPES, SLOTS, canonical_language
+from lotsen_match.ingest.places import load_places, places_within
 
 AS_OF = dt.date(2026, 11, 2)
 VOLUNTEER_COLUMNS = [

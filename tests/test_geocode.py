@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lotsen_match.geocode import (
+from lotsen_match.ingest.geocode import (
     SAME_PLACE_KM,
     Gazetteer,
     Geocoder,
     describe_failure,
     read_user_places,
 )
-from lotsen_match.places import load_place_names, load_places
+from lotsen_match.ingest.places import load_place_names, load_places
 
 PLACES = load_places()
 GEO = Geocoder()

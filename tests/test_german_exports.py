@@ -19,7 +19,7 @@ import pytest
 import lotsen_match as lm
 from lotsen_match.config import MatchConfig, TableName
 from lotsen_match.errors import InputValidationError
-from lotsen_match.profiles import load_with_profile
+from lotsen_match.ingest.profile import load_with_profile
 from lotsen_match.validation import ImportOptions, validate_caseload
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -319,8 +319,8 @@ def test_german_export_xlsx_and_spec_twin_give_identical_results() -> None:
 
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_vectorised_sentences_equal_the_row_by_row_renderer(lang: str) -> None:
-    from lotsen_match.explain import render_detail_column, render_details
     from lotsen_match.generate import generate_caseload
+    from lotsen_match.results.explain import render_detail_column, render_details
 
     case = generate_caseload(150, 800, seed=1, as_of=AS_OF)
     result = match(case.volunteers, case.requests, case.assignments, CONFIG)
@@ -347,8 +347,8 @@ def test_vectorised_sentences_equal_the_row_by_row_renderer(lang: str) -> None:
 def test_ranked_edges_equal_a_full_sort() -> None:
     import numpy as np
 
-    from lotsen_match.assignment import SCALE
-    from lotsen_match.match import _RankedEdges
+    from lotsen_match.core.assignment import SCALE
+    from lotsen_match.pipeline import _RankedEdges
 
     rng = np.random.default_rng(3)
     req = np.sort(rng.integers(0, 50, 2000)).astype(np.int32)

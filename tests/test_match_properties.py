@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lotsen_match import MatchConfig, match
-from lotsen_match.match import build_instance
+from lotsen_match.pipeline import build_instance
 from lotsen_match.solve import AssignmentModel, get_solver
 from lotsen_match.validation import validate_caseload
 

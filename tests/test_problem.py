@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lotsen_match import vocab
 from lotsen_match.config import MatchConfig
-from lotsen_match.problem import MISSING_DAY, MatchProblem, build_problem
+from lotsen_match.core import vocab
+from lotsen_match.core.problem import MISSING_DAY, MatchProblem, build_problem
 
 from . import clean_frames as cf
 

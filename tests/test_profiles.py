@@ -10,9 +10,9 @@ import pytest
 
 from lotsen_match.config import MatchConfig
 from lotsen_match.errors import ConfigError
-from lotsen_match.profiles import describe_profile, load_profile, load_with_profile
+from lotsen_match.ingest.options import ATTRS_KEY
+from lotsen_match.ingest.profile import describe_profile, load_profile, load_with_profile
 from lotsen_match.validation import ImportOptions, validate_caseload
-from lotsen_match.validation.options import ATTRS_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "profiles" / "beispiel_hildesheim.toml"
@@ -164,7 +164,7 @@ def test_describe_profile_counts_invalid_cells(tmp_path: Path) -> None:
 
 def test_options_come_from_config_fields_once_the_config_has_them() -> None:
     """Until MatchConfig grows these fields, any object with the attributes is honoured."""
-    from lotsen_match.validation.options import resolve_options
+    from lotsen_match.ingest.options import resolve_options
 
     class Config:
         vocabulary = "de"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from lotsen_match.config import MatchConfig
-from lotsen_match.vocab import LEVELS, MODULES, NEED_TYPES, SLOTS, canonical_language
+from lotsen_match.core.vocab import LEVELS, MODULES, NEED_TYPES, SLOTS, canonical_language
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"

@@ -7,11 +7,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from lotsen_match import scoring, vocab
-from lotsen_match.candidates import Candidates, find_candidates
 from lotsen_match.config import MatchConfig, ScoreWeights
-from lotsen_match.problem import MISSING_DAY, MatchProblem, build_problem
-from lotsen_match.scoring import (
+from lotsen_match.core import scoring, vocab
+from lotsen_match.core.candidates import Candidates, find_candidates
+from lotsen_match.core.problem import MISSING_DAY, MatchProblem, build_problem
+from lotsen_match.core.scoring import (
     COMPONENTS,
     continuity_component,
     distance_component,

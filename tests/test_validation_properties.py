@@ -16,9 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lotsen_match.config import MatchConfig
-from lotsen_match.errors import InputValidationError
-from lotsen_match.validation import CLEAN_DTYPES, ValidatedCaseload, validate_caseload
-from lotsen_match.vocab import (
+from lotsen_match.core.vocab import (
     ALL_SLOTS,
     ASSIGNMENT_STATUSES,
     LEVELS,
@@ -29,6 +27,8 @@ from lotsen_match.vocab import (
     SLOT_BIT,
     SLOTS,
 )
+from lotsen_match.errors import InputValidationError
+from lotsen_match.validation import CLEAN_DTYPES, ValidatedCaseload, validate_caseload
 
 CFG = MatchConfig(as_of=dt.date(2026, 11, 2), strict=False)
 MISSING: list[Any] = ["", " ", None, np.nan]

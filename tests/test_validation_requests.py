@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from lotsen_match.config import MatchConfig
+from lotsen_match.core.vocab import ALL_SLOTS, NEED_CODE, SLOT_BIT
 from lotsen_match.errors import InputValidationError
 from lotsen_match.io import read_table
 from lotsen_match.validation import CLEAN_DTYPES, validate_requests
-from lotsen_match.vocab import ALL_SLOTS, NEED_CODE, SLOT_BIT
 
 CFG = MatchConfig(as_of=dt.date(2026, 11, 2))
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from lotsen_match.config import MatchConfig
+from lotsen_match.core.vocab import ALL_SLOTS, MODULE_BIT, SLOT_BIT
 from lotsen_match.errors import InputValidationError
 from lotsen_match.validation import (
     CLEAN_DTYPES,
@@ -19,7 +20,6 @@ from lotsen_match.validation import (
     REJECTED_COLUMNS,
     validate_volunteers,
 )
-from lotsen_match.vocab import ALL_SLOTS, MODULE_BIT, SLOT_BIT
 
 CFG = MatchConfig(as_of=dt.date(2026, 11, 2), default_max_distance_km=10.0)
 

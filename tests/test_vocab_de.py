@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lotsen_match.vocab import DAYS, LEVELS, MODULES, NEED_TYPES, SLOTS
-from lotsen_match.vocab_de import (
+from lotsen_match.core.vocab import DAYS, LEVELS, MODULES, NEED_TYPES, SLOTS
+from lotsen_match.ingest.vocabulary_de import (
     GermanVocabulary,
     default_vocabulary,
     fold,

@@ -19,41 +19,40 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .candidates import FUNNEL_STEPS
     from .config import MatchConfig, ScoreWeights
+    from .core.candidates import FUNNEL_STEPS
+    from .core.scoring import COMPONENTS
     from .errors import ConfigError, InputValidationError, LotsenMatchError, SolverError
-    from .explain import Explanation
     from .generate import Caseload, generate_caseload
+    from .ingest.places import load_places
     from .io import read_table
-    from .places import load_places
-    from .result import MatchResult
-    from .scoring import COMPONENTS
+    from .pipeline import match, match_validated
+    from .results.explain import Explanation
+    from .results.result import MatchResult
     from .validation import ValidatedCaseload, validate_caseload
 
 _LAZY: dict[str, str] = {
-    "FUNNEL_STEPS": "candidates",
+    "FUNNEL_STEPS": "core.candidates",
     "MatchConfig": "config",
     "ScoreWeights": "config",
     "ConfigError": "errors",
     "InputValidationError": "errors",
     "LotsenMatchError": "errors",
     "SolverError": "errors",
-    "Explanation": "explain",
+    "Explanation": "results.explain",
     "Caseload": "generate",
     "generate_caseload": "generate",
     "read_table": "io",
-    "load_places": "places",
-    "MatchResult": "result",
-    "COMPONENTS": "scoring",
+    "load_places": "ingest.places",
+    "MatchResult": "results.result",
+    "COMPONENTS": "core.scoring",
     "ValidatedCaseload": "validation",
     "validate_caseload": "validation",
+    "match": "pipeline",
+    "match_validated": "pipeline",
 }
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-# The submodule ``match`` shares its name with the function: bind the function eagerly, or a
-# later ``import lotsen_match.match`` would leave the module object under ``lotsen_match.match``.
-from .match import match, match_validated  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:

@@ -1,6 +1,6 @@
 """``python -m lotsen_match``: the same as the ``lotsen-match`` command."""
 
-from lotsen_match.cli import main
+from lotsen_match.job.cli import main
 
 if __name__ == "__main__":
     main()

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .core.vocab import LEVEL_CODE
 from .errors import ConfigError
-from .vocab import LEVEL_CODE
 
 LevelName = Literal["A1", "A2", "B1", "B2", "C1", "C2", "native"]
 TableName = Literal["volunteers", "requests", "assignments"]

@@ -31,8 +31,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .places import load_places
-from .vocab import DAY_PARTS, DAYS, MODULES, NEED_TYPES, SLOTS
+from .core.vocab import DAY_PARTS, DAYS, MODULES, NEED_TYPES, SLOTS
+from .ingest.places import load_places
 
 __all__ = ["Caseload", "generate_caseload"]
 

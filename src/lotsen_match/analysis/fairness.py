@@ -17,7 +17,7 @@ import pandas as pd
 from .outcomes import AreaMode, request_outcomes
 
 if TYPE_CHECKING:
-    from ..result import MatchResult
+    from ..results.result import MatchResult
 
 __all__ = ["AUDIT_COLUMNS", "DIMENSIONS", "fairness_audit", "largest_disparities"]
 

@@ -17,7 +17,7 @@ from .outcomes import AreaMode, request_outcomes
 from .what_if import caseload_of, compare_outcomes
 
 if TYPE_CHECKING:
-    from ..result import MatchResult
+    from ..results.result import MatchResult
 
 __all__ = ["GreedyGap", "greedy_gap"]
 
@@ -65,10 +65,10 @@ def greedy_gap(result: MatchResult, *, area: AreaMode = "auto", cell_km: float =
     """Re-run ``result``'s caseload with the greedy baseline (or, if ``result`` is greedy, with
     the exact ``flow`` solver) and compare the two runs overall, by language and by area.
     """
-    from ..match import match_validated
+    from ..pipeline import match_validated
 
     if result.config is None:
-        raise ValueError("the result carries no config; run it with lotsen_match.match()")
+        raise ValueError("the result carries no config; run it with lotsen_match.pipeline()")
     caseload = caseload_of(result)
     if result.config.solver == "greedy":
         greedy = result

@@ -1,9 +1,9 @@
 """Per-request and per-volunteer outcome tables: the common ground of every analysis.
 
-A :class:`~lotsen_match.result.MatchResult` keeps its validated inputs, so who was served, where,
-in which language and how long they waited can be read off plain tables without re-running the
-match. The analyses (supply gap, fairness, what-if, greedy gap) and the HTML report group these two
-tables; tests recompute the same numbers from the raw result tables.
+A :class:`~lotsen_match.results.result.MatchResult` keeps its validated inputs, so who was
+served, where, in which language and how long they waited can be read off plain tables without
+re-running the match. The analyses (supply gap, fairness, what-if, greedy gap) and the HTML
+report group these two tables; tests recompute the same numbers from the raw result tables.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..geo import EARTH_RADIUS_KM, unit_vectors
-from ..places import load_places
-from ..vocab import LEVEL_CODE
+from ..core.geo import EARTH_RADIUS_KM, unit_vectors
+from ..core.vocab import LEVEL_CODE
+from ..ingest.places import load_places
 
 if TYPE_CHECKING:
     from sklearn.neighbors import KDTree
 
-    from ..result import MatchResult
+    from ..results.result import MatchResult
 
 __all__ = [
     "AREA_MODES",

@@ -19,7 +19,7 @@ import pandas as pd
 from .outcomes import AreaMode, _min_level, request_outcomes, spoken_languages, volunteer_usage
 
 if TYPE_CHECKING:
-    from ..result import MatchResult
+    from ..results.result import MatchResult
 
 __all__ = ["RECRUITABLE_REASONS", "recruitment_list", "supply_gap", "typical_places"]
 

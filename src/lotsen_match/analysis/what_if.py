@@ -21,7 +21,7 @@ from ..validation import ValidatedCaseload, validate_caseload
 from .outcomes import request_outcomes
 
 if TYPE_CHECKING:
-    from ..result import MatchResult
+    from ..results.result import MatchResult
 
 __all__ = [
     "METRICS",
@@ -187,10 +187,10 @@ def what_if(
     Raises ``ValueError`` for unknown or duplicate volunteer ids and
     ``InputValidationError`` for invalid added rows.
     """
-    from ..match import match_validated
+    from ..pipeline import match_validated
 
     if result.config is None:
-        raise ValueError("the result carries no config; run it with lotsen_match.match()")
+        raise ValueError("the result carries no config; run it with lotsen_match.pipeline()")
     cfg = _scenario_config(result.config, weights, config_update)
     caseload = caseload_of(result)
     volunteers = caseload.volunteers

@@ -25,13 +25,13 @@ import pandas as pd
 from ..analysis.outcomes import request_outcomes, spoken_languages, volunteer_usage
 from ..analysis.plots import PALETTE, Svg, bar_chart, stacked_bar_chart
 from ..analysis.supply_gap import recruitment_list, typical_places
-from ..explain import COMPONENT_LABELS, render_details
+from ..core.vocab import NEED_TYPES, language_label
 from ..io import atomic_file
-from ..vocab import NEED_TYPES, language_label
+from ..results.explain import COMPONENT_LABELS, render_details
 from .html_text import NEED, REASON, REASON_PHRASE, STATUS, TEXT
 
 if TYPE_CHECKING:
-    from ..result import MatchResult
+    from ..results.result import MatchResult
 
 __all__ = ["DEFAULT_MAX_ROWS", "LANGUAGES", "render_report", "write_report"]
 
@@ -623,7 +623,7 @@ def _check_inputs(result: MatchResult) -> None:
     if missing or "volunteer_id" not in result.volunteers.columns:
         raise ValueError(
             "the report needs the validated inputs of the run (MatchResult.requests and "
-            f".volunteers, as lotsen_match.match() returns them); missing: {sorted(missing)}"
+            f".volunteers, as lotsen_match.pipeline() returns them); missing: {sorted(missing)}"
         )
 
 

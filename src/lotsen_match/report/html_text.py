@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..explain import NEED_LABELS
+from ..results.explain import NEED_LABELS
 
 __all__ = ["NEED", "REASON", "REASON_PHRASE", "STATUS", "TEXT"]
 

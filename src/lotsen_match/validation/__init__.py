@@ -7,8 +7,8 @@ valid. :func:`validate_caseload` adds the cross-table rules and applies strict o
 
 from __future__ import annotations
 
+from ..ingest.options import ImportOptions
 from .caseload import ValidatedCaseload, validate_caseload
-from .options import ImportOptions
 from .problems import PROBLEM_COLUMNS, REJECTED_COLUMNS
 from .tables import (
     CLEAN_DTYPES,

@@ -18,8 +18,8 @@ import pandas as pd
 
 from ..config import MatchConfig
 from ..errors import InputValidationError
+from ..ingest.options import ImportOptions, resolve_options
 from . import parsers as p
-from .options import ImportOptions, resolve_options
 from .problems import ObjArray, empty_problems, empty_rejected, label_order
 from .tables import (
     CHECKS,
@@ -69,8 +69,9 @@ def validate_caseload(
     rejected ones.
 
     ``options`` (vocabulary, message language, separators, geocoding) default to the ones the
-    frames carry in ``attrs`` (set by :func:`lotsen_match.profiles.load_with_profile`), then to
-    the contract vocabulary with English messages.
+    frames carry in ``attrs`` (set by
+    :func:`lotsen_match.ingest.profile.load_with_profile`), then to the contract vocabulary
+    with English messages.
     """
     strict = config.strict if strict is None else strict
     raws = {

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..geocode import describe_failure
+from ..ingest.geocode import describe_failure
 from . import parsers as p
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ..vocab import ASSIGNMENT_STATUSES, GENDERS, LEVEL_CODE, LEVELS, MODULES, NEED_TYPES
-from ..vocab_de import GermanVocabulary, Kind, Lang, Resolution, label, split_cell
+from ..core.vocab import ASSIGNMENT_STATUSES, GENDERS, LEVEL_CODE, LEVELS, MODULES, NEED_TYPES
+from ..ingest.vocabulary_de import GermanVocabulary, Kind, Lang, Resolution, label, split_cell
 from . import parsers as p
 
 __all__ = [

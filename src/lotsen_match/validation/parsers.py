@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from ..vocab import LEVEL_CODE, LEVELS, canonical_language, language_name
+from ..core.vocab import LEVEL_CODE, LEVELS, canonical_language, language_name
 
 ObjArray = npt.NDArray[np.object_]
 BoolArray = npt.NDArray[np.bool_]

@@ -19,8 +19,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from ..config import MatchConfig
-from ..errors import InputValidationError
-from ..vocab import (
+from ..core.vocab import (
     ALL_SLOTS,
     ASSIGNMENT_STATUSES,
     GENDERS,
@@ -30,10 +29,11 @@ from ..vocab import (
     SLOT_BIT,
     SLOTS,
 )
+from ..errors import InputValidationError
+from ..ingest.options import ImportOptions, resolve_options
 from . import german as g
 from . import parsers as p
 from .geocoding import coordinates_with_places
-from .options import ImportOptions, resolve_options
 from .problems import (
     HEADER_ROW,
     MAX_VALUE_CHARS,

@@ -32,7 +32,7 @@ from typing import Final, Literal
 
 import pycountry
 
-from .vocab import (
+from ..core.vocab import (
     ASSIGNMENT_STATUSES,
     DAY_PARTS,
     DAYS,

@@ -1,6 +1,6 @@
 """The ``lotsen-match`` command: run the nightly job, validate inputs, explain, generate, demo.
 
-A thin layer over :mod:`lotsen_match.runner`: parse options, set up logging and progress, and
+A thin layer over :mod:`lotsen_match.job.runner`: parse options, set up logging and progress, and
 turn errors into exit codes a scheduler understands. 0 success; 2 invalid input or config
 (nothing written); 1 anything else. Expected errors give one readable line per problem on stderr,
 never a traceback (``--debug`` shows it). Output on stdout and stderr names ids, files, rows and
@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, NoReturn
 
 import typer
 
-from . import __version__
-from .errors import ConfigError, InputValidationError, LotsenMatchError
+from .. import __version__
+from ..errors import ConfigError, InputValidationError, LotsenMatchError
 from .logs import configure_logging
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
     import pandas as pd
 
-    from .config import MatchConfig
+    from ..config import MatchConfig
     from .runner import StageHook
 
 __all__ = ["EXIT_ERROR", "EXIT_INVALID", "EXIT_OK", "app", "main"]
@@ -368,7 +368,7 @@ def _config(
 
 def _config_language(path: Path | None) -> str:
     """The report language of the config, for messages printed before the config is validated."""
-    from .config import MatchConfig
+    from ..config import MatchConfig
 
     try:
         return MatchConfig.from_toml(path).report_language if path else "de"
@@ -517,8 +517,8 @@ def validate(
     Nothing is written. Exit 0 when every row is valid. With --profile, first a short table of
     how each export column was understood (contract column, meaning, an example and its value).
     """
+    from ..validation import validate_caseload
     from .runner import load_inputs
-    from .validation import validate_caseload
 
     session = _Session(quiet, log_json, verbose, debug)
     session.start()
@@ -531,7 +531,7 @@ def validate(
             volunteers, requests, assignments, db_url=db, config=cfg, profile=profile
         )
         if profile is not None:
-            from .profiles import describe_profile, load_profile
+            from ..ingest.profile import describe_profile, load_profile
 
             prof = load_profile(profile)
             lang = prof.lang
@@ -568,7 +568,7 @@ def explain(
     debug: DebugOpt = False,
 ) -> None:
     """Explain one request of a finished run from its files: proposal, alternatives, or why none."""
-    from .explain import explain_request
+    from ..results.explain import explain_request
     from .runner import read_run_tables
 
     session = _Session(debug=debug)
@@ -635,13 +635,13 @@ def generate(
             "assignments": caseload.assignments,
         }
         if out is not None:
-            from .io import write_table
+            from ..io import write_table
 
             for name, frame in tables.items():
                 path = write_table(frame, out / f"{name}.{fmt.value}", fmt=fmt.value)
                 session.say(f"{path} ({len(frame)} rows)")
         if db is not None:
-            from .io import write_sql_input_tables
+            from ..io import write_sql_input_tables
             from .runner import redact_url
 
             write_sql_input_tables(db, tables)
@@ -656,8 +656,8 @@ def _generate(
     around: str | None,
     radius_km: float,
 ) -> Any:
-    from .generate import generate_caseload
-    from .places import load_places, places_within
+    from ..generate import generate_caseload
+    from ..ingest.places import load_places, places_within
     from .runner import JobInputError
 
     kwargs: dict[str, Any] = {"seed": seed}
@@ -686,7 +686,7 @@ def demo(
     """Run the whole job on the bundled sample (./data/samples) or a generated town caseload."""
     import pandas as pd
 
-    from .config import MatchConfig
+    from ..config import MatchConfig
     from .runner import SUMMARY_FILE, run_job
 
     session = _Session(quiet, log_json, verbose, debug)

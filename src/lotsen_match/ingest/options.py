@@ -1,9 +1,10 @@
 """How an export is to be read: vocabulary, message language, cell separators, geocoding.
 
 The contract vocabulary (``spec``) stays the default; ``de`` also accepts the German and English
-words of real exports (see :mod:`lotsen_match.vocab_de`). Options reach validation explicitly
-(``validate_caseload(..., options=...)``), or travel with the raw frames in
-``df.attrs["lotsen_import"]`` (set by :func:`lotsen_match.profiles.load_with_profile`), or come
+words of real exports (see :mod:`lotsen_match.ingest.vocabulary_de`). Options reach
+validation explicitly (``validate_caseload(..., options=...)``), or travel with the raw frames
+in ``df.attrs["lotsen_import"]`` (set by
+:func:`lotsen_match.ingest.profile.load_with_profile`), or come
 from config fields of the same names once the config has them; the first found wins.
 """
 
@@ -17,8 +18,8 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
-from ..geocode import Geocoder
-from ..vocab_de import GermanVocabulary, Lang, default_vocabulary
+from .geocode import Geocoder
+from .vocabulary_de import GermanVocabulary, Lang, default_vocabulary
 
 __all__ = ["ATTRS_KEY", "ImportOptions", "resolve_options"]
 

@@ -38,14 +38,14 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from .config import MatchConfig
-from .errors import ConfigError
-from .io import read_table
-from .validation import parsers as vp
-from .validation.options import ATTRS_KEY, ImportOptions
-from .validation.problems import truncate
-from .validation.tables import CHECKS, CLEAN_DTYPES, TableCheck
-from .vocab_de import KINDS, Lang
+from ..config import MatchConfig
+from ..errors import ConfigError
+from ..io import read_table
+from ..validation import parsers as vp
+from ..validation.problems import truncate
+from ..validation.tables import CHECKS, CLEAN_DTYPES, TableCheck
+from .options import ATTRS_KEY, ImportOptions
+from .vocabulary_de import KINDS, Lang
 
 __all__ = [
     "PROFILE_TABLES",

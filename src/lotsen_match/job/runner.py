@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .config import MatchConfig, TableName
-from .errors import LotsenMatchError
-from .io import (
+from .. import __version__
+from ..config import MatchConfig, TableName
+from ..errors import LotsenMatchError
+from ..io import (
     InputFormatError,
     MissingTableError,
     atomic_directory,
@@ -39,10 +39,10 @@ from .io import (
     write_sql_tables,
     write_table,
 )
-from .validation import ValidatedCaseload, validate_caseload
+from ..validation import ValidatedCaseload, validate_caseload
 
 if TYPE_CHECKING:  # the matching core (and scikit-learn) loads only when a job runs
-    from .result import MatchResult
+    from ..results.result import MatchResult
 
 __all__ = [
     "INPUT_TABLES",
@@ -165,8 +165,8 @@ def load_inputs(
 ) -> LoadedInputs:
     """Read the inputs from files (format by extension), DataFrames, or the database tables.
 
-    With an import ``profile`` (TOML, see :mod:`lotsen_match.profiles`) files are read with the
-    profile's column names, vocabulary, separators and geocoding; tables not given on the
+    With an import ``profile`` (TOML, see :mod:`lotsen_match.ingest.profile`) files are read
+    with the profile's column names, vocabulary, separators and geocoding; tables not given on the
     command line come from the profile's ``[files]``.
 
     With ``db_url`` the tables ``volunteers``, ``requests`` and (if present) ``assignments`` are
@@ -193,7 +193,7 @@ def _load_with_profile(
     requests: TableSource | None,
     assignments: TableSource | None,
 ) -> LoadedInputs:
-    from .profiles import load_with_profile
+    from ..ingest.profile import load_with_profile
 
     frames = load_with_profile(
         profile, volunteers=volunteers, requests=requests, assignments=assignments
@@ -363,8 +363,8 @@ def run_job(
         )
     with _timed(timings, "validate"), hook("validate"):
         caseload = validate_inputs(inputs, cfg)
-    from .match import match_validated  # after validation: bad input fails fast
-    from .report import render_report
+    from ..pipeline import match_validated  # after validation: bad input fails fast
+    from ..report import render_report
 
     with hook("match"):
         result = match_validated(caseload, cfg)

@@ -23,15 +23,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import __version__
-from .assignment import SCALE, HouseholdModel, build_household_model
-from .candidates import FUNNEL_STEPS, Candidates, find_candidates
 from .config import MatchConfig, TableName
-from .explain import render_detail_column
-from .geo import EARTH_RADIUS_KM
+from .core.assignment import SCALE, HouseholdModel, build_household_model
+from .core.candidates import FUNNEL_STEPS, Candidates, find_candidates
+from .core.geo import EARTH_RADIUS_KM
+from .core.problem import MatchProblem, build_problem
+from .core.scoring import COMPONENTS, quality, score_components
 from .io import read_table
-from .problem import MatchProblem, build_problem
-from .result import PROPOSAL_KEYS, PROPOSAL_TAIL, MatchResult
-from .scoring import COMPONENTS, quality, score_components
+from .results.explain import render_detail_column
+from .results.result import PROPOSAL_KEYS, PROPOSAL_TAIL, MatchResult
 from .solve import AssignmentModel, SolveResult, get_solver
 from .validation import ValidatedCaseload, validate_caseload
 
@@ -529,7 +529,7 @@ def _unmatched(
 
 
 def _admissible_codes(languages: str, min_level: int) -> str:
-    from .vocab import LEVEL_CODE
+    from .core.vocab import LEVEL_CODE
 
     codes = []
     for entry in str(languages).split(";"):

@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .config import MatchConfig
+from ..config import MatchConfig
 from .geo import chord_for_km, haversine_km_rad
 from .problem import MatchProblem
 from .vocab import ALL_SLOTS

@@ -34,9 +34,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .geo import haversine_km
+from ..core.geo import haversine_km
 from .places import load_place_names, load_places
-from .vocab_de import fold
+from .vocabulary_de import fold
 
 __all__ = [
     "DISTRICT_KM",
@@ -456,8 +456,8 @@ def read_user_places(
     non-empty key cell of a row becomes a key. Raises ValueError naming the rows that are
     invalid or contradict each other: the table is configuration, not caseload.
     """
-    from .io import read_table
-    from .validation.parsers import parse_number
+    from ..io import read_table
+    from ..validation.parsers import parse_number
 
     frame = read_table(source, table="places")
     columns = {fold(str(c)): c for c in frame.columns}

@@ -13,6 +13,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from ..config import MatchConfig, ScoreWeights
 from .candidates import (
     Candidates,
     contains_sorted,
@@ -20,7 +21,6 @@ from .candidates import (
     pair_keys,
     worker_count,
 )
-from .config import MatchConfig, ScoreWeights
 from .problem import MISSING_DAY, MatchProblem
 from .vocab import ALL_SLOTS, MODULE_BIT, NATIVE, NEED_TYPES, RELEVANT_MODULES
 

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .config import MatchConfig
+from ..config import MatchConfig
 from .geo import unit_vectors
 from .vocab import GENDER_CODE, LEVEL_CODE
 

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .vocab import language_label
+from ..core.vocab import language_label
 
 COMPONENT_LABELS: dict[str, dict[str, str]] = {
     "de": {

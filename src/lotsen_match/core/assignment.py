@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .config import MatchConfig
-from .solve import AssignmentModel
+from ..config import MatchConfig
+from ..solve import AssignmentModel
 
 #: Cost units per score unit; pair qualities in [0, 1] become integers in [0, SCALE].
 SCALE = 10_000

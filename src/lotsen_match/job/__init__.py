@@ -1,0 +1,3 @@
+"""The nightly job: runner, command line and logging set-up."""
+
+__all__: list[str] = []
