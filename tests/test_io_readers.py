@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lotsen_match.io import InputFormatError, read_table
+from lotsen_match.errors import InputFormatError
+from lotsen_match.io import read_table
 from lotsen_match.io.csv_dialect import detect_delimiter
 
 

@@ -11,8 +11,9 @@ import pytest
 from lotsen_match.config import MatchConfig
 from lotsen_match.errors import ConfigError
 from lotsen_match.ingest.options import ATTRS_KEY
-from lotsen_match.ingest.profile import describe_profile, load_profile, load_with_profile
+from lotsen_match.ingest.profile import load_profile, load_with_profile
 from lotsen_match.validation import ImportOptions, validate_caseload
+from lotsen_match.validation.describe import describe_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "profiles" / "beispiel_hildesheim.toml"

@@ -2,5 +2,8 @@
 
 from lotsen_match.job.cli import main
 
+__all__: list[str] = []
+
+
 if __name__ == "__main__":
     main()

@@ -16,8 +16,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .core.vocab import LEVEL_CODE
 from .errors import ConfigError
+
+__all__ = [
+    "LevelName",
+    "MatchConfig",
+    "ScoreWeights",
+    "TableName",
+]
+
 
 LevelName = Literal["A1", "A2", "B1", "B2", "C1", "C2", "native"]
 TableName = Literal["volunteers", "requests", "assignments"]
@@ -139,11 +146,6 @@ class MatchConfig(BaseModel):
                     )
                 seen[dst] = src
         return value
-
-    @property
-    def min_level_code(self) -> int:
-        """Integer code of ``min_language_level`` (see ``vocab.LEVELS``)."""
-        return LEVEL_CODE[self.min_language_level]
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str = "config") -> MatchConfig:

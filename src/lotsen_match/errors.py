@@ -7,6 +7,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = [
+    "ArgumentError",
+    "ConfigError",
+    "InputFormatError",
+    "InputValidationError",
+    "JobInputError",
+    "LotsenMatchError",
+    "MissingTableError",
+    "SolverError",
+]
+
 
 class LotsenMatchError(Exception):
     """Base class of every error this library raises on purpose."""
@@ -37,6 +48,40 @@ class InputValidationError(LotsenMatchError, ValueError):
         ]
         more = [f"... and {n - 20} more problems"] if n > 20 else []
         super().__init__(f"{n} invalid input value(s):\n" + "\n".join(head + more))
+
+
+class InputFormatError(LotsenMatchError, ValueError):
+    """An input file cannot be read as a table (unknown extension, undecodable, malformed).
+
+    ``path`` names the offending file so callers can report it without parsing the message.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class MissingTableError(LotsenMatchError, ValueError):
+    """The requested table does not exist; ``available`` lists the tables that do."""
+
+    def __init__(self, table_name: str, available: list[str]) -> None:
+        super().__init__(
+            f"no table {table_name!r} in the database; available tables: {available or 'none'}"
+        )
+        self.table_name = table_name
+        self.available = available
+
+
+class JobInputError(LotsenMatchError, ValueError):
+    """An input or the output directory cannot be used (unreadable file, missing table, ...)."""
+
+
+class ArgumentError(LotsenMatchError, ValueError):
+    """A function argument is of the wrong kind or out of range; the message says what is valid.
+
+    It subclasses ``ValueError`` (as scikit-learn's parameter errors do), so callers that catch
+    ``ValueError`` keep working.
+    """
 
 
 class SolverError(LotsenMatchError, RuntimeError):

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .core.vocab import DAY_PARTS, DAYS, MODULES, NEED_TYPES, SLOTS
+from .errors import ArgumentError
 from .ingest.places import load_places
 
 __all__ = ["Caseload", "generate_caseload"]
@@ -221,7 +222,7 @@ def generate_caseload(
     """
     for name, value in (("n_volunteers", n_volunteers), ("n_requests", n_requests)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+            raise ArgumentError(f"{name} must be a non-negative integer, got {value!r}")
     table = _check_places(load_places() if places is None else places)
     vol_seed, req_seed, link_seed, asg_seed = np.random.SeedSequence(seed).spawn(4)
     day0 = np.datetime64(as_of, "D")
@@ -277,9 +278,9 @@ _B1_OR_BETTER: Final = frozenset({"B1", "B2", "C1", "C2", "native"})
 def _check_places(places: pd.DataFrame) -> pd.DataFrame:
     missing = {"name", "lat", "lon", "population"} - set(places.columns)
     if missing:
-        raise ValueError(f"places lacks columns {sorted(missing)}")
+        raise ArgumentError(f"places lacks columns {sorted(missing)}")
     if len(places) == 0:
-        raise ValueError("places is empty: no location to scatter people around")
+        raise ArgumentError("places is empty: no location to scatter people around")
     return places.reset_index(drop=True)
 
 

@@ -29,11 +29,24 @@ from .core.candidates import FUNNEL_STEPS, Candidates, find_candidates
 from .core.geo import EARTH_RADIUS_KM
 from .core.problem import MatchProblem, build_problem
 from .core.scoring import COMPONENTS, quality, score_components
+from .core.vocab import LEVEL_CODE
 from .io import read_table
 from .results.explain import render_detail_column
 from .results.result import PROPOSAL_KEYS, PROPOSAL_TAIL, MatchResult
 from .solve import AssignmentModel, SolveResult, get_solver
 from .validation import ValidatedCaseload, validate_caseload
+
+__all__ = [
+    "MatchInstance",
+    "StageTimer",
+    "TableLike",
+    "build_instance",
+    "fingerprint",
+    "match",
+    "match_validated",
+    "read_inputs",
+]
+
 
 logger = logging.getLogger(__name__)
 
@@ -324,7 +337,9 @@ class _Prepared:
         at_distance = np.flatnonzero(
             (first_zero == FUNNEL_STEPS.index("distance")) & ~problem.r_is_active
         )
-        near_km, near_radius = _nearest_speaker(problem, at_distance, config.min_level_code)
+        near_km, near_radius = _nearest_speaker(
+            problem, at_distance, LEVEL_CODE[config.min_language_level]
+        )
         nearest_km = np.full(problem.n_requests, np.nan)
         nearest_radius = np.full(problem.n_requests, np.nan)
         nearest_km[at_distance] = np.where(np.isfinite(near_km), near_km, np.nan)
@@ -501,7 +516,7 @@ def _unmatched(
     competition = (reason == "capacity") & ~any_zero & has_best
 
     rid = problem.request_ids[open_req]
-    min_level = config.min_level_code
+    min_level = LEVEL_CODE[config.min_language_level]
     langs = req_frame["languages"].to_numpy(dtype=object)[open_req]
     uniq_langs, lang_inverse = np.unique(langs.astype(str), return_inverse=True)
     lang_codes = np.array([_admissible_codes(s, min_level) for s in uniq_langs], dtype=object)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
+from ..errors import ArgumentError
 from .outcomes import AreaMode, request_outcomes
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def fairness_audit(
     out = request_outcomes(result, area=area, cell_km=cell_km)
     unknown = [d for d in dimensions if d not in out.columns]
     if unknown:
-        raise ValueError(f"unknown dimensions {unknown}; choose from {list(DIMENSIONS)}")
+        raise ArgumentError(f"unknown dimensions {unknown}; choose from {list(DIMENSIONS)}")
     total_n = len(out)
     total_served = int(out["served"].sum())
     frames = []

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..errors import ArgumentError
 from .outcomes import AreaMode, request_outcomes
 from .what_if import caseload_of, compare_outcomes
 
@@ -68,7 +69,7 @@ def greedy_gap(result: MatchResult, *, area: AreaMode = "auto", cell_km: float =
     from ..pipeline import match_validated
 
     if result.config is None:
-        raise ValueError("the result carries no config; run it with lotsen_match.pipeline()")
+        raise ArgumentError("the result carries no config; run it with lotsen_match.pipeline()")
     caseload = caseload_of(result)
     if result.config.solver == "greedy":
         greedy = result

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..core.geo import EARTH_RADIUS_KM, unit_vectors
 from ..core.vocab import LEVEL_CODE
+from ..errors import ArgumentError
 from ..ingest.places import load_places
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def grid_cells(
     e.g. ``"52.17N 9.95E"``: readable, stable across runs and pasteable into a map search.
     """
     if not cell_km > 0:
-        raise ValueError(f"cell_km must be > 0, got {cell_km!r}")
+        raise ArgumentError(f"cell_km must be > 0, got {cell_km!r}")
     la = np.asarray(lat, dtype=np.float64)
     lo = np.asarray(lon, dtype=np.float64)
     dlat = cell_km / KM_PER_DEGREE
@@ -99,9 +100,9 @@ def area_labels(frame: pd.DataFrame, *, area: AreaMode = "auto", cell_km: float 
     elsewhere; ``place`` requires the column (empty cells still fall back to the grid).
     """
     if area not in AREA_MODES:
-        raise ValueError(f"area must be one of {AREA_MODES}, got {area!r}")
+        raise ArgumentError(f"area must be one of {AREA_MODES}, got {area!r}")
     if area == "place" and "place" not in frame.columns:
-        raise ValueError("area='place' needs a 'place' column in the input tables")
+        raise ArgumentError("area='place' needs a 'place' column in the input tables")
     cells, _, _ = grid_cells(frame["lat"], frame["lon"], cell_km)
     if area == "grid" or "place" not in frame.columns:
         return cells

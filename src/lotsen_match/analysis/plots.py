@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Final
 
+from ..errors import ArgumentError
+
 __all__ = ["PALETTE", "Svg", "bar_chart", "line_chart", "stacked_bar_chart"]
 
 #: Okabe-Ito colours, ordered so the first three reach 3:1 contrast against white (WCAG 1.4.11);
@@ -117,9 +119,9 @@ def stacked_bar_chart(
     names = list(series)
     columns = [[float(v) for v in series[n]] for n in names]
     if any(len(c) != len(labels) for c in columns):
-        raise ValueError("every series needs one value per label")
+        raise ArgumentError("every series needs one value per label")
     if any(v < 0 or not math.isfinite(v) for c in columns for v in c):
-        raise ValueError("stacked bars need finite, non-negative values")
+        raise ArgumentError("stacked bars need finite, non-negative values")
     totals = [sum(parts) for parts in zip(*columns, strict=True)] if columns else []
     top = max_value if max_value is not None else max(totals, default=0.0)
     top = top if top > 0 else 1.0
@@ -201,7 +203,7 @@ def line_chart(
     xs = [float(v) for v in x]
     ys = {name: [float(v) for v in vals] for name, vals in series.items()}
     if any(len(v) != len(xs) for v in ys.values()):
-        raise ValueError("every series needs one value per x")
+        raise ArgumentError("every series needs one value per x")
     finite = [v for vals in ys.values() for v in vals if math.isfinite(v)]
     y_ticks = _nice_ticks(min(finite, default=0.0), max(finite, default=1.0))
     x_ticks = _nice_ticks(min(xs, default=0.0), max(xs, default=1.0))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
+from ..errors import ArgumentError
 from .outcomes import AreaMode, _min_level, request_outcomes, spoken_languages, volunteer_usage
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def _unmet(out: pd.DataFrame, reasons: Iterable[str]) -> pd.DataFrame:
     wanted = set(reasons)
     unknown = wanted - set(RECRUITABLE_REASONS) - {"household", "quality"}
     if unknown:
-        raise ValueError(f"unknown unmatched reasons {sorted(unknown)}")
+        raise ArgumentError(f"unknown unmatched reasons {sorted(unknown)}")
     unmet = out[~out["served"] & out["reason"].isin(sorted(wanted))].copy()
     unmet["hh"] = np.where(
         unmet["household_id"] != "", "H:" + unmet["household_id"], "R:" + unmet["request_id"]
@@ -227,7 +228,7 @@ def recruitment_list(
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in _LIST_COLUMNS})
     per = places_per_volunteer if places_per_volunteer is not None else typical_places(usage)
     if not per > 0:
-        raise ValueError(f"places_per_volunteer must be > 0, got {per!r}")
+        raise ArgumentError(f"places_per_volunteer must be > 0, got {per!r}")
     grouped = unmet.groupby(["area", "language"], sort=True)
     out = grouped.agg(
         unmet_requests=("request_id", "size"),

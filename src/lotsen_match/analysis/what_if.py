@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import MatchConfig, ScoreWeights
+from ..errors import ArgumentError
 from ..io import read_table
 from ..validation import ValidatedCaseload, validate_caseload
 from .outcomes import request_outcomes
@@ -190,7 +191,7 @@ def what_if(
     from ..pipeline import match_validated
 
     if result.config is None:
-        raise ValueError("the result carries no config; run it with lotsen_match.pipeline()")
+        raise ArgumentError("the result carries no config; run it with lotsen_match.pipeline()")
     cfg = _scenario_config(result.config, weights, config_update)
     caseload = caseload_of(result)
     volunteers = caseload.volunteers
@@ -201,7 +202,7 @@ def what_if(
         known = set(volunteers["volunteer_id"].astype(str))
         unknown = [v for v in remove if v not in known]
         if unknown:
-            raise ValueError(f"remove_volunteer_ids: unknown volunteer ids {unknown[:10]}")
+            raise ArgumentError(f"remove_volunteer_ids: unknown volunteer ids {unknown[:10]}")
         volunteers = volunteers[~volunteers["volunteer_id"].isin(remove)]
         assignments = assignments[~assignments["volunteer_id"].isin(remove)]
 
@@ -213,7 +214,7 @@ def what_if(
         ).volunteers
         clash = sorted(set(added["volunteer_id"]) & set(volunteers["volunteer_id"]))
         if clash:
-            raise ValueError(f"add_volunteers: ids already in the caseload {clash[:10]}")
+            raise ArgumentError(f"add_volunteers: ids already in the caseload {clash[:10]}")
         volunteers = pd.concat([volunteers, added], ignore_index=True)
 
     changed = ValidatedCaseload(

@@ -19,6 +19,13 @@ import numpy.typing as npt
 from ..config import MatchConfig
 from ..solve import AssignmentModel
 
+__all__ = [
+    "SCALE",
+    "HouseholdModel",
+    "build_household_model",
+]
+
+
 #: Cost units per score unit; pair qualities in [0, 1] become integers in [0, SCALE].
 SCALE = 10_000
 

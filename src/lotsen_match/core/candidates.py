@@ -36,9 +36,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..config import MatchConfig
+from ..errors import ArgumentError
 from .geo import chord_for_km, haversine_km_rad
 from .problem import MatchProblem
-from .vocab import ALL_SLOTS
+from .vocab import ALL_SLOTS, LEVEL_CODE
 
 __all__ = [
     "FUNNEL_STEPS",
@@ -638,8 +639,8 @@ def _language_counts(p: MatchProblem) -> I64:
 
 def _check_config(p: MatchProblem, config: MatchConfig) -> None:
     as_of_day = (config.as_of - dt.date(1970, 1, 1)).days
-    if as_of_day != p.as_of_day or config.min_level_code != p.min_level:
-        raise ValueError(
+    if as_of_day != p.as_of_day or LEVEL_CODE[config.min_language_level] != p.min_level:
+        raise ArgumentError(
             "config does not match the problem: as_of and min_language_level must be the ones "
             "build_problem was called with"
         )

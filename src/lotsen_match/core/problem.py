@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..config import MatchConfig
+from ..errors import ArgumentError
 from .geo import unit_vectors
 from .vocab import GENDER_CODE, LEVEL_CODE
 
@@ -265,7 +266,7 @@ def build_problem(
 
     created = _days(reqs["created_on"])
     if (created == MISSING_DAY).any():
-        raise ValueError("requests: created_on must be set in clean frames")
+        raise ArgumentError("requests: created_on must be set in clean frames")
 
     # Exclusions listed on the requests.
     excl_text = _as_str_array(reqs["excluded_volunteers"])
@@ -296,7 +297,7 @@ def build_problem(
 
     problem = MatchProblem(
         as_of_day=as_of_day,
-        min_level=config.min_level_code,
+        min_level=LEVEL_CODE[config.min_language_level],
         volunteer_ids=volunteer_ids,
         request_ids=request_ids,
         household_keys=household_keys.astype(object),
@@ -357,7 +358,7 @@ def _lookup(index: pd.Index, values: npt.ArrayLike) -> npt.NDArray[np.int64]:
 def _require_columns(table: str, frame: pd.DataFrame, columns: Iterable[str]) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{table}: clean frame lacks column(s) {', '.join(missing)}")
+        raise ArgumentError(f"{table}: clean frame lacks column(s) {', '.join(missing)}")
 
 
 def _sorted_by(frame: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..config import MatchConfig, ScoreWeights
+from ..errors import ArgumentError
 from .candidates import (
     Candidates,
     contains_sorted,
@@ -196,7 +197,7 @@ def quality(components: npt.ArrayLike, weights: ScoreWeights) -> F64:
     comps = np.asarray(components)
     w = list(weights.pair_weights().values())
     if comps.ndim != 2 or comps.shape[1] != len(w):
-        raise ValueError(f"components must have shape (n, {len(w)}), got {comps.shape}")
+        raise ArgumentError(f"components must have shape (n, {len(w)}), got {comps.shape}")
     total = float(sum(w))
     out = np.zeros(comps.shape[0], dtype=np.float64)
     if total == 0.0:

@@ -11,6 +11,30 @@ from typing import Final
 
 import pycountry
 
+__all__ = [
+    "ALL_SLOTS",
+    "ASSIGNMENT_STATUSES",
+    "DAYS",
+    "DAY_PARTS",
+    "GENDERS",
+    "GENDER_CODE",
+    "LEVELS",
+    "LEVEL_CODE",
+    "MODULES",
+    "MODULE_BIT",
+    "NATIVE",
+    "NEED_CODE",
+    "NEED_TYPES",
+    "RELEVANT_MODULES",
+    "SLOTS",
+    "SLOT_BIT",
+    "canonical_language",
+    "language_label",
+    "language_name",
+    "slot_mask",
+]
+
+
 #: Language levels from weakest to strongest; code = position + 1 (0 means "does not speak").
 LEVELS: Final[tuple[str, ...]] = ("A1", "A2", "B1", "B2", "C1", "C2", "native")
 LEVEL_CODE: Final[dict[str, int]] = {name: i + 1 for i, name in enumerate(LEVELS)}

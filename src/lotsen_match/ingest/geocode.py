@@ -35,6 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.geo import haversine_km
+from ..errors import ArgumentError
 from .places import load_place_names, load_places
 from .vocabulary_de import fold
 
@@ -446,6 +447,14 @@ _LAT_COLUMNS: Final[tuple[str, ...]] = ("lat", "breitengrad", "latitude")
 _LON_COLUMNS: Final[tuple[str, ...]] = ("lon", "laengengrad", "längengrad", "longitude", "lng")
 
 
+def _coordinate(values: pd.Series[Any]) -> npt.NDArray[np.float64]:
+    """Numbers of a places table column; text may use a decimal comma (``52,37``); NaN if not."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    text = values.astype("string").str.strip().str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def read_user_places(
     source: str | os.PathLike[str] | pd.DataFrame,
 ) -> dict[str, tuple[float, float]]:
@@ -457,7 +466,6 @@ def read_user_places(
     invalid or contradict each other: the table is configuration, not caseload.
     """
     from ..io import read_table
-    from ..validation.parsers import parse_number
 
     frame = read_table(source, table="places")
     columns = {fold(str(c)): c for c in frame.columns}
@@ -466,30 +474,29 @@ def read_user_places(
     lon_col = next((columns[c] for c in map(fold, _LON_COLUMNS) if c in columns), None)
     name = frame.attrs.get("source", "places table")
     if not keys or lat_col is None or lon_col is None:
-        raise ValueError(
+        raise ArgumentError(
             f"{name}: needs a key column (key, postal_code, place or address) and lat, lon; "
             f"found {', '.join(map(str, frame.columns.drop('_row', errors='ignore')))}"
         )
-    lat = parse_number(frame[lat_col])
-    lon = parse_number(frame[lon_col])
+    lat = _coordinate(frame[lat_col])
+    lon = _coordinate(frame[lon_col])
     rows = frame["_row"].to_numpy()
-    bad = lat.missing | lat.bad | lon.missing | lon.bad
     with np.errstate(invalid="ignore"):
-        bad |= (np.abs(lat.values) > 90) | (np.abs(lon.values) > 180)
+        bad = ~np.isfinite(lat) | ~np.isfinite(lon) | (np.abs(lat) > 90) | (np.abs(lon) > 180)
     if bad.any():
         listed = ", ".join(str(r) for r in rows[bad][:10])
-        raise ValueError(f"{name}: rows {listed}: lat/lon missing, not numbers or out of range")
+        raise ArgumentError(f"{name}: rows {listed}: lat/lon missing, not numbers or out of range")
     out: dict[str, tuple[float, float]] = {}
     origin: dict[str, Any] = {}
     for column in keys:
-        for value, la, lo, row in zip(frame[column], lat.values, lon.values, rows, strict=True):
+        for value, la, lo, row in zip(frame[column], lat, lon, rows, strict=True):
             if value is None or (isinstance(value, float) and math.isnan(value)):
                 continue
             key = _user_key(str(value))
             if not key:
                 continue
             if key in out and out[key] != (float(la), float(lo)):
-                raise ValueError(
+                raise ArgumentError(
                     f"{name}: key {str(value)!r} has different coordinates in rows "
                     f"{origin[key]} and {row}"
                 )
@@ -523,7 +530,7 @@ class Geocoder:
 
     def __post_init__(self) -> None:
         if self.near_km <= 0:
-            raise ValueError(f"near_km must be > 0, got {self.near_km}")
+            raise ArgumentError(f"near_km must be > 0, got {self.near_km}")
         self._centre = self._locate_centre(self.near)
         self._cache: dict[tuple[str, str], PlaceMatch] = {}
 
@@ -533,7 +540,7 @@ class Geocoder:
         match = _resolve_names(self.gazetteer, near, None)
         if match.status != "ok":
             hint = f"; one of {', '.join(match.candidates)}" if match.candidates else ""
-            raise ValueError(f"near: {near!r} is not exactly one place in the table{hint}")
+            raise ArgumentError(f"near: {near!r} is not exactly one place in the table{hint}")
         return (match.lat, match.lon)
 
     @classmethod
@@ -595,7 +602,7 @@ class Geocoder:
             else np.full(len(places), "", dtype=object)
         )
         if len(postals) != len(places):
-            raise ValueError("place and postal_code must have the same length")
+            raise ArgumentError("place and postal_code must have the same length")
         combined = pd.Series(postals, dtype=object) + "\x1f" + pd.Series(places, dtype=object)
         codes, uniques = pd.factorize(combined, sort=False)
         matches = tuple(self.resolve(*reversed(str(u).split("\x1f", 1))) for u in uniques)

@@ -18,6 +18,7 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
+from ..errors import ArgumentError
 from .geocode import Geocoder
 from .vocabulary_de import GermanVocabulary, Lang, default_vocabulary
 
@@ -58,11 +59,11 @@ class ImportOptions:
 
     def __post_init__(self) -> None:
         if self.vocabulary not in ("spec", "de"):
-            raise ValueError(f"vocabulary must be 'spec' or 'de', got {self.vocabulary!r}")
+            raise ArgumentError(f"vocabulary must be 'spec' or 'de', got {self.vocabulary!r}")
         if self.messages not in (None, "en", "de"):
-            raise ValueError(f"messages must be 'en' or 'de', got {self.messages!r}")
+            raise ArgumentError(f"messages must be 'en' or 'de', got {self.messages!r}")
         if self.synonyms and self.vocabulary != "de":
-            raise ValueError("synonyms need vocabulary = 'de'")
+            raise ArgumentError("synonyms need vocabulary = 'de'")
         self.german()  # unknown kinds or codes in synonyms fail here, not mid-validation
 
     @property

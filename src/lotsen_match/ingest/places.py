@@ -12,6 +12,8 @@ import importlib.resources
 import numpy as np
 import pandas as pd
 
+from ..errors import ArgumentError
+
 __all__ = ["EARTH_RADIUS_KM", "load_place_names", "load_places", "places_within"]
 
 EARTH_RADIUS_KM = 6371.0088
@@ -69,7 +71,7 @@ def places_within(
     Used to restrict a generated caseload to one office's catchment area.
     """
     if radius_km < 0:
-        raise ValueError(f"radius_km must be >= 0, got {radius_km}")
+        raise ArgumentError(f"radius_km must be >= 0, got {radius_km}")
     table = load_places() if places is None else places
     lat1, lon1 = np.radians(lat), np.radians(lon)
     lat2 = np.radians(table["lat"].to_numpy(dtype=np.float64))

@@ -43,6 +43,7 @@ from ..core.vocab import (
     canonical_language,
     language_label,
 )
+from ..errors import ArgumentError
 
 __all__ = [
     "KINDS",
@@ -644,12 +645,14 @@ class GermanVocabulary:
         extra = dict(extra or {})
         unknown_kinds = set(extra) - set(KINDS)
         if unknown_kinds:
-            raise ValueError(f"unknown vocabulary kinds {sorted(unknown_kinds)}; valid: {KINDS}")
+            raise ArgumentError(f"unknown vocabulary kinds {sorted(unknown_kinds)}; valid: {KINDS}")
         self.extra: dict[str, dict[str, str]] = {k: dict(v) for k, v in extra.items()}
         for kind, words in self.extra.items():
             for word, code in words.items():
                 if not _valid_code(kind, code):
-                    raise ValueError(f"vocabulary.{kind}: {word!r} maps to unknown code {code!r}")
+                    raise ArgumentError(
+                        f"vocabulary.{kind}: {word!r} maps to unknown code {code!r}"
+                    )
         self._languages = _language_index()
         self._language_words = _simple_index(
             {w: str(canonical_language(c)) for w, c in self.extra.get("languages", {}).items()}

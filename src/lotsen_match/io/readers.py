@@ -23,13 +23,14 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.types import is_integer_dtype
 
-from lotsen_match.errors import LotsenMatchError
 from lotsen_match.io.csv_dialect import (
     count_leading_blank_lines,
     decode_text,
     detect_delimiter,
     max_record_width,
 )
+
+from ..errors import ArgumentError, InputFormatError
 
 __all__ = [
     "ROW_COLUMN",
@@ -58,17 +59,6 @@ SUPPORTED_EXTENSIONS: Final[Mapping[str, str]] = {
 _DATAFRAME_SOURCE: Final = "<DataFrame>"
 
 RowNumbers = npt.NDArray[np.int64]
-
-
-class InputFormatError(LotsenMatchError, ValueError):
-    """An input file cannot be read as a table (unknown extension, undecodable, malformed).
-
-    ``path`` names the offending file so callers can report it without parsing the message.
-    """
-
-    def __init__(self, message: str, *, path: str | None = None) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 def read_table(
@@ -137,10 +127,10 @@ def apply_column_mapping(
     targets: dict[str, str] = {}
     for source_name, target in column_mapping.items():
         if target == ROW_COLUMN:
-            raise ValueError(f"column_mapping: {ROW_COLUMN!r} is reserved for row numbers")
+            raise ArgumentError(f"column_mapping: {ROW_COLUMN!r} is reserved for row numbers")
         key = _normalise_header(source_name)
         if targets.setdefault(key, target) != target:
-            raise ValueError(
+            raise ArgumentError(
                 f"column_mapping maps {source_name!r} to both {targets[key]!r} and {target!r}"
             )
     new_names: list[Any] = []
@@ -148,7 +138,7 @@ def apply_column_mapping(
     for column in frame.columns:
         name = targets.get(_normalise_header(str(column)), column)
         if name in origin:
-            raise ValueError(
+            raise ArgumentError(
                 f"columns {origin[name]!r} and {column!r} would both be named {name!r}; "
                 "adjust column_mapping"
             )
@@ -182,7 +172,7 @@ def _from_dataframe(source: pd.DataFrame) -> tuple[pd.DataFrame, RowNumbers, dic
         except (TypeError, ValueError):
             exact = False
         if not exact:
-            raise ValueError(f"column {ROW_COLUMN!r} must hold integer row numbers")
+            raise ArgumentError(f"column {ROW_COLUMN!r} must hold integer row numbers")
         # A frame that came out of read_table keeps its provenance (read_table is idempotent).
         if isinstance(source.attrs.get("source"), str):
             attrs = {str(key): value for key, value in source.attrs.items()}

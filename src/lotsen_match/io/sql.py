@@ -17,8 +17,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from lotsen_match.errors import LotsenMatchError
 from lotsen_match.io.readers import ROW_COLUMN, apply_column_mapping, attach_provenance
+
+from ..errors import ArgumentError, MissingTableError
 
 __all__ = [
     "RUN_ID_COLUMN",
@@ -34,17 +35,6 @@ logger = logging.getLogger(__name__)
 RUN_ID_COLUMN: Final = "run_id"
 
 _IF_EXISTS: Final = ("append", "replace", "fail")
-
-
-class MissingTableError(LotsenMatchError, ValueError):
-    """The requested table does not exist; ``available`` lists the tables that do."""
-
-    def __init__(self, table_name: str, available: list[str]) -> None:
-        super().__init__(
-            f"no table {table_name!r} in the database; available tables: {available or 'none'}"
-        )
-        self.table_name = table_name
-        self.available = available
 
 
 def read_sql_table(
@@ -102,7 +92,7 @@ def write_sql_tables(
     prepared: dict[str, pd.DataFrame] = {}
     for name, frame in tables.items():
         if RUN_ID_COLUMN in frame.columns:
-            raise ValueError(f"table {name!r} already has a {RUN_ID_COLUMN!r} column")
+            raise ArgumentError(f"table {name!r} already has a {RUN_ID_COLUMN!r} column")
         out = frame.copy()
         out.insert(0, RUN_ID_COLUMN, run_id)
         prepared[name] = out
@@ -135,7 +125,7 @@ def _write_all(
     url: str, tables: Mapping[str, pd.DataFrame], *, if_exists: Literal["append", "replace", "fail"]
 ) -> None:
     if if_exists not in _IF_EXISTS:
-        raise ValueError(f"if_exists must be one of {_IF_EXISTS}, got {if_exists!r}")
+        raise ArgumentError(f"if_exists must be one of {_IF_EXISTS}, got {if_exists!r}")
     engine = _engine(url)
     try:
         with _transaction(engine) as connection:

@@ -25,6 +25,8 @@ from pandas.api.types import is_object_dtype, is_string_dtype
 
 from lotsen_match.io.atomic import atomic_file
 
+from ..errors import ArgumentError
+
 __all__ = ["FORMULA_PREFIXES", "WRITE_FORMATS", "neutralize_formulas", "write_table"]
 
 logger = logging.getLogger(__name__)
@@ -104,11 +106,11 @@ def _resolve_format(target: Path, fmt: str | None) -> str:
         kind = fmt.lower().lstrip(".")
         kind = WRITE_FORMATS.get(f".{kind}", kind)
         if kind not in formats:
-            raise ValueError(f"unknown output format {fmt!r}; supported: {formats}")
+            raise ArgumentError(f"unknown output format {fmt!r}; supported: {formats}")
         return kind
     inferred = WRITE_FORMATS.get(target.suffix.lower())
     if inferred is None:
-        raise ValueError(
+        raise ArgumentError(
             f"{target}: cannot infer the output format from {target.suffix or '(no extension)'!r};"
             f" use one of {sorted(WRITE_FORMATS)} or pass fmt= one of {formats}"
         )

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, NoReturn
 import typer
 
 from .. import __version__
-from ..errors import ConfigError, InputValidationError, LotsenMatchError
+from ..errors import ConfigError, InputValidationError, JobInputError, LotsenMatchError
 from .logs import configure_logging
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
@@ -316,8 +316,6 @@ def _classify(exc: Exception) -> tuple[int, str]:
     import pandas.errors
     import sqlalchemy.exc as sa_exc
 
-    from .runner import JobInputError
-
     if isinstance(exc, pandas.errors.DatabaseError) and isinstance(exc.__cause__, Exception):
         # pandas wraps driver errors, quoting the statement and its parameters: unwrap.
         return _classify(exc.__cause__)
@@ -531,7 +529,8 @@ def validate(
             volunteers, requests, assignments, db_url=db, config=cfg, profile=profile
         )
         if profile is not None:
-            from ..ingest.profile import describe_profile, load_profile
+            from ..ingest.profile import load_profile
+            from ..validation.describe import describe_profile
 
             prof = load_profile(profile)
             lang = prof.lang
@@ -658,7 +657,6 @@ def _generate(
 ) -> Any:
     from ..generate import generate_caseload
     from ..ingest.places import load_places, places_within
-    from .runner import JobInputError
 
     kwargs: dict[str, Any] = {"seed": seed}
     if as_of is not None:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .. import __version__
 from ..config import MatchConfig, TableName
-from ..errors import LotsenMatchError
+from ..errors import ArgumentError, JobInputError, LotsenMatchError
 from ..io import (
     InputFormatError,
     MissingTableError,
@@ -90,10 +90,6 @@ _SORT_KEYS: Final[dict[str, list[str]]] = {
     "alternatives": ["request_id", "rank"],
     "rejected": ["table", "source", "row"],
 }
-
-
-class JobInputError(LotsenMatchError, ValueError):
-    """An input or the output directory cannot be used (unreadable file, missing table, ...)."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +195,7 @@ def _load_with_profile(
         profile, volunteers=volunteers, requests=requests, assignments=assignments
     )
     if "volunteers" not in frames or "requests" not in frames:
-        raise ValueError(
+        raise ArgumentError(
             "volunteers and requests are required (on the command line or in the profile)"
         )
     return LoadedInputs(frames, {t: _source_info(f) for t, f in frames.items()})
@@ -228,7 +224,7 @@ def _load_inputs(
     sources: dict[str, dict[str, Any]] = {}
     if db_url is not None:
         if volunteers is not None or requests is not None or assignments is not None:
-            raise ValueError("give either a database URL or input files, not both")
+            raise ArgumentError("give either a database URL or input files, not both")
         for table in INPUT_TABLES:
             try:
                 frame = read_sql_table(db_url, table, column_mapping=config.columns.get(table))
@@ -241,7 +237,7 @@ def _load_inputs(
             sources[table] = {"source": table, "format": "sql", "rows": len(frame)}
         return LoadedInputs(frames, sources)
     if volunteers is None or requests is None:
-        raise ValueError("volunteers and requests are required")
+        raise ArgumentError("volunteers and requests are required")
     given: dict[TableName, TableSource | None] = {
         "volunteers": volunteers,
         "requests": requests,
@@ -346,7 +342,7 @@ def run_job(
         ConfigError: invalid configuration.
     """
     if fmt not in OUTPUT_FORMATS:
-        raise ValueError(f"output format must be one of {sorted(OUTPUT_FORMATS)}, got {fmt!r}")
+        raise ArgumentError(f"output format must be one of {sorted(OUTPUT_FORMATS)}, got {fmt!r}")
     cfg = config or MatchConfig()
     check_output_dir(out_dir, inputs=(volunteers, requests, assignments))
     rid = run_id or new_run_id()

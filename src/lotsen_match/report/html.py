@@ -26,6 +26,7 @@ from ..analysis.outcomes import request_outcomes, spoken_languages, volunteer_us
 from ..analysis.plots import PALETTE, Svg, bar_chart, stacked_bar_chart
 from ..analysis.supply_gap import recruitment_list, typical_places
 from ..core.vocab import NEED_TYPES, language_label
+from ..errors import ArgumentError
 from ..io import atomic_file
 from ..results.explain import COMPONENT_LABELS, render_details
 from .html_text import NEED, REASON, REASON_PHRASE, STATUS, TEXT
@@ -621,7 +622,7 @@ def _check_inputs(result: MatchResult) -> None:
     needed = {"request_id", "household_id", "languages", "need_type", "lat", "lon", "created_on"}
     missing = needed - set(result.requests.columns)
     if missing or "volunteer_id" not in result.volunteers.columns:
-        raise ValueError(
+        raise ArgumentError(
             "the report needs the validated inputs of the run (MatchResult.requests and "
             f".volunteers, as lotsen_match.pipeline() returns them); missing: {sorted(missing)}"
         )
@@ -644,9 +645,9 @@ def render_report(
     """
     language = lang or str((result.summary.get("config") or {}).get("report_language", "de"))
     if language not in LANGUAGES:
-        raise ValueError(f"report language must be one of {list(LANGUAGES)}, got {language!r}")
+        raise ArgumentError(f"report language must be one of {list(LANGUAGES)}, got {language!r}")
     if max_rows < 1:
-        raise ValueError(f"max_rows must be >= 1, got {max_rows}")
+        raise ArgumentError(f"max_rows must be >= 1, got {max_rows}")
     _check_inputs(result)
     t = TEXT[language]
     files = {"proposals": "proposals", "unmatched": "unmatched", "rejected": "rejected"}

@@ -17,6 +17,20 @@ import pandas as pd
 
 from ..core.vocab import language_label
 
+__all__ = [
+    "COMPONENT_LABELS",
+    "NEED_LABELS",
+    "REASON_TEXT",
+    "STEP_LABELS",
+    "Explanation",
+    "explain_request",
+    "languages_in_words",
+    "reason_text",
+    "render_detail_column",
+    "render_details",
+]
+
+
 COMPONENT_LABELS: dict[str, dict[str, str]] = {
     "de": {
         "language": "Sprache",

@@ -9,6 +9,13 @@ import pandas as pd
 
 from .explain import Explanation, explain_request
 
+__all__ = [
+    "PROPOSAL_KEYS",
+    "PROPOSAL_TAIL",
+    "MatchResult",
+]
+
+
 #: Columns of ``MatchResult.proposals`` before the score components.
 PROPOSAL_KEYS = ("request_id", "volunteer_id", "household_id", "score")
 #: Columns of ``MatchResult.proposals`` after the score components.

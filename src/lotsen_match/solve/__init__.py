@@ -13,6 +13,8 @@ from lotsen_match.solve.greedy import GreedySolver
 from lotsen_match.solve.lsa import LinearAssignmentSolver, OrToolsAssignmentSolver
 from lotsen_match.solve.model import MAX_ABS_COEFFICIENT, AssignmentModel, Solver, SolveResult
 
+from ..errors import ArgumentError
+
 __all__ = [
     "MAX_ABS_COEFFICIENT",
     "SOLVER_NAMES",
@@ -42,4 +44,4 @@ def get_solver(name: str, *, time_limit_s: float = 60.0, num_workers: int = 2) -
         return LinearAssignmentSolver()
     if name == "linear-assignment":
         return OrToolsAssignmentSolver()
-    raise ValueError(f"unknown solver {name!r}; valid: {', '.join(SOLVER_NAMES)}")
+    raise ArgumentError(f"unknown solver {name!r}; valid: {', '.join(SOLVER_NAMES)}")

@@ -31,6 +31,8 @@ import numpy.typing as npt
 
 from lotsen_match.solve.model import AssignmentModel
 
+from ..errors import ArgumentError
+
 __all__ = ["Certificate", "certify"]
 
 logger = logging.getLogger(__name__)
@@ -71,7 +73,7 @@ def certify(
     model.check_feasible(selected)
     value = model.arc_value if values is None else values
     if value.shape != (model.n_arcs,):
-        raise ValueError(f"values must have shape ({model.n_arcs},), got {value.shape}")
+        raise ArgumentError(f"values must have shape ({model.n_arcs},), got {value.shape}")
     n_v = model.n_volunteers
     household, volunteer = model.arc_household, model.arc_volunteer
 

@@ -16,6 +16,8 @@ from ortools.sat.python import cp_model
 
 from lotsen_match.solve.model import AssignmentModel, SolveResult
 
+from ..errors import ArgumentError, SolverError
+
 __all__ = ["CpSatSolver"]
 
 logger = logging.getLogger(__name__)
@@ -45,9 +47,9 @@ class CpSatSolver:
 
     def __init__(self, time_limit_s: float = 60.0, num_workers: int = 2, seed: int = 0) -> None:
         if not time_limit_s > 0:
-            raise ValueError(f"time_limit_s must be > 0, got {time_limit_s!r}")
+            raise ArgumentError(f"time_limit_s must be > 0, got {time_limit_s!r}")
         if num_workers < 1:
-            raise ValueError(f"num_workers must be >= 1, got {num_workers!r}")
+            raise ArgumentError(f"num_workers must be >= 1, got {num_workers!r}")
         self.time_limit_s = time_limit_s
         self.num_workers = num_workers
         self.seed = seed
@@ -101,7 +103,7 @@ class CpSatSolver:
         built = time.perf_counter()
         status = solver.solve(cp)
         if status not in _STATUS:
-            raise RuntimeError(f"CP-SAT returned {solver.status_name(status)}")
+            raise SolverError(f"CP-SAT returned {solver.status_name(status)}")
         # Without any solution (time limit hit in presolve) the response carries no bound.
         bound = solver.best_objective_bound
         has_solution = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -112,7 +114,7 @@ class CpSatSolver:
             selected[keep[solution[: keep.size] > 0]] = True
         objective = model.objective_of(selected)
         if has_solution and objective != round(solver.objective_value):
-            raise RuntimeError(
+            raise SolverError(
                 f"CP-SAT objective {solver.objective_value} disagrees with recomputed {objective}"
             )
         logger.debug(

@@ -27,6 +27,8 @@ from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 from lotsen_match.solve.certificate import certify
 from lotsen_match.solve.model import AssignmentModel, SolveResult
 
+from ..errors import SolverError
+
 __all__ = ["MinCostFlowSolver"]
 
 logger = logging.getLogger(__name__)
@@ -158,13 +160,13 @@ class _Network:
             hint = ""
             if status == SimpleMinCostFlow.BAD_COST_RANGE:
                 hint = "; arc values are too large for its cost scaling, rescale them"
-            raise RuntimeError(f"min cost flow returned {status.name} on {model.n_arcs} arcs{hint}")
+            raise SolverError(f"min cost flow returned {status.name} on {model.n_arcs} arcs{hint}")
         arc_flow = np.asarray(flow.flows(np.arange(keep.size, dtype=np.int32)))
         selected = np.zeros(model.n_arcs, dtype=np.bool_)
         selected[keep[arc_flow > 0]] = True
         objective = model.objective_of(selected, values)
         if objective != -flow.optimal_cost():
-            raise RuntimeError(
+            raise SolverError(
                 f"flow objective {-flow.optimal_cost()} disagrees with recomputed {objective}"
             )
         return selected

@@ -18,6 +18,8 @@ from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
 
 from lotsen_match.solve.model import AssignmentModel, SolveResult
 
+from ..errors import ArgumentError, SolverError
+
 __all__ = ["DEFAULT_MAX_CELLS", "LinearAssignmentSolver", "OrToolsAssignmentSolver"]
 
 logger = logging.getLogger(__name__)
@@ -73,7 +75,7 @@ def _selection(
     wanted = rows * pairs.n_slots + slots
     found = order[np.searchsorted(key, wanted, sorter=order)]
     if not np.array_equal(key[found], wanted):
-        raise RuntimeError("assignment chose a household-slot pair that is not an arc")
+        raise SolverError("assignment chose a household-slot pair that is not an arc")
     selected = np.zeros(model.n_arcs, dtype=np.bool_)
     selected[pairs.arc[found]] = True
     return selected
@@ -93,7 +95,7 @@ class LinearAssignmentSolver:
 
     def __init__(self, max_cells: int = DEFAULT_MAX_CELLS) -> None:
         if max_cells < 1:
-            raise ValueError(f"max_cells must be >= 1, got {max_cells!r}")
+            raise ArgumentError(f"max_cells must be >= 1, got {max_cells!r}")
         self.max_cells = max_cells
 
     def solve(self, model: AssignmentModel) -> SolveResult:
@@ -101,7 +103,7 @@ class LinearAssignmentSolver:
         pairs = _expand(model)
         n_rows, n_cols = pairs.n_rows, pairs.n_slots + pairs.n_rows
         if n_rows * n_cols > self.max_cells:
-            raise ValueError(
+            raise ArgumentError(
                 f"dense assignment matrix would have {n_rows} x {n_cols} = {n_rows * n_cols} "
                 f"cells, above max_cells={self.max_cells}; use the 'flow' or "
                 f"'linear-assignment' backend"
@@ -110,7 +112,7 @@ class LinearAssignmentSolver:
         np.maximum.at(best_gain, pairs.row, -pairs.cost)
         big_m = int(best_gain.sum()) + 1
         if big_m + int(best_gain.max(initial=0)) >= _FLOAT_EXACT:
-            raise ValueError(
+            raise ArgumentError(
                 f"total gain {big_m - 1} is too large for an exact float64 assignment matrix; "
                 f"use the 'flow' backend"
             )
@@ -121,7 +123,7 @@ class LinearAssignmentSolver:
 
         rows, cols = linear_sum_assignment(matrix)
         if np.any(matrix[rows, cols] >= big_m):
-            raise RuntimeError("linear_sum_assignment used a forbidden cell")
+            raise SolverError("linear_sum_assignment used a forbidden cell")
         on_slot = cols < pairs.n_slots
         selected = _selection(
             model, pairs, rows[on_slot].astype(np.int64), cols[on_slot].astype(np.int64)
@@ -129,7 +131,7 @@ class LinearAssignmentSolver:
         objective = model.objective_of(selected)
         assignment_cost = int(matrix[rows, cols].astype(np.int64).sum())
         if objective != -assignment_cost:
-            raise RuntimeError(
+            raise SolverError(
                 f"assignment cost {assignment_cost} disagrees with recomputed objective {objective}"
             )
         logger.debug("lsa: %d x %d matrix, %d matched", n_rows, n_cols, int(selected.sum()))
@@ -175,7 +177,7 @@ class OrToolsAssignmentSolver:
             hint = ""
             if status == SimpleLinearSumAssignment.POSSIBLE_OVERFLOW:
                 hint = "; arc values are too large for its cost scaling, rescale them or use 'flow'"
-            raise RuntimeError(f"linear sum assignment returned {status.name}{hint}")
+            raise SolverError(f"linear sum assignment returned {status.name}{hint}")
         mate = np.fromiter(
             (assignment.right_mate(r) for r in range(n_rows)), dtype=np.int64, count=n_rows
         )
@@ -183,7 +185,7 @@ class OrToolsAssignmentSolver:
         selected = _selection(model, pairs, rows[on_slot], mate[on_slot])
         objective = model.objective_of(selected)
         if objective != -assignment.optimal_cost():
-            raise RuntimeError(
+            raise SolverError(
                 f"assignment cost {assignment.optimal_cost()} disagrees with "
                 f"recomputed objective {objective}"
             )

@@ -12,6 +12,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import ArgumentError
+
 __all__ = ["MAX_ABS_COEFFICIENT", "AssignmentModel", "SolveResult", "Solver"]
 
 MAX_ABS_COEFFICIENT = 2**50
@@ -26,16 +28,16 @@ _INT64_SAFE_TOTAL = float(2**62)
 
 def _require_array(name: str, value: object, dtype: type[np.generic]) -> None:
     if not isinstance(value, np.ndarray):
-        raise ValueError(f"{name} must be a numpy array, got {type(value).__name__}")
+        raise ArgumentError(f"{name} must be a numpy array, got {type(value).__name__}")
     if value.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {value.shape}")
+        raise ArgumentError(f"{name} must be one-dimensional, got shape {value.shape}")
     if value.dtype != np.dtype(dtype):
-        raise ValueError(f"{name} must have dtype {np.dtype(dtype)}, got {value.dtype}")
+        raise ArgumentError(f"{name} must have dtype {np.dtype(dtype)}, got {value.dtype}")
 
 
 def _require_count(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+        raise ArgumentError(f"{name} must be a non-negative int, got {value!r}")
 
 
 def _readonly(array: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
@@ -90,7 +92,7 @@ class AssignmentModel:
         total = float(np.abs(self.arc_value).sum(dtype=np.float64))
         total += float(self.slot_cost.sum(dtype=np.float64))
         if total >= _INT64_SAFE_TOTAL:
-            raise ValueError(
+            raise ArgumentError(
                 f"sum of |arc_value| and slot_cost is {total:.3g}, which risks int64 overflow "
                 f"in objective sums; rescale to keep it below 2**62"
             )
@@ -103,7 +105,7 @@ class AssignmentModel:
         n_arcs = self.arc_household.shape[0]
         for name in ("arc_volunteer", "arc_value"):
             if getattr(self, name).shape[0] != n_arcs:
-                raise ValueError(
+                raise ArgumentError(
                     f"{name} has {getattr(self, name).shape[0]} entries, "
                     f"arc_household has {n_arcs}; all arc arrays must have the same length"
                 )
@@ -116,14 +118,14 @@ class AssignmentModel:
             array = getattr(self, name)
             bad = np.flatnonzero((array < 0) | (array >= upper))
             if bad.size:
-                raise ValueError(
+                raise ArgumentError(
                     f"{name}[{bad[0]}] = {array[bad[0]]} is outside [0, {upper}) "
                     f"({bad.size} arcs out of range)"
                 )
         value = self.arc_value  # compare both ends: np.abs(-2**63) overflows to a negative
         big = np.flatnonzero((value > MAX_ABS_COEFFICIENT) | (value < -MAX_ABS_COEFFICIENT))
         if big.size:
-            raise ValueError(
+            raise ArgumentError(
                 f"arc_value[{big[0]}] = {self.arc_value[big[0]]} exceeds 2**50 in magnitude; "
                 f"rescale the scores"
             )
@@ -134,7 +136,7 @@ class AssignmentModel:
         dup = np.flatnonzero(key[order][1:] == key[order][:-1])
         if dup.size:
             first, second = sorted((int(order[dup[0]]), int(order[dup[0] + 1])))
-            raise ValueError(
+            raise ArgumentError(
                 f"duplicate arc (household {self.arc_household[first]}, volunteer "
                 f"{self.arc_volunteer[first]}) at positions {first} and {second}"
             )
@@ -142,21 +144,21 @@ class AssignmentModel:
     def _validate_slots(self) -> None:
         offsets, cost = self.slot_offsets, self.slot_cost
         if offsets.shape[0] != self.n_volunteers + 1:
-            raise ValueError(
+            raise ArgumentError(
                 f"slot_offsets must have n_volunteers + 1 = {self.n_volunteers + 1} entries, "
                 f"got {offsets.shape[0]}"
             )
         if offsets[0] != 0 or offsets[-1] != cost.shape[0]:
-            raise ValueError(
+            raise ArgumentError(
                 f"slot_offsets must start at 0 and end at len(slot_cost) = {cost.shape[0]}, "
                 f"got {offsets[0]} ... {offsets[-1]}"
             )
         shrinking = np.flatnonzero(np.diff(offsets) < 0)
         if shrinking.size:
-            raise ValueError(f"slot_offsets decreases after volunteer {shrinking[0]}")
+            raise ArgumentError(f"slot_offsets decreases after volunteer {shrinking[0]}")
         bad = np.flatnonzero((cost < 0) | (cost > MAX_ABS_COEFFICIENT))
         if bad.size:
-            raise ValueError(f"slot_cost[{bad[0]}] = {cost[bad[0]]} is outside [0, 2**50]")
+            raise ArgumentError(f"slot_cost[{bad[0]}] = {cost[bad[0]]} is outside [0, 2**50]")
         # A drop from position i to i + 1 is a violation unless i + 1 starts a new volunteer.
         drops = np.flatnonzero(np.diff(cost) < 0) + 1
         starts = np.zeros(cost.shape[0] + 1, dtype=bool)
@@ -164,7 +166,7 @@ class AssignmentModel:
         drops = drops[~starts[drops]]
         if drops.size:
             volunteer = int(np.searchsorted(offsets, drops[0], side="right")) - 1
-            raise ValueError(
+            raise ArgumentError(
                 f"slot costs of volunteer {volunteer} must be nondecreasing (convex load cost), "
                 f"got {cost[offsets[volunteer] : offsets[volunteer + 1]].tolist()}"
             )
@@ -173,17 +175,17 @@ class AssignmentModel:
         _require_count("served_value", self.served_value)
         if self.arc_served is None:
             if self.served_value:
-                raise ValueError("served_value needs arc_served (requests per arc)")
+                raise ArgumentError("served_value needs arc_served (requests per arc)")
             return
         _require_array("arc_served", self.arc_served, np.int32)
         if self.arc_served.shape[0] != self.n_arcs:
-            raise ValueError(
+            raise ArgumentError(
                 f"arc_served has {self.arc_served.shape[0]} entries, arc_household has "
                 f"{self.n_arcs}; all arc arrays must have the same length"
             )
         bad = np.flatnonzero(self.arc_served < 0)
         if bad.size:
-            raise ValueError(f"arc_served[{bad[0]}] = {self.arc_served[bad[0]]} is negative")
+            raise ArgumentError(f"arc_served[{bad[0]}] = {self.arc_served[bad[0]]} is negative")
 
     def served_split(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
         """``(served, rest)`` with ``arc_value == served_value * served + rest``, or None."""
@@ -219,9 +221,9 @@ class AssignmentModel:
 
     def _check_mask(self, selected: npt.NDArray[np.bool_]) -> None:
         if not isinstance(selected, np.ndarray) or selected.dtype != np.bool_:
-            raise ValueError("selected must be a boolean numpy array")
+            raise ArgumentError("selected must be a boolean numpy array")
         if selected.shape != (self.n_arcs,):
-            raise ValueError(f"selected must have shape ({self.n_arcs},), got {selected.shape}")
+            raise ArgumentError(f"selected must have shape ({self.n_arcs},), got {selected.shape}")
 
     def volunteer_load(self, selected: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
         """(n_volunteers,) number of selected arcs per volunteer."""
@@ -236,13 +238,13 @@ class AssignmentModel:
         per_household = np.bincount(self.arc_household[selected], minlength=self.n_households)
         over = np.flatnonzero(per_household > 1)
         if over.size:
-            raise ValueError(
+            raise ArgumentError(
                 f"household {over[0]} is on {per_household[over[0]]} selected arcs (at most 1)"
             )
         load = self.volunteer_load(selected)
         over = np.flatnonzero(load > self.n_slots)
         if over.size:
-            raise ValueError(
+            raise ArgumentError(
                 f"volunteer {over[0]} is on {load[over[0]]} selected arcs "
                 f"but has {self.n_slots[over[0]]} slots"
             )
@@ -258,7 +260,7 @@ class AssignmentModel:
         load = self.volunteer_load(selected)
         over = np.flatnonzero(load > self.n_slots)
         if over.size:
-            raise ValueError(
+            raise ArgumentError(
                 f"volunteer {over[0]} is on {load[over[0]]} selected arcs "
                 f"but has {self.n_slots[over[0]]} slots"
             )

@@ -7,11 +7,11 @@ valid. :func:`validate_caseload` adds the cross-table rules and applies strict o
 
 from __future__ import annotations
 
+from ..contract import CLEAN_DTYPES
 from ..ingest.options import ImportOptions
 from .caseload import ValidatedCaseload, validate_caseload
 from .problems import PROBLEM_COLUMNS, REJECTED_COLUMNS
 from .tables import (
-    CLEAN_DTYPES,
     REQUIRED_COLUMNS,
     ValidatedTable,
     validate_assignments,

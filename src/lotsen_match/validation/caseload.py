@@ -30,6 +30,14 @@ from .tables import (
     column_problems,
 )
 
+__all__ = [
+    "BoolArray",
+    "ValidatedCaseload",
+    "check_references",
+    "validate_caseload",
+]
+
+
 logger = logging.getLogger(__name__)
 
 _NOUNS_DE = {"request": "Anfrage", "volunteer": "Lotsin/Lotse"}

@@ -27,6 +27,54 @@ import pycountry
 
 from ..core.vocab import LEVEL_CODE, LEVELS, canonical_language, language_name
 
+__all__ = [
+    "BOOL_HELP",
+    "BOOL_WORDS",
+    "DATE_FORMATS",
+    "DATE_HELP",
+    "EARLIEST_DATE",
+    "GENDER_HINTS",
+    "LANGUAGE_EXAMPLE",
+    "LATEST_DATE",
+    "LEVELS_DESC",
+    "NEED_HINTS",
+    "BoolArray",
+    "CellResult",
+    "ColumnResult",
+    "FloatArray",
+    "IntArray",
+    "ObjArray",
+    "Parsed",
+    "Text",
+    "cell_text",
+    "did_you_mean",
+    "duplicated",
+    "factorize",
+    "is_in",
+    "join_text",
+    "missing",
+    "numpy_backed",
+    "objects",
+    "parse_bool",
+    "parse_by_unique",
+    "parse_choice_cell",
+    "parse_date",
+    "parse_id_list_cell",
+    "parse_languages_cell",
+    "parse_number",
+    "parse_number_text",
+    "parse_vocab_list_cell",
+    "quote",
+    "select",
+    "split_entries",
+    "take_values",
+    "text_values",
+    "to_text",
+    "too_early",
+    "valid_list",
+]
+
+
 ObjArray = npt.NDArray[np.object_]
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]

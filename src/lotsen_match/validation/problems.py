@@ -16,6 +16,25 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..errors import ArgumentError
+
+__all__ = [
+    "HEADER_ROW",
+    "MAX_VALUE_CHARS",
+    "PROBLEM_COLUMNS",
+    "REJECTED_COLUMNS",
+    "IntpArray",
+    "ObjArray",
+    "ProblemCollector",
+    "as_positions",
+    "empty_problems",
+    "empty_rejected",
+    "label_order",
+    "row_labels",
+    "truncate",
+]
+
+
 #: Columns of every problems frame (also what ``InputValidationError.problems`` carries).
 PROBLEM_COLUMNS: Final[tuple[str, ...]] = (
     "table",
@@ -246,7 +265,7 @@ def _broadcast(value: str | ObjArray, n: int) -> ObjArray:
         return _const(value, n)
     arr = np.asarray(value, dtype=object)
     if arr.shape != (n,):
-        raise ValueError(f"expected {n} per-row values, got shape {arr.shape}")
+        raise ArgumentError(f"expected {n} per-row values, got shape {arr.shape}")
     return arr
 
 

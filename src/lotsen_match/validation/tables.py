@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from ..config import MatchConfig
+from ..contract import CLEAN_DTYPES
 from ..core.vocab import (
     ALL_SLOTS,
     ASSIGNMENT_STATUSES,
@@ -46,6 +47,32 @@ from .problems import (
     truncate,
 )
 
+__all__ = [
+    "BOOL_HELP_DE",
+    "CHECKS",
+    "DATE_HELP_DE",
+    "GENDER_NOUN",
+    "MAX_NAMED_ROWS",
+    "MEANINGS_DE",
+    "NEED_BIT",
+    "PAIR_SEP",
+    "PLACE_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "BoolArray",
+    "IntpArray",
+    "TableCheck",
+    "ValidatedTable",
+    "check_assignments",
+    "check_requests",
+    "check_volunteers",
+    "column_problems",
+    "require_columns",
+    "validate_assignments",
+    "validate_requests",
+    "validate_volunteers",
+]
+
+
 BoolArray = npt.NDArray[np.bool_]
 IntpArray = npt.NDArray[np.intp]
 
@@ -59,52 +86,6 @@ REQUIRED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "volunteers": ("volunteer_id", "languages", "lat", "lon", "need_types", "capacity"),
     "requests": ("request_id", "languages", "lat", "lon", "need_type", "created_on"),
     "assignments": ("request_id", "volunteer_id", "status"),
-}
-
-_DATE = "datetime64[ns]"
-#: Contract columns of the clean frames and their dtypes (VALIDATED.md), in output order.
-CLEAN_DTYPES: Final[dict[str, dict[str, str]]] = {
-    "volunteers": {
-        "volunteer_id": "object",
-        "languages": "object",
-        "lat": "float64",
-        "lon": "float64",
-        "max_distance_km": "float64",
-        "need_types": "object",
-        "need_mask": "int32",
-        "availability": "object",
-        "slot_mask": "int32",
-        "capacity": "int32",
-        "gender": "object",
-        "certified_on": _DATE,
-        "police_check_until": _DATE,
-        "available_from": _DATE,
-        "available_until": _DATE,
-        "modules": "object",
-        "module_mask": "int32",
-    },
-    "requests": {
-        "request_id": "object",
-        "household_id": "object",
-        "languages": "object",
-        "lat": "float64",
-        "lon": "float64",
-        "need_type": "object",
-        "need_code": "int8",
-        "availability": "object",
-        "slot_mask": "int32",
-        "created_on": _DATE,
-        "due_on": _DATE,
-        "involves_minors": "bool",
-        "preferred_gender": "object",
-        "excluded_volunteers": "object",
-        "previous_volunteer_id": "object",
-    },
-    "assignments": {
-        "request_id": "object",
-        "volunteer_id": "object",
-        "status": "object",
-    },
 }
 
 _LANGUAGES_HELP = p.LANGUAGE_EXAMPLE
