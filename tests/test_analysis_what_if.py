@@ -121,7 +121,7 @@ def test_weights_and_settings(sample: lm.MatchResult) -> None:
     assert row.at["mean_distance_km", "scenario"] <= row.at["mean_distance_km", "base"] + 1e-9
     assert row.at["served", "scenario"] == row.at["served", "base"]  # max_served first
     wider = what_if(sample, config_update={"default_max_distance_km": 30.0})
-    assert wider.scenario.config.default_max_distance_km == 30.0
+    assert wider.scenario.config.rules.default_max_distance_km == 30.0
     with pytest.raises(lm.ConfigError):
         what_if(sample, config_update={"default_max_distance_km": -1})
     whole = what_if(sample, weights=lm.ScoreWeights(distance=1.0))

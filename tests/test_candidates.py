@@ -401,7 +401,7 @@ def reference(
     vols: pd.DataFrame, reqs: pd.DataFrame, assigns: pd.DataFrame, config: MatchConfig
 ) -> tuple[set[tuple[str, str]], dict[str, list[int]]]:
     """SPEC rules 1-9 for every pair, in plain Python straight from the clean frames."""
-    as_of, min_level = config.as_of, vocab.LEVEL_CODE[config.min_language_level]
+    as_of, min_level = config.as_of, vocab.LEVEL_CODE[config.rules.min_language_level]
 
     def levels(text: str) -> dict[str, int]:
         return {e.split(":")[0]: vocab.LEVEL_CODE[e.split(":")[1]] for e in text.split(";")}
@@ -446,7 +446,9 @@ def reference(
                 and (r.request_id, v.volunteer_id) not in declined,
                 (start is None or start <= as_of)
                 and (end is None or end >= as_of)
-                and (not config.require_certification or (cert is not None and cert <= as_of)),
+                and (
+                    not config.rules.require_certification or (cert is not None and cert <= as_of)
+                ),
                 v.capacity - load[v.volunteer_id] > 0
                 or (hh_of[r.request_id], v.volunteer_id) in active_hh,
             ]

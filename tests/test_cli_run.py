@@ -343,5 +343,5 @@ def test_solver_override_is_recorded(
     )
     assert code == 0, err
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["config"]["solver"] == "greedy"
+    assert summary["config"]["solver"]["name"] == "greedy"
     assert summary["solver"]["backend"] == "greedy"

@@ -65,7 +65,9 @@ def test_shipped_profile_reads_the_first_sample_like_its_config() -> None:
         "assignments": "zuordnungen.csv",
     }
     raw = {
-        table: lm.read_table(SAMPLES / name, table=table, column_mapping=config.columns[table])
+        table: lm.read_table(
+            SAMPLES / name, table=table, column_mapping=config.ingest.columns[table]
+        )
         for table, name in files.items()
     }
     via_config = validate_caseload(

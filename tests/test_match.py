@@ -340,7 +340,7 @@ def test_vectorised_sentences_equal_the_row_by_row_renderer(lang: str) -> None:
         fast = render_detail_column(frame, lang, level)
         assert fast.tolist() == render_details(frame, lang, level)
     assert result.unmatched["detail"].tolist() == render_details(
-        result.unmatched, "de", CONFIG.min_language_level
+        result.unmatched, "de", CONFIG.rules.min_language_level
     )
 
 

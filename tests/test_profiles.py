@@ -163,22 +163,14 @@ def test_describe_profile_counts_invalid_cells(tmp_path: Path) -> None:
     assert table.loc[("requests", "(berechnet aus Ort)"), "invalid"] == 1
 
 
-def test_options_come_from_config_fields_once_the_config_has_them() -> None:
-    """Until MatchConfig grows these fields, any object with the attributes is honoured."""
+def test_options_come_from_the_config_ingest_section() -> None:
     from lotsen_match.ingest.options import resolve_options
 
-    class Config:
-        vocabulary = "de"
-        list_separators = (";", ",")
-        near = "Hildesheim"
-
+    config = MatchConfig(vocabulary="de", list_separators=[";", ","], near="Hildesheim")
     frame = pd.DataFrame({"a": [1]})
-    options = resolve_options({"requests": frame}, Config(), None)
+    options = resolve_options({"requests": frame}, config, None)
     assert (options.vocabulary, options.separators, options.near) == (
         "de",
         (";", ","),
         "Hildesheim",
     )
-    assert resolve_options({"requests": frame}, CFG, None) == ImportOptions()
-    explicit = ImportOptions(messages="de")
-    assert resolve_options({"requests": frame}, Config(), explicit) is explicit

@@ -233,10 +233,10 @@ def test_sample_config_maps_every_export_header() -> None:
     config = MatchConfig.from_toml(SAMPLES / "sample_config.toml")
     assert config.as_of == dt.date(2026, 11, 2)
     for name, table in SPEC_TWIN.items():
-        mapping = config.columns[table]
+        mapping = config.ingest.columns[table]
         assert list(mapping) == GERMAN_HEADERS[name].split(";")
         assert list(mapping.values()) == read_spec(table)[0]
-    assert config.columns["requests"]["Ort"] == "place"
+    assert config.ingest.columns["requests"]["Ort"] == "place"
 
 
 def documented_breakages() -> dict[tuple[int, str], str]:

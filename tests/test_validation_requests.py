@@ -247,7 +247,7 @@ def test_text_and_typed_and_german_frames_agree() -> None:
 def test_sample_files_in_three_dialects_validate_to_the_same_clean_table() -> None:
     config = MatchConfig.from_toml(SAMPLES / "sample_config.toml")
     german = read_table(
-        SAMPLES / "anfragen.csv", table="requests", column_mapping=config.columns["requests"]
+        SAMPLES / "anfragen.csv", table="requests", column_mapping=config.ingest.columns["requests"]
     )
     spec = read_table(SAMPLES / "spec" / "requests.csv", table="requests")
     excel = read_table(SAMPLES / "caseload.xlsx", table="requests")
@@ -260,7 +260,7 @@ def test_sample_files_in_three_dialects_validate_to_the_same_clean_table() -> No
 
 def test_broken_sample_file_rejects_exactly_the_documented_rows() -> None:
     config = MatchConfig.from_toml(SAMPLES / "sample_config.toml")
-    mapping = config.columns["requests"]
+    mapping = config.ingest.columns["requests"]
     raw = read_table(
         SAMPLES / "broken" / "anfragen_fehlerhaft.csv", table="requests", column_mapping=mapping
     )

@@ -101,7 +101,9 @@ def read_inputs(
     for table, source in sources:
         if source is None:
             continue
-        raw[table] = read_table(source, table=table, column_mapping=config.columns.get(table))
+        raw[table] = read_table(
+            source, table=table, column_mapping=config.ingest.columns.get(table)
+        )
     return raw
 
 
@@ -201,7 +203,9 @@ def match_validated(
     )
     with timer.stage("solve"):
         solver = get_solver(
-            config.solver, time_limit_s=config.time_limit_s, num_workers=config.num_workers
+            config.solver.name,
+            time_limit_s=config.solver.time_limit_s,
+            num_workers=config.solver.num_workers,
         )
         # The backends release the GIL while they search, so the explanation work that does
         # not depend on the solution runs meanwhile (its time is part of this stage's wall).
@@ -219,7 +223,7 @@ def match_validated(
         ).astype(np.int32)
         full_after = (hm.volunteer_free - used) <= 0
         proposals = _proposals(problem, cand, comps, q, edge_sel, used, prep.req_frame)
-        alt_idx, alt_rank = prep.ranked.without(edge_sel, config.max_alternatives)
+        alt_idx, alt_rank = prep.ranked.without(edge_sel, config.report.max_alternatives)
         alternatives = _alternatives(
             problem, cand, comps, q, edge_sel, full_after, alt_idx, alt_rank
         )
@@ -338,7 +342,7 @@ class _Prepared:
             (first_zero == FUNNEL_STEPS.index("distance")) & ~problem.r_is_active
         )
         near_km, near_radius = _nearest_speaker(
-            problem, at_distance, LEVEL_CODE[config.min_language_level]
+            problem, at_distance, LEVEL_CODE[config.rules.min_language_level]
         )
         nearest_km = np.full(problem.n_requests, np.nan)
         nearest_radius = np.full(problem.n_requests, np.nan)
@@ -346,7 +350,7 @@ class _Prepared:
         nearest_radius[at_distance] = near_radius
         return cls(
             req_frame=_requests_in_problem_order(caseload.requests, problem),
-            ranked=_RankedEdges.build(cand, q, max(config.max_alternatives, 1)),
+            ranked=_RankedEdges.build(cand, q, max(config.report.max_alternatives, 1)),
             nearest_km=nearest_km,
             nearest_radius=nearest_radius,
             fingerprints={
@@ -516,7 +520,7 @@ def _unmatched(
     competition = (reason == "capacity") & ~any_zero & has_best
 
     rid = problem.request_ids[open_req]
-    min_level = LEVEL_CODE[config.min_language_level]
+    min_level = LEVEL_CODE[config.rules.min_language_level]
     langs = req_frame["languages"].to_numpy(dtype=object)[open_req]
     uniq_langs, lang_inverse = np.unique(langs.astype(str), return_inverse=True)
     lang_codes = np.array([_admissible_codes(s, min_level) for s in uniq_langs], dtype=object)
@@ -539,7 +543,9 @@ def _unmatched(
     frame["need_type"] = req_frame["need_type"].to_numpy(dtype=object)[open_req]
     frame["nearest_km"] = np.round(prep.nearest_km[open_req], 2)
     frame["nearest_radius_km"] = prep.nearest_radius[open_req]
-    frame["detail"] = render_detail_column(frame, config.report_language, config.min_language_level)
+    frame["detail"] = render_detail_column(
+        frame, config.report.language, config.rules.min_language_level
+    )
     return frame
 
 
@@ -614,7 +620,7 @@ def _summary(
             "optimal": bool(solved.optimal),
             "objective": int(solved.objective),
             "bound": None if solved.bound is None else int(solved.bound),
-            "objective_kind": config.objective,
+            "objective_kind": config.rules.objective,
             "base_per_request": int(base),
             "scale": SCALE,
             "wall_seconds": round(float(solved.wall_seconds), 6),

@@ -71,7 +71,7 @@ def greedy_gap(result: MatchResult, *, area: AreaMode = "auto", cell_km: float =
     if result.config is None:
         raise ArgumentError("the result carries no config; run it with lotsen_match.pipeline()")
     caseload = caseload_of(result)
-    if result.config.solver == "greedy":
+    if result.config.solver.name == "greedy":
         greedy = result
         optimal = match_validated(caseload, result.config.model_copy(update={"solver": "flow"}))
     else:

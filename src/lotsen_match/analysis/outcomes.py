@@ -190,7 +190,7 @@ def _as_of(result: MatchResult) -> pd.Timestamp:
 
 
 def _min_level(result: MatchResult) -> str:
-    return str(result.summary.get("config", {}).get("min_language_level", "B1"))
+    return str(result.config.rules.min_language_level)
 
 
 def request_outcomes(
@@ -275,12 +275,11 @@ def volunteer_usage(
     """
     vol = result.volunteers
     as_of = _as_of(result)
-    cfg = result.summary.get("config", {})
     start = pd.to_datetime(vol["available_from"])
     end = pd.to_datetime(vol["available_until"])
     certified = pd.to_datetime(vol["certified_on"])
     available = (start.isna() | (start <= as_of)) & (end.isna() | (end >= as_of))
-    if bool(cfg.get("require_certification", True)):
+    if result.config.rules.require_certification:
         available &= certified.notna() & (certified <= as_of)
 
     req = result.requests

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import MatchConfig, ScoreWeights
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ConfigError
 from ..io import read_table
 from ..validation import ValidatedCaseload, validate_caseload
 from .outcomes import request_outcomes
@@ -155,18 +155,14 @@ def _scenario_config(
     weights: ScoreWeights | Mapping[str, float] | None,
     config_update: Mapping[str, Any] | None,
 ) -> MatchConfig:
-    data = config.model_dump()
-    data["columns"] = {}  # the kept frames already carry contract column names
-    if config_update:
-        data.update(dict(config_update))
+    changes: dict[str, Any] = {"columns": {}}  # the kept frames carry contract column names
+    changes.update(config_update or {})
     if weights is not None:
-        current = dict(data["weights"]) if isinstance(data["weights"], Mapping) else {}
-        if isinstance(weights, ScoreWeights):
-            current = weights.model_dump()
-        else:
-            current.update(dict(weights))
-        data["weights"] = current
-    return MatchConfig.from_mapping(data, source="what_if")
+        changes["weights"] = weights if isinstance(weights, ScoreWeights) else dict(weights)
+    try:
+        return config.replace(**changes)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems, source="what_if") from None
 
 
 def what_if(

@@ -84,7 +84,7 @@ def build_household_model(
     load_weight = config.weights.load / pair_total if pair_total > 0 else config.weights.load
     slot_cost = np.rint(SCALE * load_weight * load_before / cap).astype(np.int64)
 
-    if config.objective == "max_served":
+    if config.rules.objective == "max_served":
         # Upper bounds of what quality and load can ever differ by; one more served request
         # must outweigh both, which makes the single objective lexicographic.
         # Every pair quality is at most SCALE, so SCALE per request with a candidate bounds it.

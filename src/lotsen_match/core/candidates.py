@@ -639,7 +639,7 @@ def _language_counts(p: MatchProblem) -> I64:
 
 def _check_config(p: MatchProblem, config: MatchConfig) -> None:
     as_of_day = (config.as_of - dt.date(1970, 1, 1)).days
-    if as_of_day != p.as_of_day or LEVEL_CODE[config.min_language_level] != p.min_level:
+    if as_of_day != p.as_of_day or LEVEL_CODE[config.rules.min_language_level] != p.min_level:
         raise ArgumentError(
             "config does not match the problem: as_of and min_language_level must be the ones "
             "build_problem was called with"

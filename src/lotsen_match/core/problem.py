@@ -253,7 +253,7 @@ def build_problem(
     v_lon = _float(vols["lon"])
     r_lat = _float(reqs["lat"])
     r_lon = _float(reqs["lon"])
-    v_max_km = _float(vols["max_distance_km"].fillna(config.default_max_distance_km))
+    v_max_km = _float(vols["max_distance_km"].fillna(config.rules.default_max_distance_km))
 
     certified = _days(vols["certified_on"])
     start = _days(vols["available_from"])
@@ -261,7 +261,7 @@ def build_problem(
     v_is_active = ((start == MISSING_DAY) | (start <= as_of_day)) & (
         (until == MISSING_DAY) | (until >= as_of_day)
     )
-    if config.require_certification:
+    if config.rules.require_certification:
         v_is_active &= (certified != MISSING_DAY) & (certified <= as_of_day)
 
     created = _days(reqs["created_on"])
@@ -297,7 +297,7 @@ def build_problem(
 
     problem = MatchProblem(
         as_of_day=as_of_day,
-        min_level=LEVEL_CODE[config.min_language_level],
+        min_level=LEVEL_CODE[config.rules.min_language_level],
         volunteer_ids=volunteer_ids,
         request_ids=request_ids,
         household_keys=household_keys.astype(object),

@@ -161,8 +161,8 @@ def score_components(
         p.r_created_day,
         p.r_due_day,
         p.as_of_day,
-        config.waiting_full_days,
-        config.urgency_horizon_days,
+        config.rules.waiting_full_days,
+        config.rules.urgency_horizon_days,
     )
     n_need = len(NEED_TYPES)
     per_need = modules_component(p.v_module_mask[:, None], np.arange(n_need)[None, :]).ravel()
@@ -178,7 +178,7 @@ def score_components(
         f = first[req]
         first_native = (f >= 0) & v_native[vol_ix * n_lang + np.maximum(f, 0)]
         out[b, 0] = language_component(cand.level[b], first_native, p.min_level)
-        out[b, 1] = distance_component(cand.km[b], config.distance_half_km)
+        out[b, 1] = distance_component(cand.km[b], config.rules.distance_half_km)
         out[b, 2] = time_component(p.v_slot_mask[vol], p.r_slot_mask[req])
         out[b, 3] = per_need[vol_ix * n_need + p.r_need[req]]
         out[b, 4] = continuity_component(p.r_prev_vol[req], vol)

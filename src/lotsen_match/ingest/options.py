@@ -121,7 +121,7 @@ def resolve_options(
         if frame is not None and isinstance(frame.attrs.get(ATTRS_KEY), Mapping):
             return ImportOptions.from_attrs(frame.attrs[ATTRS_KEY])
     from_config = {
-        name: getattr(config, name)
+        name: getattr(config.ingest, name)
         for name in (
             "vocabulary",
             "messages",
@@ -131,7 +131,7 @@ def resolve_options(
             "near",
             "near_km",
         )
-        if getattr(config, name, None) is not None
+        if config is not None and getattr(config.ingest, name, None) is not None
     }
     if from_config.get("places") is not None:
         from_config["places"] = os.fspath(from_config["places"])

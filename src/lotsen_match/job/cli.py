@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
@@ -364,12 +364,22 @@ def _config(
     )
 
 
+def _run_language(summary: Mapping[str, Any]) -> str:
+    """The report language a finished run used (its summary.json holds the config)."""
+    from ..config import MatchConfig
+
+    try:
+        return MatchConfig.from_mapping(summary.get("config") or {}).report.language
+    except ConfigError:
+        return "de"
+
+
 def _config_language(path: Path | None) -> str:
     """The report language of the config, for messages printed before the config is validated."""
     from ..config import MatchConfig
 
     try:
-        return MatchConfig.from_toml(path).report_language if path else "de"
+        return MatchConfig.from_toml(path).report.language if path else "de"
     except ConfigError:
         return "de"
 
@@ -468,7 +478,7 @@ def run(
     lang = _config_language(config)
     with _errors(session, lang):
         cfg = _config(config, as_of, solver.value if solver else None, strict)
-        lang = cfg.report_language
+        lang = cfg.report.language
         with session.progress() as stage:
             job = run_job(
                 volunteers,
@@ -524,7 +534,7 @@ def validate(
     lang = _config_language(config)
     with _errors(session, lang):
         cfg = _config(config, as_of)
-        lang = cfg.report_language
+        lang = cfg.report.language
         loaded = load_inputs(
             volunteers, requests, assignments, db_url=db, config=cfg, profile=profile
         )
@@ -574,9 +584,7 @@ def explain(
     session.start()
     with _errors(session):
         tables, summary = read_run_tables(run_dir)
-        language = (
-            lang.value if lang else str(summary.get("config", {}).get("report_language", "de"))
-        )
+        language = lang.value if lang else _run_language(summary)
         explanation = explain_request(
             request,
             proposals=tables["proposals"],

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .. import __version__
 from ..config import MatchConfig, TableName
-from ..errors import ArgumentError, JobInputError, LotsenMatchError
+from ..errors import ArgumentError, ConfigError, JobInputError, LotsenMatchError
 from ..io import (
     InputFormatError,
     MissingTableError,
@@ -145,9 +145,10 @@ def build_config(
         overrides["strict"] = strict
     if not overrides:
         return base
-    data = base.model_dump()
-    data.update(overrides)
-    return MatchConfig.from_mapping(data, source="command line")
+    try:
+        return base.replace(**overrides)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems, source="command line") from None
 
 
 def load_inputs(
@@ -227,7 +228,9 @@ def _load_inputs(
             raise ArgumentError("give either a database URL or input files, not both")
         for table in INPUT_TABLES:
             try:
-                frame = read_sql_table(db_url, table, column_mapping=config.columns.get(table))
+                frame = read_sql_table(
+                    db_url, table, column_mapping=config.ingest.columns.get(table)
+                )
             except MissingTableError:
                 if table != "assignments":
                     raise
@@ -247,7 +250,7 @@ def _load_inputs(
         source = given[table]
         if source is None:
             continue
-        frame = read_table(source, table=table, column_mapping=config.columns.get(table))
+        frame = read_table(source, table=table, column_mapping=config.ingest.columns.get(table))
         frames[table] = frame
         sources[table] = _source_info(frame)
     return LoadedInputs(frames, sources)
@@ -350,7 +353,7 @@ def run_job(
     clock = time.perf_counter()
     hook = stage or _no_stage
     timings: dict[str, float] = {}
-    fields = {"run_id": rid, "as_of": cfg.as_of.isoformat(), "solver": cfg.solver}
+    fields = {"run_id": rid, "as_of": cfg.as_of.isoformat(), "solver": cfg.solver.name}
     logger.info("run started", extra={"fields": fields})
 
     with _timed(timings, "read"), hook("read"):

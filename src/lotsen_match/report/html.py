@@ -289,7 +289,7 @@ def _proposals(
     t, lang = ctx.t, ctx.lang
     comps = [c for c in result.components if c in result.proposals.columns]
     labels = COMPONENT_LABELS[lang]
-    weights = (result.summary.get("config") or {}).get("weights", {})
+    weights = result.config.weights.pair_weights()
     ctx.proposals_intro = t["proposals_intro"].format(
         weights=", ".join(
             f"{labels.get(c, c)} {_dec(float(weights.get(c, 0)), 1, lang)}" for c in comps
@@ -423,7 +423,7 @@ def _unmatched(
             sentence += t["gap_nearest"].format(km=_dec(float(km), 1, lang))
         ctx.gap_sentences.append(sentence)
     # One table per reason, in words.
-    level = str((result.summary.get("config") or {}).get("min_language_level", "B1"))
+    level = result.config.rules.min_language_level
     headers = [
         Header(t["request"]),
         Header(t["household"]),
@@ -542,7 +542,7 @@ def _help(
     else:
         ctx.help_intro = t["help_none"]
     free = usage[usage["free_after"] > 0]
-    level = str((result.summary.get("config") or {}).get("min_language_level", "B1"))
+    level = result.config.rules.min_language_level
     ctx.free_intro = t["free_intro"].format(
         p=_int(int(free["free_after"].sum())), n=_int(len(free))
     )
@@ -643,7 +643,7 @@ def render_report(
     that holds all of them (``file_names`` maps ``proposals``/``unmatched``/``rejected`` to the
     file names, as the runner writes them).
     """
-    language = lang or str((result.summary.get("config") or {}).get("report_language", "de"))
+    language = lang or result.config.report.language
     if language not in LANGUAGES:
         raise ArgumentError(f"report language must be one of {list(LANGUAGES)}, got {language!r}")
     if max_rows < 1:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..config import MatchConfig
 from .explain import Explanation, explain_request
 
 __all__ = [
@@ -47,12 +48,11 @@ class MatchResult:
     volunteers: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     requests: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
-    config: Any = field(default=None, repr=False)
+    config: MatchConfig = field(default_factory=MatchConfig, repr=False)
 
     def explain(self, request_id: str, *, lang: str | None = None) -> Explanation:
         """Score breakdown and next-best volunteers, or the funnel of an unmatched request."""
-        cfg = self.summary.get("config", {})
-        language = lang or str(cfg.get("report_language", "de"))
+        language = lang or self.config.report.language
         return explain_request(
             str(request_id),
             proposals=self.proposals,
@@ -61,7 +61,7 @@ class MatchResult:
             components=self.components,
             funnel_steps=self.funnel_steps,
             lang=language,
-            level=str(cfg.get("min_language_level", "B1")),
+            level=self.config.rules.min_language_level,
             active_request_ids=self.active_request_ids,
         )
 

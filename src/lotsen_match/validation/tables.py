@@ -609,7 +609,7 @@ def check_volunteers(
         "max_distance_km", required=False, low=0, low_exclusive=True, meaning="a distance in km"
     )
     t.values["max_distance_km"] = np.where(
-        dist.missing, config.default_max_distance_km, dist.values
+        dist.missing, config.rules.default_max_distance_km, dist.values
     )
     need_cell = t.list_parser("need_types", NEED_TYPES, NEED_BIT, "need type", p.NEED_HINTS)
     needs_help = t.say(_NEEDS_HELP, "Bedarfe angeben, z. B. 'Schule, Behörde'")

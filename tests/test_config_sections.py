@@ -1,0 +1,134 @@
+"""MatchConfig in sections: flat keys still load, every path validates, errors are ConfigErrors.
+
+Regression tests for issue 12 (5, 6): values that passed validation and then crashed the run,
+and the ways a config could be built or derived without validation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+import lotsen_match as lm
+from lotsen_match.config import route_flat_keys
+
+SPEC = Path(__file__).resolve().parents[1] / "data" / "samples" / "spec"
+SPEC_INPUTS = [
+    "--volunteers",
+    str(SPEC / "volunteers.csv"),
+    "--requests",
+    str(SPEC / "requests.csv"),
+]
+
+
+def test_flat_keys_land_in_their_sections() -> None:
+    cfg = lm.MatchConfig(
+        as_of="2026-11-02",
+        min_language_level="B2",
+        solver="cpsat",
+        report_language="en",
+        vocabulary="de",
+        max_alternatives=5,
+    )
+    assert cfg.rules.min_language_level == "B2"
+    assert cfg.solver.name == "cpsat"
+    assert cfg.report.language == "en" and cfg.report.max_alternatives == 5
+    assert cfg.ingest.vocabulary == "de"
+
+
+def test_flat_and_sectioned_toml_give_the_same_config(tmp_path: Path) -> None:
+    flat = tmp_path / "flat.toml"
+    flat.write_text(
+        'as_of = 2026-11-02\nmin_language_level = "B2"\nsolver = "greedy"\n'
+        'near = "Hildesheim"\n[weights]\ntime = 0.5\n',
+        encoding="utf-8",
+    )
+    sectioned = tmp_path / "sectioned.toml"
+    sectioned.write_text(
+        'as_of = 2026-11-02\n[rules]\nmin_language_level = "B2"\n[solver]\nname = "greedy"\n'
+        '[ingest]\nnear = "Hildesheim"\n[weights]\ntime = 0.5\n',
+        encoding="utf-8",
+    )
+    assert lm.MatchConfig.from_toml(flat) == lm.MatchConfig.from_toml(sectioned)
+
+
+def test_a_key_given_flat_and_in_its_section_is_refused() -> None:
+    with pytest.raises(lm.ConfigError, match="given both flat and in its section"):
+        route_flat_keys({"min_language_level": "B2", "rules": {"min_language_level": "C1"}})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "setting"),
+    [
+        ({"min_language_level": "X"}, "rules.min_language_level"),
+        ({"weights": {"time": float("inf")}}, "weights.time"),
+        ({"weights": {"language": 1e308}}, "weights.language"),
+        ({"weights": {"load": 1e300}}, "weights.load"),
+        ({"weights": {"time": float("nan")}}, "weights.time"),
+        ({"as_of": dt.date(2262, 4, 12)}, "as_of"),
+        ({"date_formats": ["%Q"]}, "ingest.date_formats"),
+        ({"date_formats": ["%d.%m"]}, "ingest.date_formats"),
+        ({"list_separators": [""]}, "ingest.list_separators"),
+        ({"list_separators": []}, "ingest.list_separators"),
+        ({"distance_half_km": -5}, "rules.distance_half_km"),
+        ({"solver": "simplex"}, "solver.name"),
+        ({"colums": {}}, "colums"),
+    ],
+)
+def test_bad_values_are_config_errors_naming_the_setting(
+    kwargs: dict[str, object], setting: str
+) -> None:
+    with pytest.raises(lm.ConfigError) as info:
+        lm.MatchConfig(**kwargs)  # type: ignore[arg-type]
+    assert isinstance(info.value, ValueError)  # callers catching ValueError keep working
+    assert setting in [field for field, _msg in info.value.problems]
+
+
+def test_unknown_setting_suggests_the_close_name() -> None:
+    with pytest.raises(lm.ConfigError, match="did you mean 'min_language_level'"):
+        lm.MatchConfig.from_mapping({"min_languag_level": "B2"})
+
+
+def test_score_weights_alone_raise_config_error() -> None:
+    with pytest.raises(lm.ConfigError, match=r"weights\.time"):
+        lm.ScoreWeights(time=-1)
+
+
+def test_model_copy_validates_like_replace() -> None:
+    cfg = lm.MatchConfig(as_of="2026-11-02")
+    with pytest.raises(lm.ConfigError, match="distance_half_km"):
+        cfg.model_copy(update={"distance_half_km": -5})
+    with pytest.raises(lm.ConfigError, match="min_language_level"):
+        cfg.model_copy(update={"min_language_level": "Z9"})
+    changed = cfg.model_copy(update={"min_language_level": "C1", "weights": {"time": 0.0}})
+    assert changed.rules.min_language_level == "C1"
+    assert changed.weights.time == 0.0 and changed.weights.language == cfg.weights.language
+    assert cfg.replace(solver="greedy").solver.name == "greedy"
+
+
+def test_config_errors_reach_the_cli_as_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lotsen_match.job.cli import app
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[weights]\ntime = inf\n[ingest]\ndate_formats = ["%Q"]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", "--config", str(bad), *SPEC_INPUTS, "--out", str(out)])
+    assert result.exit_code == 2
+    assert "weights.time" in result.output and "ingest.date_formats" in result.output
+
+
+def test_as_of_far_in_the_future_is_refused_on_the_command_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lotsen_match.job.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["run", "--as-of", "2262-04-12", *SPEC_INPUTS, "--out", str(tmp_path / "out")],
+    )
+    assert result.exit_code == 2
+    assert "as_of" in result.output
