@@ -132,3 +132,29 @@ def test_as_of_far_in_the_future_is_refused_on_the_command_line(tmp_path: Path) 
     )
     assert result.exit_code == 2
     assert "as_of" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("Stadt,Breite,Laenge\nHildesheim,52.15,9.95\n", "needs a key column"),
+        ("place,lat,lon\nHildesheim,north,9.95\n", "lat/lon missing"),
+    ],
+)
+def test_a_places_table_with_wrong_headers_is_exit_2_naming_the_setting(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from lotsen_match.job.cli import app
+
+    places = tmp_path / "orte.csv"
+    places.write_text(content, encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'vocabulary = "de"\nplaces = "{places}"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["run", "--config", str(config), *SPEC_INPUTS, "--out", str(out)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "ingest.places" in result.output and expected in result.output

@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ConfigError, InputFormatError
 from .geocode import Geocoder
 from .vocabulary_de import GermanVocabulary, Lang, default_vocabulary
 
@@ -154,5 +154,14 @@ def _vocabulary(frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> 
 
 @lru_cache(maxsize=16)
 def _geocoder(places: str | None, near: str | None, near_km: float, stamp: int) -> Geocoder:
-    """``stamp`` (the table's mtime) keys the cache so an edited table is read again."""
-    return Geocoder.from_settings(places, near, near_km)
+    """``stamp`` (the table's mtime) keys the cache so an edited table is read again.
+
+    The places table and ``near`` are configuration: a table that cannot be read or has the
+    wrong headers, or a ``near`` that names no single place, is a ConfigError naming the setting.
+    """
+    try:
+        return Geocoder.from_settings(places, near, near_km)
+    except (ArgumentError, InputFormatError, OSError) as exc:
+        setting = "ingest.near" if "near" in str(exc).split(":", 1)[0] else "ingest.places"
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError([(setting, detail)]) from None

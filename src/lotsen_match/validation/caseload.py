@@ -88,6 +88,8 @@ def validate_caseload(
         "assignments": assignments if assignments is not None else _no_assignments(),
     }
     opts = resolve_options(raws, config, options)
+    if opts.places is not None or opts.near is not None:
+        opts.geocoder()  # the places table and `near` are settings: refuse them before any row
     header_problems = [
         column_problems(table, raw, geocode=opts.geocode) for table, raw in raws.items()
     ]
