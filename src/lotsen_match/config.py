@@ -33,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from ._types import SOLVER_NAMES, LevelName, SolverName, TableName
 from .errors import ConfigError
 
 __all__ = [
@@ -53,11 +54,6 @@ __all__ = [
     "route_flat_keys",
 ]
 
-LevelName = Literal["A1", "A2", "B1", "B2", "C1", "C2", "native"]
-TableName = Literal["volunteers", "requests", "assignments"]
-SolverName = Literal["flow", "cpsat", "greedy"]
-#: The backends a run can use, in the order the documentation lists them.
-SOLVER_NAMES: Final[tuple[str, ...]] = ("flow", "cpsat", "greedy")
 
 #: A weight above this is a typo, not a preference: it would swamp the integer cost scale.
 MAX_WEIGHT: Final[float] = 1_000.0

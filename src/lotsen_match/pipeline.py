@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -23,23 +19,24 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import __version__
-from .config import MatchConfig, TableName
+from .config import MatchConfig
 from .core.assignment import SCALE, HouseholdModel, build_household_model
 from .core.candidates import FUNNEL_STEPS, Candidates, find_candidates
 from .core.geo import EARTH_RADIUS_KM
 from .core.problem import MatchProblem, build_problem
 from .core.scoring import COMPONENTS, quality, score_components
-from .core.vocab import LEVEL_CODE
-from .io import read_table
+from .core.vocab import LEVEL_CODE, language_levels
+from .io.inputs import TableSource, read_inputs
 from .results.explain import render_detail_column
 from .results.result import PROPOSAL_KEYS, PROPOSAL_TAIL, MatchResult
 from .solve import AssignmentModel, SolveResult, get_solver
+from .timing import StageTimer
 from .validation import ValidatedCaseload, validate_caseload
 
 __all__ = [
     "MatchInstance",
     "StageTimer",
-    "TableLike",
+    "TableSource",
     "build_instance",
     "fingerprint",
     "match",
@@ -50,67 +47,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-TableLike = pd.DataFrame | str | os.PathLike[str]
 
 #: Columns that identify a table's content for the fingerprint (order-independent hash).
 _ID_COLUMN = {"volunteers": "volunteer_id", "requests": "request_id", "assignments": "request_id"}
 
 
-class StageTimer:
-    """Wall-clock seconds per stage, in the order the stages ran.
-
-    Subclass and override :meth:`started` and :meth:`finished` to observe the stages (the
-    benchmark harness records the peak memory of each stage that way).
-    """
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    def started(self, name: str) -> None:
-        """Called when stage ``name`` begins."""
-
-    def finished(self, name: str, seconds: float) -> None:
-        """Called when stage ``name`` ends (also when it raises)."""
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        self.started(name)
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            elapsed = time.perf_counter() - start
-            self.seconds[name] = round(elapsed, 6)
-            logger.debug("stage %s took %.3f s", name, elapsed)
-            self.finished(name, elapsed)
-
-
-def read_inputs(
-    volunteers: TableLike,
-    requests: TableLike,
-    assignments: TableLike | None,
-    config: MatchConfig,
-) -> dict[str, pd.DataFrame]:
-    """Read each input (a DataFrame or a file path) and apply the config's column mapping."""
-    raw: dict[str, pd.DataFrame] = {}
-    sources: tuple[tuple[TableName, TableLike | None], ...] = (
-        ("volunteers", volunteers),
-        ("requests", requests),
-        ("assignments", assignments),
-    )
-    for table, source in sources:
-        if source is None:
-            continue
-        raw[table] = read_table(
-            source, table=table, column_mapping=config.ingest.columns.get(table)
-        )
-    return raw
-
-
 def match(
-    volunteers: TableLike,
-    requests: TableLike,
-    assignments: TableLike | None = None,
+    volunteers: TableSource,
+    requests: TableSource,
+    assignments: TableSource | None = None,
     config: MatchConfig | None = None,
     *,
     strict: bool | None = None,
@@ -550,14 +495,7 @@ def _unmatched(
 
 
 def _admissible_codes(languages: str, min_level: int) -> str:
-    from .core.vocab import LEVEL_CODE
-
-    codes = []
-    for entry in str(languages).split(";"):
-        code, _, lvl = entry.partition(":")
-        if code and LEVEL_CODE.get(lvl, 0) >= min_level:
-            codes.append(code)
-    return ";".join(codes)
+    return ";".join(code for code, level in language_levels(str(languages)) if level >= min_level)
 
 
 def fingerprint(frame: pd.DataFrame, table: str) -> str:

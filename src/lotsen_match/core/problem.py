@@ -21,7 +21,7 @@ import pandas as pd
 from ..config import MatchConfig
 from ..errors import ArgumentError
 from .geo import unit_vectors
-from .vocab import GENDER_CODE, LEVEL_CODE
+from .vocab import GENDER_CODE, LEVEL_CODE, language_levels
 
 __all__ = ["MISSING_DAY", "MatchProblem", "build_problem"]
 
@@ -233,8 +233,8 @@ def build_problem(
     # Languages: parse each distinct canonical string once.
     v_codes, v_unique = pd.factorize(_as_str_array(vols["languages"]))
     r_codes, r_unique = pd.factorize(_as_str_array(reqs["languages"]))
-    v_parsed = [_parse_languages(str(s)) for s in v_unique]
-    r_parsed = [_parse_languages(str(s)) for s in r_unique]
+    v_parsed = [language_levels(str(s)) for s in v_unique]
+    r_parsed = [language_levels(str(s)) for s in r_unique]
     languages = tuple(sorted({c for entries in (*v_parsed, *r_parsed) for c, _ in entries}))
     lang_index = {code: i for i, code in enumerate(languages)}
     v_level_rows = np.zeros((len(v_parsed), len(languages)), dtype=np.int8)
@@ -406,17 +406,6 @@ def _days(series: pd.Series) -> I32:
     out = days.astype(np.int64)
     out[missing] = MISSING_DAY
     return out.astype(np.int32)
-
-
-def _parse_languages(text: str) -> list[tuple[str, int]]:
-    """``"ar:native;de:B1"`` -> ``[("ar", 7), ("de", 3)]`` (canonical input, order kept)."""
-    if not text:
-        return []
-    out = []
-    for entry in text.split(";"):
-        code, _, level = entry.partition(":")
-        out.append((code, LEVEL_CODE[level]))
-    return out
 
 
 def _pairs(

@@ -30,6 +30,7 @@ __all__ = [
     "SLOT_BIT",
     "canonical_language",
     "language_label",
+    "language_levels",
     "language_name",
     "slot_mask",
 ]
@@ -119,6 +120,21 @@ def language_name(code: str) -> str:
         else pycountry.languages.get(alpha_3=code)
     )
     return str(lang.name) if lang is not None else code
+
+
+def language_levels(text: str) -> list[tuple[str, int]]:
+    """A validated ``code:level`` list as pairs: ``"ar:native;de:B1"`` -> ``[("ar", 7), ...]``.
+
+    The one reader of the canonical form (validation writes it); order is kept, so the first
+    entry is the first language.
+    """
+    if not text:
+        return []
+    out = []
+    for entry in text.split(";"):
+        code, _, level = entry.partition(":")
+        out.append((code, LEVEL_CODE[level]))
+    return out
 
 
 def slot_mask(slots: str) -> int:

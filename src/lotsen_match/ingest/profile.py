@@ -41,6 +41,7 @@ import pandas as pd
 from ..contract import CLEAN_DTYPES
 from ..errors import ConfigError
 from ..io import read_table
+from ..io.inputs import TableSource
 from .options import ATTRS_KEY, ImportOptions
 from .vocabulary_de import KINDS, Lang
 
@@ -247,9 +248,6 @@ def _table_section(
 
 # ------------------------------------------------------------------------------------------------
 # loading
-
-
-TableSource = str | os.PathLike[str] | pd.DataFrame
 
 
 def load_with_profile(

@@ -25,17 +25,26 @@ from pandas.api.types import is_object_dtype, is_string_dtype
 
 from lotsen_match.io.atomic import atomic_file
 
+from .._types import OUTPUT_FORMATS
 from ..errors import ArgumentError
 
-__all__ = ["FORMULA_PREFIXES", "WRITE_FORMATS", "neutralize_formulas", "write_table"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "OUTPUT_EXTENSIONS",
+    "WRITE_FORMATS",
+    "neutralize_formulas",
+    "write_table",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Leading characters that make a spreadsheet treat a cell as a formula (OWASP).
 FORMULA_PREFIXES: Final[tuple[str, ...]] = ("=", "+", "-", "@", "\t", "\r")
 
+#: Output format -> the file extension a run writes.
+OUTPUT_EXTENSIONS: Final[dict[str, str]] = {f: f".{f}" for f in OUTPUT_FORMATS}
 #: File extension (lower case) -> output format.
-WRITE_FORMATS: Final = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
+WRITE_FORMATS: Final = {**{ext: f for f, ext in OUTPUT_EXTENSIONS.items()}, ".pq": "parquet"}
 
 #: ``%.15g`` round-trips every decimal of up to 15 significant digits and hides last-bit noise.
 _CSV_FLOAT_FORMAT: Final = "%.15g"

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, NoReturn
 import typer
 
 from .. import __version__
+from .._types import OutputFormat, SolverName
 from ..errors import ConfigError, InputValidationError, JobInputError, LotsenMatchError
 from .logs import configure_logging
 
@@ -63,22 +64,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
 )
-
-
-class OutputFormat(StrEnum):
-    """File format of the result tables."""
-
-    csv = "csv"
-    parquet = "parquet"
-    xlsx = "xlsx"
-
-
-class SolverName(StrEnum):
-    """Optimisation backend (overrides the config)."""
-
-    flow = "flow"
-    cpsat = "cpsat"
-    greedy = "greedy"
 
 
 class ReportLanguage(StrEnum):
@@ -440,7 +425,7 @@ def run(
     fmt: Annotated[
         OutputFormat,
         typer.Option("--format", "-f", help="Format of the result tables.", rich_help_panel=_OUT),
-    ] = OutputFormat.csv,
+    ] = "csv",
     strict: Annotated[
         bool | None,
         typer.Option(
@@ -477,7 +462,7 @@ def run(
     _check_sources(volunteers, requests, assignments, db, profile)
     lang = _config_language(config)
     with _errors(session, lang):
-        cfg = _config(config, as_of, solver.value if solver else None, strict)
+        cfg = _config(config, as_of, solver, strict)
         lang = cfg.report.language
         with session.progress() as stage:
             job = run_job(
@@ -487,7 +472,7 @@ def run(
                 out_dir=out,
                 config=cfg,
                 db_url=db,
-                fmt=fmt.value,
+                fmt=fmt,
                 stage=stage,
                 profile=profile,
             )
@@ -608,9 +593,7 @@ def generate(
         Path | None, typer.Option("--out", "-o", help="Directory for the three tables.")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same data).")] = 0,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="File format.")
-    ] = OutputFormat.csv,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="File format.")] = "csv",
     db: Annotated[
         str | None, typer.Option("--db", help="Also store the tables in this database (replaced).")
     ] = None,
@@ -645,7 +628,7 @@ def generate(
             from ..io import write_table
 
             for name, frame in tables.items():
-                path = write_table(frame, out / f"{name}.{fmt.value}", fmt=fmt.value)
+                path = write_table(frame, out / f"{name}.{fmt}", fmt=fmt)
                 session.say(f"{path} ({len(frame)} rows)")
         if db is not None:
             from ..io import write_sql_input_tables

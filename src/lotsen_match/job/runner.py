@@ -22,23 +22,26 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..config import MatchConfig, TableName
+from .._types import OutputFormat
+from ..config import MatchConfig
 from ..errors import ArgumentError, ConfigError, JobInputError, LotsenMatchError
 from ..io import (
     InputFormatError,
     MissingTableError,
     atomic_directory,
-    read_sql_table,
     read_table,
     write_sql_tables,
     write_table,
 )
+from ..io.inputs import INPUT_TABLES, TableSource, read_database_inputs, read_inputs
+from ..io.writers import OUTPUT_EXTENSIONS
+from ..timing import StageTimer
 from ..validation import ValidatedCaseload, validate_caseload
 
 if TYPE_CHECKING:  # the matching core (and scikit-learn) loads only when a job runs
@@ -46,12 +49,10 @@ if TYPE_CHECKING:  # the matching core (and scikit-learn) loads only when a job 
 
 __all__ = [
     "INPUT_TABLES",
-    "OUTPUT_FORMATS",
     "RESULT_TABLES",
     "SQL_RESULT_TABLES",
     "JobInputError",
     "JobResult",
-    "OutputFormat",
     "StageHook",
     "build_config",
     "check_output_dir",
@@ -66,11 +67,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-OutputFormat = Literal["csv", "parquet", "xlsx"]
-#: Output formats of the result tables and their file extensions.
-OUTPUT_FORMATS: Final[dict[str, str]] = {"csv": ".csv", "parquet": ".parquet", "xlsx": ".xlsx"}
-#: Input tables in reading order; only ``assignments`` is optional.
-INPUT_TABLES: Final[tuple[TableName, ...]] = ("volunteers", "requests", "assignments")
 #: Result tables written as files, in this order.
 RESULT_TABLES: Final = ("proposals", "unmatched", "rejected", "alternatives")
 #: Result tables written to the database (each tagged with ``run_id``), plus one ``match_runs`` row.
@@ -81,7 +77,6 @@ REPORT_FILE: Final = "report.html"
 
 #: Called with a stage name; the returned context manager spans the stage (progress display).
 StageHook = Callable[[str], AbstractContextManager[object]]
-TableSource = pd.DataFrame | str | os.PathLike[str]
 
 # Sort keys that make every result file independent of the input row order.
 _SORT_KEYS: Final[dict[str, list[str]]] = {
@@ -221,39 +216,16 @@ def _load_inputs(
     db_url: str | None,
     config: MatchConfig,
 ) -> LoadedInputs:
-    frames: dict[str, pd.DataFrame] = {}
-    sources: dict[str, dict[str, Any]] = {}
     if db_url is not None:
         if volunteers is not None or requests is not None or assignments is not None:
             raise ArgumentError("give either a database URL or input files, not both")
-        for table in INPUT_TABLES:
-            try:
-                frame = read_sql_table(
-                    db_url, table, column_mapping=config.ingest.columns.get(table)
-                )
-            except MissingTableError:
-                if table != "assignments":
-                    raise
-                logger.info("no assignments table; running without earlier state")
-                continue
-            frames[table] = frame
-            sources[table] = {"source": table, "format": "sql", "rows": len(frame)}
+        frames = read_database_inputs(db_url, config)
+        sources = {t: {"source": t, "format": "sql", "rows": len(f)} for t, f in frames.items()}
         return LoadedInputs(frames, sources)
     if volunteers is None or requests is None:
         raise ArgumentError("volunteers and requests are required")
-    given: dict[TableName, TableSource | None] = {
-        "volunteers": volunteers,
-        "requests": requests,
-        "assignments": assignments,
-    }
-    for table in INPUT_TABLES:
-        source = given[table]
-        if source is None:
-            continue
-        frame = read_table(source, table=table, column_mapping=config.ingest.columns.get(table))
-        frames[table] = frame
-        sources[table] = _source_info(frame)
-    return LoadedInputs(frames, sources)
+    frames = read_inputs(volunteers, requests, assignments, config)
+    return LoadedInputs(frames, {t: _source_info(f) for t, f in frames.items()})
 
 
 def check_output_dir(
@@ -344,32 +316,34 @@ def run_job(
         JobInputError, FileNotFoundError: an unusable input or output directory.
         ConfigError: invalid configuration.
     """
-    if fmt not in OUTPUT_FORMATS:
-        raise ArgumentError(f"output format must be one of {sorted(OUTPUT_FORMATS)}, got {fmt!r}")
+    if fmt not in OUTPUT_EXTENSIONS:
+        raise ArgumentError(
+            f"output format must be one of {sorted(OUTPUT_EXTENSIONS)}, got {fmt!r}"
+        )
     cfg = config or MatchConfig()
     check_output_dir(out_dir, inputs=(volunteers, requests, assignments))
     rid = run_id or new_run_id()
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
     hook = stage or _no_stage
-    timings: dict[str, float] = {}
+    timer = StageTimer()
     fields = {"run_id": rid, "as_of": cfg.as_of.isoformat(), "solver": cfg.solver.name}
     logger.info("run started", extra={"fields": fields})
 
-    with _timed(timings, "read"), hook("read"):
+    with timer.stage("read"), hook("read"):
         inputs = load_inputs(
             volunteers, requests, assignments, db_url=db_url, config=cfg, profile=profile
         )
-    with _timed(timings, "validate"), hook("validate"):
+    with timer.stage("validate"), hook("validate"):
         caseload = validate_inputs(inputs, cfg)
     from ..pipeline import match_validated  # after validation: bad input fails fast
     from ..report import render_report
 
     with hook("match"):
-        result = match_validated(caseload, cfg)
-    timings.update(result.summary.get("timings_s", {}))
+        result = match_validated(caseload, cfg, timer=timer)
+    timings = timer.seconds
 
-    ext = OUTPUT_FORMATS[fmt]
+    ext = OUTPUT_EXTENSIONS[fmt]
     tables = prepare_outputs(result)
     target = Path(out_dir)
     with hook("write"), atomic_directory(target) as staging:
@@ -385,7 +359,7 @@ def run_job(
         files["report"].write_text(report, encoding="utf-8")
         timings["write"] = round(time.perf_counter() - write_start, 6)
         if db_url is not None:
-            with _timed(timings, "database"):
+            with timer.stage("database"):
                 _write_database(db_url, tables, result, rid, started)
         timings["total"] = round(time.perf_counter() - clock, 6)
         summary = _summary(result, inputs, cfg, rid, started, fmt, names, timings, db_url)
@@ -446,15 +420,6 @@ def read_run_tables(
 @contextmanager
 def _no_stage(_name: str) -> Iterator[None]:
     yield
-
-
-@contextmanager
-def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[name] = round(time.perf_counter() - start, 6)
 
 
 def _write_database(
