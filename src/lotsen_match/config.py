@@ -268,6 +268,15 @@ class MatchConfig(BaseModel):
     strict: bool = Field(
         True, description="Strict: any invalid row stops the run. Lenient: reject the row, go on."
     )
+    # section: job
+    retention_days: int = Field(
+        90,
+        ge=0,
+        le=3650,
+        description="With a database: result rows of runs that started more than this many days "
+        "before the current run are deleted in its transaction (0 keeps only the newest run); "
+        "the match_runs log is never deleted.",
+    )
     rules: RuleSettings = Field(default_factory=lambda: RuleSettings())
     weights: ScoreWeights = Field(default_factory=lambda: ScoreWeights())
     solver: SolverSettings = Field(default_factory=lambda: SolverSettings())

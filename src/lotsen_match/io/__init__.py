@@ -12,6 +12,7 @@ from lotsen_match.io.sql import (
     MissingTableError,
     read_sql_table,
     write_sql_input_tables,
+    write_sql_run,
     write_sql_tables,
 )
 from lotsen_match.io.writers import neutralize_formulas, write_table
@@ -29,6 +30,7 @@ __all__ = [
     "read_sql_table",
     "read_table",
     "write_sql_input_tables",
+    "write_sql_run",
     "write_sql_tables",
     "write_table",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "MissingTableError",
     "read_sql_table",
     "write_sql_input_tables",
+    "write_sql_run",
     "write_sql_tables",
 ]
 
@@ -118,7 +119,145 @@ def write_sql_input_tables(
     logger.info("wrote %d input tables", len(prepared))
 
 
+def write_sql_run(
+    url: str,
+    results: Mapping[str, pd.DataFrame],
+    run_log: Mapping[str, object],
+    *,
+    run_id: str,
+    runs_table: str,
+    expire_before: str | None = None,
+    time_column: str = "started_at",
+) -> dict[str, int]:
+    """Write one run: delete expired results, append new results and one run-log row, atomically.
+
+    Everything happens in one transaction, so a reader sees either the previous state or the
+    new run with its retention applied, never a mix. Retention deletes the rows of each table in
+    ``results`` whose ``run_id`` belongs to a run logged in ``runs_table`` with ``time_column``
+    before ``expire_before`` (ISO text in UTC, compared as stored); ``None`` deletes nothing.
+    The run log itself is append-only: its rows are never updated or deleted. Columns the log
+    row has and an existing log table lacks (a database written by an older version) are added
+    first. The log row records ``deleted_<table>`` per result table and ``deleted_rows``.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL of the database.
+    results
+        Result tables (name -> frame) of this run; each gets ``run_id`` as its first column.
+    run_log
+        The run's log row (column -> scalar); it must hold no personal data.
+    run_id, runs_table, expire_before, time_column
+        The run's id, the log table, the retention cutoff, and the log column it applies to.
+
+    Returns
+    -------
+    dict[str, int]
+        Rows deleted per result table.
+
+    Raises
+    ------
+    ArgumentError
+        A frame already has a ``run_id`` column.
+    """
+    prepared: dict[str, pd.DataFrame] = {}
+    for name, frame in results.items():
+        if RUN_ID_COLUMN in frame.columns:
+            raise ArgumentError(f"table {name!r} already has a {RUN_ID_COLUMN!r} column")
+        out = frame.copy()
+        out.insert(0, RUN_ID_COLUMN, run_id)
+        prepared[name] = out
+    engine = _engine(url)
+    try:
+        with _transaction(engine) as connection:
+            deleted = {
+                name: _delete_expired(connection, name, runs_table, time_column, expire_before)
+                for name in prepared
+            }
+            for name, frame in prepared.items():
+                frame.to_sql(
+                    name,
+                    connection,
+                    if_exists="append",
+                    index=False,
+                    **_insert_options(engine, frame),
+                )
+            row = {RUN_ID_COLUMN: run_id, **run_log}
+            row.update({f"deleted_{name}": n for name, n in deleted.items()})
+            row["deleted_rows"] = sum(deleted.values())
+            log = pd.DataFrame({column: [value] for column, value in row.items()})
+            _add_missing_columns(connection, runs_table, log)
+            log.to_sql(runs_table, connection, if_exists="append", index=False)
+    finally:
+        engine.dispose()
+    logger.info(
+        "wrote %d result tables run_id=%s deleted_rows=%d",
+        len(prepared),
+        run_id,
+        sum(deleted.values()),
+    )
+    return deleted
+
+
 # --- internals -------------------------------------------------------------------------------
+
+
+def _delete_expired(
+    connection: Connection,
+    table_name: str,
+    runs_table: str,
+    time_column: str,
+    expire_before: str | None,
+) -> int:
+    """Delete ``table_name``'s rows of runs logged before ``expire_before``; return the count."""
+    if expire_before is None:
+        return 0
+    inspector = sa.inspect(connection)
+    if not (inspector.has_table(table_name) and inspector.has_table(runs_table)):
+        return 0
+    # Column names only: reflecting whole tables would also parse constraints and indexes.
+    table_columns = {str(c["name"]) for c in inspector.get_columns(table_name)}
+    runs_columns = {str(c["name"]) for c in inspector.get_columns(runs_table)}
+    if RUN_ID_COLUMN not in table_columns or not {RUN_ID_COLUMN, time_column} <= runs_columns:
+        logger.warning(
+            "retention skipped for table=%s: no %s column here or no %s in %s",
+            table_name,
+            RUN_ID_COLUMN,
+            time_column,
+            runs_table,
+        )
+        return 0
+    table = sa.table(table_name, sa.column(RUN_ID_COLUMN))
+    runs = sa.table(runs_table, sa.column(RUN_ID_COLUMN), sa.column(time_column))
+    expired = sa.select(runs.c[RUN_ID_COLUMN]).where(runs.c[time_column] < expire_before)
+    result = connection.execute(sa.delete(table).where(table.c[RUN_ID_COLUMN].in_(expired)))
+    return int(result.rowcount or 0)
+
+
+def _add_missing_columns(connection: Connection, table_name: str, frame: pd.DataFrame) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for columns of ``frame`` an existing table lacks."""
+    inspector = sa.inspect(connection)
+    if not inspector.has_table(table_name):
+        return
+    present = {str(column["name"]) for column in inspector.get_columns(table_name)}
+    quote = connection.dialect.identifier_preparer.quote
+    for column in frame.columns:
+        if str(column) in present:
+            continue
+        sql_type = _sql_type(frame[column]).compile(dialect=connection.dialect)
+        connection.exec_driver_sql(
+            f"ALTER TABLE {quote(table_name)} ADD COLUMN {quote(str(column))} {sql_type}"
+        )
+
+
+def _sql_type(series: pd.Series) -> sa.types.TypeEngine[Any]:
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return sa.Boolean()
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return sa.BigInteger()
+    if pd.api.types.is_float_dtype(series.dtype):
+        return sa.Float()
+    return sa.Text()
 
 
 def _write_all(

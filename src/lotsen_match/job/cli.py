@@ -341,11 +341,16 @@ def _config(
     as_of: dt.datetime | None,
     solver: str | None = None,
     strict: bool | None = None,
+    retention_days: int | None = None,
 ) -> MatchConfig:
     from .runner import build_config
 
     return build_config(
-        path, as_of=as_of.date() if as_of is not None else None, solver=solver, strict=strict
+        path,
+        as_of=as_of.date() if as_of is not None else None,
+        solver=solver,
+        strict=strict,
+        retention_days=retention_days,
     )
 
 
@@ -441,6 +446,16 @@ def run(
         SolverName | None,
         typer.Option("--solver", help="Optimisation backend.", rich_help_panel=_IO),
     ] = None,
+    retention_days: Annotated[
+        int | None,
+        typer.Option(
+            "--retention-days",
+            min=0,
+            help="With --db: delete result rows of runs that started more than this many days "
+            "ago (config retention_days, default 90; 0 keeps only this run). match_runs is kept.",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
     quiet: QuietOpt = False,
     log_json: LogJsonOpt = False,
     verbose: VerboseOpt = False,
@@ -462,7 +477,7 @@ def run(
     _check_sources(volunteers, requests, assignments, db, profile)
     lang = _config_language(config)
     with _errors(session, lang):
-        cfg = _config(config, as_of, solver, strict)
+        cfg = _config(config, as_of, solver, strict, retention_days)
         lang = cfg.report.language
         with session.progress() as stage:
             job = run_job(

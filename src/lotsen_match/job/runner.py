@@ -36,7 +36,7 @@ from ..io import (
     MissingTableError,
     atomic_directory,
     read_table,
-    write_sql_tables,
+    write_sql_run,
     write_table,
 )
 from ..io.inputs import INPUT_TABLES, TableSource, read_database_inputs, read_inputs
@@ -128,10 +128,13 @@ def build_config(
     as_of: dt.date | None = None,
     solver: str | None = None,
     strict: bool | None = None,
+    retention_days: int | None = None,
 ) -> MatchConfig:
     """The config file (or the defaults) with command-line overrides, validated as a whole."""
     base = MatchConfig.from_toml(path) if path is not None else MatchConfig()
     overrides: dict[str, Any] = {}
+    if retention_days is not None:
+        overrides["retention_days"] = retention_days
     if as_of is not None:
         overrides["as_of"] = as_of
     if solver is not None:
@@ -305,8 +308,10 @@ def run_job(
 
     Inputs are files (CSV, Parquet, Excel by extension), DataFrames, or with ``db_url`` the
     database tables; with ``db_url`` the proposals and unmatched requests are also written back
-    to the database in one transaction, tagged with the run id. ``extra_tables`` (name -> frame)
-    are written next to the results in the same format (the demo uses it for its inputs).
+    to the database in one transaction, tagged with the run id; that transaction also deletes
+    the result rows of runs older than ``config.retention_days`` (see :mod:`.run_log`).
+    ``extra_tables`` (name -> frame) are written next to the results in the same format (the
+    demo uses it for its inputs).
 
     ``summary.json`` records the wall-clock seconds of every stage (``read``, ``validate``, the
     matching stages, ``write`` for the files, ``database`` for the SQL write) and the ``total``.
@@ -358,11 +363,14 @@ def run_job(
         files["report"] = staging / REPORT_FILE
         files["report"].write_text(report, encoding="utf-8")
         timings["write"] = round(time.perf_counter() - write_start, 6)
+        retention: dict[str, Any] = {}
         if db_url is not None:
             with timer.stage("database"):
-                _write_database(db_url, tables, result, rid, started)
+                retention = _write_database(db_url, tables, result, rid, started, cfg)
         timings["total"] = round(time.perf_counter() - clock, 6)
         summary = _summary(result, inputs, cfg, rid, started, fmt, names, timings, db_url)
+        if retention:
+            summary["database"]["retention"] = retention
         files["summary"] = staging / SUMMARY_FILE
         files["summary"].write_text(_json(summary), encoding="utf-8")
     final = {name: target / path.name for name, path in files.items()}
@@ -428,26 +436,22 @@ def _write_database(
     result: MatchResult,
     run_id: str,
     started: dt.datetime,
-) -> None:
-    """Proposals, unmatched requests and one ``match_runs`` row: all in one transaction."""
-    counts = result.summary["counts"]
-    solver = result.summary["solver"]
-    run_row = pd.DataFrame(
-        {
-            "started_at": [started.isoformat(timespec="seconds")],
-            "as_of": [str(result.summary["as_of"])],
-            "library_version": [__version__],
-            "solver": [str(solver["backend"])],
-            "optimal": [bool(solver["optimal"])],
-            "objective": [int(solver["objective"])],
-            "proposals": [int(counts["proposals"])],
-            "unmatched": [int(counts["unmatched"])],
-            "rejected_rows": [int(counts["rejected_rows"])],
-        }
+    config: MatchConfig,
+) -> dict[str, Any]:
+    """Results and one ``match_runs`` row in one transaction that also deletes expired results."""
+    from .run_log import expiry_cutoff, run_log_row
+
+    days = config.retention_days
+    cutoff = expiry_cutoff(started, days)
+    deleted = write_sql_run(
+        url,
+        {name: tables[name] for name in SQL_RESULT_TABLES},
+        run_log_row(result, started, days, cutoff),
+        run_id=run_id,
+        runs_table=SQL_RUNS_TABLE,
+        expire_before=cutoff,
     )
-    payload = {name: tables[name] for name in SQL_RESULT_TABLES}
-    payload[SQL_RUNS_TABLE] = run_row
-    write_sql_tables(url, payload, run_id=run_id)
+    return {"days": days, "cutoff": cutoff, "deleted_rows": deleted}
 
 
 def _summary(
