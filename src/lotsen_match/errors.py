@@ -15,6 +15,7 @@ __all__ = [
     "JobInputError",
     "LotsenMatchError",
     "MissingTableError",
+    "PseudonymisationError",
     "SolverError",
 ]
 
@@ -74,6 +75,13 @@ class MissingTableError(LotsenMatchError, ValueError):
 
 class JobInputError(LotsenMatchError, ValueError):
     """An input or the output directory cannot be used (unreadable file, missing table, ...)."""
+
+
+class PseudonymisationError(JobInputError):
+    """A pseudonymised export cannot be made: the key is missing or too short, or ids collide.
+
+    A ``JobInputError``: the key is an input of the export, and the command exits with 2.
+    """
 
 
 class ArgumentError(LotsenMatchError, ValueError):

@@ -751,6 +751,54 @@ def _example_request(proposals: pd.DataFrame, unmatched: pd.DataFrame) -> str | 
     return None
 
 
+@app.command()
+def export(
+    run_dir: Annotated[
+        Path, typer.Option("--run", help="Output directory of a finished run (holds summary.json).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory of the export; replaced atomically.")
+    ],
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            "--pseudonymize",
+            help="Required: ids become keyed hashes, coordinates places, free text is dropped.",
+        ),
+    ] = False,
+    key_env: Annotated[
+        str,
+        typer.Option("--key-env", help="Environment variable holding the secret key (32+ bytes)."),
+    ] = "LOTSEN_KEY",
+    quiet: QuietOpt = False,
+    log_json: LogJsonOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Copy a finished run for analysts outside the office, pseudonymised (see README.txt in OUT).
+
+    Ids become R-/V-/H- plus an HMAC-SHA256 under the key (the same for every export with the
+    same key), coordinates the nearest place, free text and report.html are dropped; files are
+    0640. The key is read from the environment, never from the command line:
+    `LOTSEN_KEY=... lotsen-match export --pseudonymise --run out --out export`
+    """
+    from .export import export_run, key_from_env
+
+    session = _Session(quiet, log_json, verbose, debug)
+    session.start()
+    if not pseudonymise:
+        raise typer.BadParameter(
+            "only pseudonymised exports exist; add --pseudonymise", param_hint="--pseudonymise"
+        )
+    with _errors(session):
+        done = export_run(run_dir, out, key=key_from_env(key_env))
+        session.say(
+            f"Exported run {done.run_id} to {done.out_dir}: ids pseudonymised (key id "
+            f"{done.key_id}), report.html and free text removed; see {done.files['readme']}."
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``lotsen-match`` script."""
     args = list(sys.argv[1:] if argv is None else argv)

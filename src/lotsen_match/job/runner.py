@@ -394,8 +394,9 @@ def run_job(
 
 def read_run_tables(
     run_dir: str | os.PathLike[str],
+    names: Sequence[str] = ("proposals", "unmatched", "alternatives"),
 ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """Read a finished run's result tables and ``summary.json`` back (for ``explain``).
+    """Read a finished run's tables ``names`` and ``summary.json`` back (``explain``, ``export``).
 
     Numbers come back as numbers whatever the file format, and the apostrophe that neutralised a
     formula-like text cell is removed again, so ids read back equal the ids written.
@@ -413,7 +414,7 @@ def read_run_tables(
     outputs: dict[str, str] = summary.get("outputs", {})
     numeric = frozenset(_NUMERIC_COLUMNS) | frozenset(summary.get("components", []))
     tables: dict[str, pd.DataFrame] = {}
-    for name in ("proposals", "unmatched", "alternatives"):
+    for name in names:
         file_name = outputs.get(name, f"{name}.csv")
         path = directory / file_name
         if not path.is_file():
