@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import re
+import shutil
 import stat
 from pathlib import Path
 
@@ -202,6 +203,34 @@ def test_export_is_stable_for_one_key_only(
     assert _export(run, first, monkeypatch, capsys=capsys)[0] == 0
     code, _, err = _export(first, tmp_path / "d", monkeypatch, capsys=capsys)
     assert code == 2 and "already a pseudonymised export" in err
+
+
+def test_export_summary_keeps_only_what_is_known_to_be_safe(
+    run_dir: tuple[Path, dict[str, pd.DataFrame]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Paths, the database URL and keys the export does not know never reach the export."""
+    run, _ = run_dir
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    summary = json.loads((copy / "summary.json").read_text())
+    summary["config"]["ingest"]["places"] = "/home/office/Müller/orte.csv"
+    summary["database"] = {"url": "postgresql://lotse:***@db.example/lotsen"}
+    summary["notices"] = {"unknown_exclusions": ["V-left-the-pool"]}
+    summary["counts"]["ids_of_something"] = ["R0000001"]
+    (copy / "summary.json").write_text(json.dumps(summary))
+    code, _, err = _export(copy, tmp_path / "x", monkeypatch, capsys=capsys)
+    assert code == 0, err
+    text = (tmp_path / "x" / "summary.json").read_text()
+    exported = json.loads(text)
+    assert exported["config"]["ingest"]["places"] == "orte.csv"
+    for secret in ("/home/office", "db.example", "V-left-the-pool", "R0000001"):
+        assert secret not in text
+    assert set(exported["export"]["removed"]["summary_keys"]) >= {"database", "notices"}
+    assert "ids_of_something" not in exported["counts"]
+    assert "notices" in (tmp_path / "x" / "README.txt").read_text()
 
 
 def test_export_coarsens_coordinates_to_places(

@@ -257,9 +257,10 @@ def _export_summary(
     if "counts" in summary:
         out["counts"] = _numbers_only(summary["counts"])
     if "config" in summary:
-        config = dict(summary["config"])
-        if config.get("places"):
-            config["places"] = PurePath(str(config["places"])).name
+        config = json.loads(json.dumps(summary["config"]))  # a deep copy
+        ingest = config.get("ingest", config)  # sectioned, or flat as older runs wrote it
+        if isinstance(ingest, dict) and ingest.get("places"):
+            ingest["places"] = PurePath(str(ingest["places"])).name
         out["config"] = config
     if "inputs" in summary:
         out["inputs"] = {
