@@ -376,14 +376,14 @@ def test_pseudonyms_are_keyed_injective_and_per_kind(values: list[str], missing:
 def test_one_hmac_per_distinct_id(monkeypatch: pytest.MonkeyPatch) -> None:
     p = Pseudonymiser(KEY.encode())
     calls = 0
-    digest = Pseudonymiser._digest
+    digests = Pseudonymiser._digests
 
-    def counted(self: Pseudonymiser, message: bytes) -> str:
+    def counted(self: Pseudonymiser, messages: list[bytes]) -> list[str]:
         nonlocal calls
-        calls += 1
-        return digest(self, message)
+        calls += len(messages)
+        return digests(self, messages)
 
-    monkeypatch.setattr(Pseudonymiser, "_digest", counted)
+    monkeypatch.setattr(Pseudonymiser, "_digests", counted)
     series = pd.Series(np.tile([f"R{i}" for i in range(50)], 2_000), dtype=object)
     out = p.ids(series, "request")
     assert calls == 50 and out.nunique() == 50

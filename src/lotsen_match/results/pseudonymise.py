@@ -165,10 +165,10 @@ class Pseudonymiser:
             raise PseudonymisationError(
                 f"the key has {len(key)} bytes; at least {MIN_KEY_BYTES} are needed"
             )
-        self._mac = hmac.new(key, digestmod="sha256")
+        self._key = key
         self._cache: dict[IdKind, dict[str, str]] = {kind: {} for kind in ID_PREFIXES}
         self._seen: dict[IdKind, dict[str, str]] = {kind: {} for kind in ID_PREFIXES}
-        self.key_id = self._digest(b"lotsen-match key id")[:8]
+        self.key_id = self._digests([b"lotsen-match key id"])[0][:8]
         """Names the key without revealing it: two exports with the same key_id link up."""
 
     def ids(self, values: pd.Series, kind: IdKind) -> pd.Series:
@@ -180,9 +180,11 @@ class Pseudonymiser:
             Two different ids would get the same pseudonym (about 1 in 10^5 for 10^5 ids).
         """
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        texts = [u if isinstance(u, str) else str(u) for u in uniques]
+        texts = [u if isinstance(u, str) else str(u) for u in np.asarray(uniques, dtype=object)]
+        cache = self._cache[kind]
+        self._add([t for t in dict.fromkeys(texts) if t and t not in cache], kind)
         # One HMAC per distinct id; the extra None is where the sentinel -1 (missing) points.
-        lookup = np.array([self._one(t, kind) if t else None for t in texts] + [None], dtype=object)
+        lookup = np.array([cache[t] if t else None for t in texts] + [None], dtype=object)
         return pd.Series(lookup[codes], index=values.index, dtype=object, name=values.name)
 
     def id_lists(self, values: pd.Series, kind: IdKind) -> pd.Series:
@@ -196,25 +198,27 @@ class Pseudonymiser:
         out[joined.index.to_numpy(dtype=np.intp)] = joined.to_numpy(dtype=object)
         return pd.Series(out, index=values.index, dtype=object, name=values.name)
 
-    def _one(self, value: str, kind: IdKind) -> str:
-        cache = self._cache[kind]
-        hit = cache.get(value)
-        if hit is not None:
-            return hit
-        message = kind.encode() + b"\x00" + value.encode("utf-8", "surrogatepass")
-        pseudonym = ID_PREFIXES[kind] + self._digest(message)[:PSEUDONYM_DIGITS]
-        other = self._seen[kind].setdefault(pseudonym, value)
-        if other != value:
+    def _add(self, new_ids: list[str], kind: IdKind) -> None:
+        """Pseudonyms for ids not seen before (distinct), refusing any collision."""
+        if not new_ids:
+            return
+        tag = kind.encode() + b"\x00"
+        digests = self._digests([tag + v.encode("utf-8", "surrogatepass") for v in new_ids])
+        prefix = ID_PREFIXES[kind]
+        made = [prefix + d[:PSEUDONYM_DIGITS] for d in digests]
+        fresh = dict(zip(made, new_ids, strict=True))
+        seen = self._seen[kind]
+        if len(fresh) < len(made) or not seen.keys().isdisjoint(fresh):
             raise PseudonymisationError(
-                f"two {kind} ids share the pseudonym {pseudonym}; export again with another key"
+                f"two {kind} ids share a pseudonym under this key; export again with another key"
             )
-        cache[value] = pseudonym
-        return pseudonym
+        seen.update(fresh)
+        self._cache[kind].update(zip(new_ids, made, strict=True))
 
-    def _digest(self, message: bytes) -> str:
-        mac = self._mac.copy()
-        mac.update(message)
-        return mac.hexdigest()
+    def _digests(self, messages: list[bytes]) -> list[str]:
+        """HMAC-SHA256 of each message in hex (OpenSSL's one-shot HMAC, one C call each)."""
+        key = self._key
+        return [hmac.digest(key, message, "sha256").hex() for message in messages]
 
 
 def pseudonymise_table(
@@ -337,15 +341,19 @@ def _nearest_places(
     On the unit sphere the nearest place has the largest dot product, so one matrix product
     per chunk finds it (scikit-learn's BallTree would cost seconds of import for this).
     """
-    places = _place_vectors()
-    points = _unit_vectors(lat, lon)
+    places = _place_vectors().T.copy()
+    # Homes geocoded from places or postal codes repeat: each distinct point is searched once.
+    distinct, inverse = np.unique(np.column_stack([lat, lon]), axis=0, return_inverse=True)
+    points = _unit_vectors(distinct[:, 0], distinct[:, 1])
     index = np.empty(len(points), dtype=np.intp)
     best = np.empty(len(points), dtype=np.float64)
     for start in range(0, len(points), _CHUNK):
-        dots = points[start : start + _CHUNK] @ places.T
-        index[start : start + _CHUNK] = np.argmax(dots, axis=1)
-        best[start : start + _CHUNK] = np.max(dots, axis=1)
-    return index, np.arccos(np.clip(best, -1.0, 1.0))
+        dots = points[start : start + _CHUNK] @ places
+        nearest = np.argmax(dots, axis=1)
+        index[start : start + _CHUNK] = nearest
+        best[start : start + _CHUNK] = np.take_along_axis(dots, nearest[:, None], axis=1)[:, 0]
+    inverse = inverse.reshape(-1)
+    return index[inverse], np.arccos(np.clip(best[inverse], -1.0, 1.0))
 
 
 def _rejected_ids(frame: pd.DataFrame, pseudonymiser: Pseudonymiser) -> npt.NDArray[np.object_]:
