@@ -32,11 +32,8 @@ def _tables(n_requests: int, n_volunteers: int, seed: int = 7) -> dict[str, pd.D
             "distance_km": (rng.random(3 * n_requests) * 20).round(3),
         }
     )
-    excluded = np.where(
-        rng.random(n_requests) < 0.05,
-        volunteers[rng.integers(0, n_volunteers, n_requests)],
-        None,
-    )
+    excluded = volunteers[rng.integers(0, n_volunteers, n_requests)]
+    excluded[rng.random(n_requests) >= 0.05] = None
     inputs = pd.DataFrame(
         {
             "request_id": requests,

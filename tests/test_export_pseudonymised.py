@@ -69,7 +69,7 @@ def _export(
         monkeypatch.delenv("LOTSEN_KEY", raising=False)
     else:
         monkeypatch.setenv("LOTSEN_KEY", key)
-    args = ["export", "--pseudonymise", "--run", run, "--out", out, *extra]
+    args: list[str | Path] = ["export", "--pseudonymise", "--run", run, "--out", out, *extra]
     if capsys is not None:
         code, stdout, stderr = invoke(args, capsys)
     else:
@@ -409,3 +409,34 @@ def test_coordinates_far_from_lower_saxony_use_the_grid() -> None:
     assert out.loc[0, "place"] == "Hannover"
     assert out.loc[1, "place"] == "" and (out.loc[1, "lat"], out.loc[1, "lon"]) == (48.1, 11.6)
     assert out.loc[2:, ["lat", "lon"]].isna().all().all() and (out.loc[2:, "place"] == "").all()
+
+
+def test_colliding_pseudonyms_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one hex digit there are only 16 pseudonyms: the 17th id must stop the export."""
+    import lotsen_match.results.pseudonymise as module
+
+    monkeypatch.setattr(module, "PSEUDONYM_DIGITS", 1)
+    p = Pseudonymiser(KEY.encode())
+    with pytest.raises(PseudonymisationError, match="share a pseudonym"):
+        p.ids(pd.Series([f"R{i}" for i in range(17)], dtype=object), "request")
+    q = Pseudonymiser(KEY.encode())  # across calls too
+    q.ids(pd.Series(["R0"], dtype=object), "request")
+    with pytest.raises(PseudonymisationError):
+        for i in range(1, 17):
+            q.ids(pd.Series([f"R{i}"], dtype=object), "request")
+
+
+def test_export_log_lines_name_no_ids(
+    run_dir: tuple[Path, dict[str, pd.DataFrame]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run, tables = run_dir
+    code, _, err = _export(run, tmp_path / "x", monkeypatch, KEY, "--log-json", capsys=capsys)
+    assert code == 0, err
+    lines = [json.loads(line) for line in err.splitlines() if line.strip()]
+    assert any(line.get("message") == "export finished" for line in lines)
+    ids = {*tables["volunteers"]["volunteer_id"], *tables["requests"]["request_id"]}
+    assert not ids & set(re.findall(r"[A-Za-z0-9_]+", err))
+    assert KEY not in err and SECRET_NAME not in err

@@ -192,9 +192,13 @@ class Pseudonymiser:
         positional = values.astype(object).reset_index(drop=True)  # the index may repeat
         parts = positional.str.split(LIST_SEPARATOR).explode()
         stripped = parts.str.strip()
-        mapped = self.ids(stripped.where(stripped != ""), kind)
-        joined = mapped.dropna().groupby(level=0).agg(LIST_SEPARATOR.join)
+        mapped = self.ids(stripped.where(stripped != ""), kind).dropna()
         out = np.full(len(values), None, dtype=object)
+        # Most lists hold one id: those are copied as they are; only longer ones are joined.
+        several = mapped.index.duplicated(keep=False)
+        single = mapped[~several]
+        out[single.index.to_numpy(dtype=np.intp)] = single.to_numpy(dtype=object)
+        joined = mapped[several].groupby(level=0).agg(LIST_SEPARATOR.join)
         out[joined.index.to_numpy(dtype=np.intp)] = joined.to_numpy(dtype=object)
         return pd.Series(out, index=values.index, dtype=object, name=values.name)
 
