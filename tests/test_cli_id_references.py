@@ -25,9 +25,7 @@ def _inputs(tmp_path: Path, excluded: str) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("excluded", ["v2", '"V 2"', "V2\u200b", "\u2060V2"])
-def test_an_exclusion_spelled_differently_stops_a_strict_run(
-    tmp_path: Path, excluded: str
-) -> None:
+def test_an_exclusion_spelled_differently_stops_a_strict_run(tmp_path: Path, excluded: str) -> None:
     v, r = _inputs(tmp_path, excluded)
     out = tmp_path / "o"
     done = run_cli("run", "--volunteers", v, "--requests", r, "--as-of", AS_OF, "--out", out)

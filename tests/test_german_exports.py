@@ -309,11 +309,17 @@ def test_cross_table_messages_in_german() -> None:
         | {"need_type": ["Schule"], "created_on": ["01.10.2026"]}
     )
     assignments = pd.DataFrame(
-        {"request_id": ["R1", "R1"], "volunteer_id": ["V1", "V9"], "status": ["aktiv", "abgelehnt"]}
+        {
+            "request_id": ["R1", "R1", "R1"],
+            "volunteer_id": ["V1", "V9", "v 1"],
+            "status": ["aktiv", "abgelehnt", "abgelehnt"],
+        }
     )
     result = validate_caseload(
         volunteers(), requests, assignments, config=LENIENT, options=ImportOptions(vocabulary="de")
     )
-    assert result.assignments["status"].tolist() == ["active"]
-    (message,) = result.problems["message"].tolist()
-    assert message.startswith("Lotsin/Lotse 'V9' fehlt in <DataFrame>")
+    assert result.assignments["status"].tolist() == ["active", "declined"]
+    (problem,) = result.problems["message"].tolist()
+    assert problem.startswith("Lotsin/Lotse 'v 1': diese ID gibt es nicht; meinten Sie 'V1'?")
+    (notice,) = result.notices["message"].tolist()
+    assert notice.startswith("Lotsin/Lotse 'V9' ist nicht in <DataFrame> (nicht mehr dabei?)")

@@ -85,14 +85,14 @@ def test_without_assignments_the_table_is_empty_with_contract_columns() -> None:
 def test_strict_raises_once_with_every_problem_of_every_table() -> None:
     vol = volunteers({}, {"capacity": "-1"})
     req = requests({}, {"lat": "x"}, {"languages": "xx:native"})
-    asg = assignments(("R1", "V1", "active"), ("R9", "V1", "active"))
+    asg = assignments(("R1", "V1", "active"), ("r1", "V1", "declined"))
     with pytest.raises(InputValidationError) as err:
         validate_caseload(vol, req, asg, config=STRICT)
     problems = err.value.problems
     assert list(problems.columns) == list(PROBLEM_COLUMNS)
     assert len(problems) == 4
     assert list(problems["table"]) == ["volunteers", "requests", "requests", "assignments"]
-    assert list(problems["rule"]) == ["range", "type", "vocabulary", "dangling_reference"]
+    assert list(problems["rule"]) == ["range", "type", "vocabulary", "id_spelling"]
     text = str(err.value)
     assert text.startswith("4 invalid input value(s)")
     assert "lotsen.csv, row 3, column capacity" in text
@@ -140,18 +140,20 @@ def test_lenient_cascade_rejects_pairs_of_rejected_rows_and_names_them() -> None
     assert len(res.assignments) + int((res.rejected["table"] == "assignments").sum()) == 3
 
 
-def test_dangling_references_are_rejected() -> None:
+def test_misspelt_references_are_rejected_and_unknown_ones_are_notices() -> None:
+    """SPEC.md, Ids and references: 'v1' for V1 is a problem; R7 (closed, gone) a notice."""
     res = validate_caseload(
         volunteers({}),
         requests({}),
         assignments(("R1", "V1", "proposed"), ("R7", "V1", "declined"), ("R1", "v1", "declined")),
         config=LENIENT,
     )
-    dangling = by_rule(res.problems, "dangling_reference")
-    assert list(dangling["row"]) == [3, 4]
-    assert "request 'R7' is not in anfragen.csv" in dangling.iloc[0]["message"]
-    assert "volunteer 'v1' is not in lotsen.csv" in dangling.iloc[1]["message"]
-    assert list(res.assignments["_row"]) == [2]
+    near = by_rule(res.problems, "id_spelling")
+    assert list(near["row"]) == [4]
+    assert "volunteer 'v1' is not a volunteer id; did you mean 'V1'?" in near.iloc[0]["message"]
+    assert list(res.assignments["_row"]) == [2, 3]
+    assert list(res.notices["row"]) == [3]
+    assert "request 'R7' is not in anfragen.csv" in res.notices.iloc[0]["message"]
 
 
 def test_a_request_with_two_active_volunteers_is_rejected() -> None:

@@ -111,7 +111,7 @@ def test_previous_volunteer_and_assignment_references_are_checked_the_same_way()
     res = validate_caseload(
         volunteers("V1", "V2"),
         requests({"previous_volunteer_id": "v1"}, {}, {}),
-        assignments(("R2", "v2 ", "declined"), ("r3", "V1", "active"), ("R3", "V2", "ended")),
+        assignments(("R2", "v2 ", "declined"), ("r3", "V1", "active"), ("R3", "V2", "declined")),
         config=LENIENT,
     )
     near = rule(res.problems, "id_spelling")
@@ -146,13 +146,15 @@ def test_references_naming_nobody_are_notices_and_the_rows_are_kept() -> None:
             {"excluded_volunteers": "V7;V1"},
             {"excluded_volunteers": "V7", "previous_volunteer_id": "V8"},
         ),
-        assignments(("R1", "V9", "declined"), ("R5", "V1", "ended")),
+        assignments(("R1", "V9", "declined"), ("R5", "V1", "declined")),
         config=STRICT,
     )
     assert res.problems.empty and res.rejected.empty
     assert len(res.requests) == 2 and len(res.assignments) == 2
     notices = res.notices
-    assert list(zip(notices["table"], notices["row"], notices["column"], notices["id"])) == [
+    assert list(
+        zip(notices["table"], notices["row"], notices["column"], notices["id"], strict=True)
+    ) == [
         ("requests", 2, "excluded_volunteers", "V7"),
         ("requests", 3, "excluded_volunteers", "V7"),
         ("requests", 3, "previous_volunteer_id", "V8"),
@@ -194,7 +196,17 @@ def test_a_reference_to_a_rejected_row_is_no_notice() -> None:
 
 # -- id syntax -------------------------------------------------------------------------------------
 
-BAD_IDS = ["V;2", "V,2", "V\t2", "V\x1b2", "V\u200b2", "V\u00ad2", "V\ufeff2", "V\u20282", "V\u202e2"]
+BAD_IDS = [
+    "V;2",
+    "V,2",
+    "V\t2",
+    "V\x1b2",
+    "V\u200b2",
+    "V\u00ad2",
+    "V\ufeff2",
+    "V\u20282",
+    "V\u202e2",
+]
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
@@ -203,18 +215,41 @@ def test_ids_may_not_hold_separators_control_or_invisible_characters(bad: str) -
         validate_caseload(
             volunteers("V1", bad),
             requests({"household_id": bad}),
+            config=STRICT,
+        )
+    problems = rule(err.value.problems, "id_format")
+    assert list(zip(problems["table"], problems["row"], problems["column"], strict=True)) == [
+        ("volunteers", 3, "volunteer_id"),
+        ("requests", 2, "household_id"),
+    ]
+    _names_the_character(bad, problems["message"])
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_references_that_cannot_be_ids_are_problems_too(bad: str) -> None:
+    """Assignment ids and previous volunteers naming no id; (';' and ',' split id lists)."""
+    with pytest.raises(InputValidationError) as err:
+        validate_caseload(
+            volunteers("V1"),
+            requests({"previous_volunteer_id": bad}),
             assignments((bad, "V1", "declined"), ("R1", bad, "declined")),
             config=STRICT,
         )
     problems = rule(err.value.problems, "id_format")
-    assert list(zip(problems["table"], problems["column"], strict=True)) == [
-        ("volunteers", "volunteer_id"),
-        ("requests", "household_id"),
-        ("assignments", "request_id"),
-        ("assignments", "volunteer_id"),
+    assert list(zip(problems["table"], problems["row"], problems["column"], strict=True)) == [
+        ("requests", 2, "previous_volunteer_id"),
+        ("assignments", 2, "request_id"),
+        ("assignments", 3, "volunteer_id"),
     ]
-    # The character is named by its code point, never pasted into the message.
-    assert all("U+" in m and bad not in m for m in problems["message"])
+    _names_the_character(bad, problems["message"])
+
+
+def _names_the_character(bad: str, messages: pd.Series) -> None:
+    for message in messages:
+        if ";" in bad or "," in bad:
+            assert "';'" in message or "','" in message
+        else:  # named by its code point, never pasted into the message
+            assert "U+" in message and bad not in message
 
 
 def test_a_request_id_with_a_separator_is_rejected() -> None:
@@ -234,7 +269,9 @@ def test_an_id_with_inner_spaces_and_case_is_valid_and_matches_exactly() -> None
 
 
 def test_commas_separate_excluded_ids_too() -> None:
-    result = match(volunteers("V1", "V2"), requests({"excluded_volunteers": "V1, V2"}), config=STRICT)
+    result = match(
+        volunteers("V1", "V2"), requests({"excluded_volunteers": "V1, V2"}), config=STRICT
+    )
     assert result.proposals.empty
     assert result.requests["excluded_volunteers"].iloc[0] == "V1;V2"
 

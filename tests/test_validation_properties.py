@@ -235,8 +235,12 @@ def check_assignments(res: ValidatedCaseload) -> None:
     frame = res.assignments
     _check_dtypes("assignments", frame)
     assert frame["status"].isin(ASSIGNMENT_STATUSES).all()
-    assert frame["request_id"].isin(res.requests["request_id"]).all()
-    assert frame["volunteer_id"].isin(res.volunteers["volunteer_id"]).all()
+    # A pair names clean rows, or an id no row has, which is then a notice (never silent).
+    notices = res.notices[res.notices["table"] == "assignments"]
+    for column, table in (("request_id", res.requests), ("volunteer_id", res.volunteers)):
+        unknown = frame.loc[~frame[column].isin(table[column]), "_row"]
+        noticed = notices.loc[notices["column"] == column, "row"]
+        assert set(unknown) == set(noticed)
     assert not frame.duplicated(["request_id", "volunteer_id"]).any()
     active = frame[frame["status"] == "active"]
     assert active["request_id"].is_unique

@@ -32,6 +32,7 @@ from .results.result import PROPOSAL_KEYS, PROPOSAL_TAIL, MatchResult
 from .solve import AssignmentModel, SolveResult, get_solver
 from .timing import StageTimer
 from .validation import ValidatedCaseload, validate_caseload
+from .validation.notices import summarise_notices
 
 __all__ = [
     "MatchInstance",
@@ -193,6 +194,7 @@ def match_validated(
         alternatives=alternatives,
         rejected=caseload.rejected,
         problems=caseload.problems,
+        notices=caseload.notices,
         summary=summary,
         components=COMPONENTS,
         funnel_steps=FUNNEL_STEPS,
@@ -565,6 +567,7 @@ def _summary(
         },
         "quality_total": round(quality_total, 4),
         "fingerprints": dict(fingerprints),
+        "notices": summarise_notices(caseload.notices),
         "config": config.to_json_dict(),
     }
 

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import MatchConfig
+from ..validation.notices import empty_notices
 from .explain import Explanation, explain_request
 
 __all__ = [
@@ -32,6 +33,7 @@ class MatchResult:
     volunteer_load after this run). ``unmatched``: one row per open request without a proposal,
     with ``reason``, ``detail`` (words) and the funnel counts ``after_<step>``. ``alternatives``:
     the next-best admissible volunteers per request. ``rejected``/``problems``: invalid input.
+    ``notices``: references in valid rows that name no row (e.g. an excluded volunteer who left).
     ``summary``: counts, objective, solver, optimality, timings, fingerprints, config, version.
     """
 
@@ -49,6 +51,7 @@ class MatchResult:
     requests: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     config: MatchConfig = field(default_factory=MatchConfig, repr=False)
+    notices: pd.DataFrame = field(default_factory=empty_notices, repr=False)
 
     def explain(self, request_id: str, *, lang: str | None = None) -> Explanation:
         """Score breakdown and next-best volunteers, or the funnel of an unmatched request."""

@@ -9,7 +9,7 @@ coordinator fixing a file wants the whole list, not one problem per run.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,9 @@ from ..config import MatchConfig
 from ..errors import InputValidationError
 from ..ingest.options import ImportOptions, resolve_options
 from . import parsers as p
+from .notices import empty_notices
 from .problems import ObjArray, empty_problems, empty_rejected, label_order
+from .references import NoticeCollector, check_reference, check_request_references
 from .tables import (
     CHECKS,
     MAX_NAMED_ROWS,
@@ -49,7 +51,8 @@ BoolArray = npt.NDArray[np.bool_]
 class ValidatedCaseload:
     """Clean volunteers, requests and assignments plus everything that was rejected and why.
 
-    ``rows_read[t] == len(clean t) + rejected rows of t`` for every table ``t``.
+    ``rows_read[t] == len(clean t) + rejected rows of t`` for every table ``t``. ``notices``:
+    references in valid rows that name no row at all (see :mod:`.notices`).
     """
 
     volunteers: pd.DataFrame
@@ -58,6 +61,7 @@ class ValidatedCaseload:
     rejected: pd.DataFrame
     problems: pd.DataFrame
     rows_read: dict[str, int]
+    notices: pd.DataFrame = field(default_factory=empty_notices)
 
 
 def validate_caseload(
@@ -97,7 +101,7 @@ def validate_caseload(
         raise InputValidationError(_concat([f for f in header_problems if len(f)]))
 
     checks = {table: CHECKS[table](raw, config, opts) for table, raw in raws.items()}
-    check_references(checks["volunteers"], checks["requests"], checks["assignments"])
+    notices = check_references(checks["volunteers"], checks["requests"], checks["assignments"])
     results: dict[str, ValidatedTable] = {t: c.result() for t, c in checks.items()}
 
     problems = _concat([r.problems for r in results.values()])
@@ -111,6 +115,8 @@ def validate_caseload(
         )
     if strict and len(problems):
         raise InputValidationError(problems)
+    if len(notices):
+        logger.warning("%d reference(s) name an id that no input row has (notices)", len(notices))
     rejected = [r.rejected for r in results.values() if len(r.rejected)]
     return ValidatedCaseload(
         volunteers=results["volunteers"].clean,
@@ -119,24 +125,39 @@ def validate_caseload(
         rejected=pd.concat(rejected, ignore_index=True) if rejected else empty_rejected(),
         problems=problems,
         rows_read={t: r.rows_read for t, r in results.items()},
+        notices=notices,
     )
 
 
-def check_references(vol: TableCheck, req: TableCheck, asg: TableCheck) -> None:
-    """Cross-table rules, each on the assignment rows that passed every earlier rule."""
-    _references(asg, "request_id", req, "request")
-    _references(asg, "volunteer_id", vol, "volunteer")
+def check_references(vol: TableCheck, req: TableCheck, asg: TableCheck) -> pd.DataFrame:
+    """Cross-table rules; returns the notices (references in valid rows naming no row).
+
+    Requests' references come first, so pairs naming a request rejected for a misspelt
+    reference cascade; the assignment rules then see the rows that passed every earlier rule.
+    """
+    notices = NoticeCollector()
+    check_request_references(vol, req, notices)
+    _references(asg, "request_id", req, "request", notices)
+    _references(asg, "volunteer_id", vol, "volunteer", notices)
     _multiple_active(asg)
     _household_conflicts(asg, req)
+    return notices.frame()
 
 
-def _references(asg: TableCheck, column: str, target: TableCheck, noun: str) -> None:
-    """Reject pairs naming an id that is unknown (dangling) or whose row was rejected (cascade)."""
+def _references(
+    asg: TableCheck, column: str, target: TableCheck, noun: str, notices: NoticeCollector
+) -> None:
+    """Near misses and unknown ids (:func:`.references.check_reference`), then the cascade:
+    reject pairs naming a row that was rejected."""
     ids = asg.values[column]
     ids_text = asg.text(column)
     target_ids = target.text(target.id_column)
     target_bad = target.problems.bad
     alive = ~asg.problems.bad & (ids != "")
+    present = ids != ""
+    check_reference(
+        asg, column, p.select(ids_text, present), np.flatnonzero(present), target, notices
+    )
     unresolved = alive & ~p.is_in(ids_text, p.select(target_ids, ~target_bad))
     if not unresolved.any():
         return
@@ -160,21 +181,6 @@ def _references(asg: TableCheck, column: str, target: TableCheck, noun: str) -> 
             for key, labels in rows.items()
         }
         asg.add(cascade, column, "rejected_reference", _map(ids[cascade], by_id))
-    dangling = unresolved & ~cascade
-    asg.add(
-        dangling,
-        column,
-        "dangling_reference",
-        lambda shown: p.objects(
-            asg.say(
-                f"{noun} {p.quote(str(v))} is not in {target.source}; check the {column} "
-                "(ids are case-sensitive)",
-                f"{_NOUNS_DE[noun]} {p.quote(str(v))} fehlt in {target.source}; bitte die ID "
-                "prüfen (Groß-/Kleinschreibung zählt)",
-            )
-            for v in shown
-        ),
-    )
 
 
 def _multiple_active(asg: TableCheck) -> None:
@@ -209,6 +215,7 @@ def _household_conflicts(asg: TableCheck, req: TableCheck) -> None:
     households = (
         pd.Series(asg.values["request_id"][pos], dtype=object)
         .map(household_of)
+        .astype(object)  # all-NaN when no pair names a known request
         .fillna("")
         .to_numpy(dtype=object)
     )

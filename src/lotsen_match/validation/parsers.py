@@ -59,7 +59,6 @@ __all__ = [
     "parse_by_unique",
     "parse_choice_cell",
     "parse_date",
-    "parse_id_list_cell",
     "parse_languages_cell",
     "parse_number",
     "parse_number_text",
@@ -547,11 +546,6 @@ def parse_choice_cell(
         return CellResult(word, list(vocabulary).index(word))
     msg = _not_in_vocab(cell, vocabulary, noun, cell, (hints or {}).get(word))
     return CellResult("", 0, (("vocabulary", msg),))
-
-
-def parse_id_list_cell(cell: str) -> CellResult:
-    """A ``;``-list of ids -> stripped, sorted, unique (no vocabulary: ids are pseudonyms)."""
-    return CellResult(";".join(sorted(set(split_entries(cell)))))
 
 
 def parse_languages_cell(cell: str) -> CellResult:

@@ -35,6 +35,8 @@ from ..ingest.options import ImportOptions, resolve_options
 from . import german as g
 from . import parsers as p
 from .geocoding import coordinates_with_places
+from .id_rules import check_household_spelling, check_id_format
+from .ids import id_list_parser
 from .problems import (
     HEADER_ROW,
     MAX_VALUE_CHARS,
@@ -593,6 +595,7 @@ def _start(table: str, raw: pd.DataFrame, options: ImportOptions | None) -> Tabl
 def _unique_id(t: TableCheck, column: str, noun: str) -> None:
     """The row id: required, unique, and what later problems of the row are filed under."""
     ids = t.required_text(column, "write a unique pseudonymous id")
+    check_id_format(t, column, ids)
     t.unique_ids(column, ids, noun)
     t.ids = t.values[column] = p.text_values(ids)
 
@@ -642,6 +645,8 @@ def check_requests(
     t = _start("requests", raw, options)
     _unique_id(t, "request_id", "request")
     t.values["household_id"] = t.optional_text("household_id")
+    check_id_format(t, "household_id", t.text("household_id"))
+    check_household_spelling(t, "household_id", t.text("household_id"))
     _languages(t)
     _coordinates(t)
     need_cell = t.choice_parser("need_types", NEED_TYPES, "need type", p.NEED_HINTS)
@@ -669,7 +674,8 @@ def check_requests(
     gender_cell = t.choice_parser("genders", GENDERS, GENDER_NOUN, p.GENDER_HINTS)
     gender = t.parsed_list("preferred_gender", gender_cell, required=None)
     t.values["preferred_gender"] = gender.canonical
-    excluded = t.parsed_list("excluded_volunteers", p.parse_id_list_cell, required=None)
+    id_list = id_list_parser(t.opts.separators)
+    excluded = t.parsed_list("excluded_volunteers", id_list, required=None)
     t.values["excluded_volunteers"] = excluded.canonical
     t.values["previous_volunteer_id"] = t.optional_text("previous_volunteer_id")
     return t
