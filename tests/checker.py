@@ -59,6 +59,11 @@ def _set(value: Any) -> set[str]:
     return {s.strip() for s in _text(value).split(";") if s.strip()}
 
 
+def _ids(value: Any) -> set[str]:
+    """Ids of an id list, compared exactly: ids hold no ';' or ',', so both separate them."""
+    return {s.strip() for s in _text(value).replace(",", ";").split(";") if s.strip()}
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     r = 6371.0088
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -104,7 +109,7 @@ def pair_violations(
     if pref and _text(v.get("gender")) != pref:
         bad.append("gender")
     vid, rid = _text(v["volunteer_id"]), _text(r["request_id"])
-    if vid in _set(r.get("excluded_volunteers")) or (rid, vid) in declined:
+    if vid in _ids(r.get("excluded_volunteers")) or (rid, vid) in declined:
         bad.append("exclusions")
     start, end = _date(v.get("available_from")), _date(v.get("available_until"))
     cert = _date(v.get("certified_on"))

@@ -31,7 +31,7 @@ def test_an_exclusion_spelled_differently_stops_a_strict_run(tmp_path: Path, exc
     done = run_cli("run", "--volunteers", v, "--requests", r, "--as-of", AS_OF, "--out", out)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "did you mean 'V2'?" in done.stderr
-    assert "r.csv, row 2, column excluded_volunteers" in done.stderr
+    assert "r.csv, Zeile 2, Spalte excluded_volunteers" in done.stderr  # the CLI speaks German
     assert not (out / "proposals.csv").exists()
 
 

@@ -503,6 +503,12 @@ def _say_result(session: _Session, summary: dict[str, Any], out_dir: Path) -> No
         f"({c['proposals_kept']} kept), {c['unmatched']} unmatched, {c['rejected_rows']} rows "
         f"rejected; {s['backend']}, {optimal}. Run {summary['run_id']}."
     )
+    notices = summary.get("notices", {}).get("count", 0)
+    if notices:
+        session.say(
+            f"{notices} notice(s): references to ids that no input row has (e.g. a Lotse who "
+            "left the pool); listed in summary.json and the report."
+        )
     session.say(f"Report: {out_dir / 'report.html'}")
 
 
@@ -557,6 +563,8 @@ def validate(
             rows = caseload.rows_read.get(table, info["rows"])
             bad = int((caseload.rejected["table"] == table).sum()) if len(caseload.rejected) else 0
             session.say(f"{info['source']}: {rows} rows, {rows - bad} valid, {bad} rejected")
+        for n in caseload.notices.itertuples():
+            session.say(f"notice: {n.source}, row {n.row}, column {n.column}: {n.message}")
         if len(caseload.problems):
             _report_problems(session, caseload.problems, lang)
             _err(f"error: {len(caseload.problems)} problem(s) in the input.")

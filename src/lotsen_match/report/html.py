@@ -99,6 +99,9 @@ class _Context:
     free: Table | None = None
     rejected: Table | None = None
     n_rejected: int = 0
+    notices: Table | None = None
+    notices_intro: str = ""
+    n_notices: int = 0
     footer: str = ""
 
 
@@ -602,6 +605,31 @@ def _rejected(ctx: _Context, result: MatchResult, max_rows: int, file: str) -> N
     )
 
 
+def _notices(ctx: _Context, result: MatchResult, max_rows: int) -> None:
+    """References naming no row (SPEC.md, Ids and references): shown, never silently ignored."""
+    notices = result.notices
+    if notices.empty:
+        return
+    t, total = ctx.t, len(notices)
+    part = notices.head(max_rows)
+    columns = ("source", "row", "column", "id", "message")
+    rows: list[list[Cell]] = [
+        [(src, "t", ""), (row, "n", ""), (col, "t", ""), (ident, "t", ""), (msg, "w", "")]
+        for src, row, col, ident, msg in zip(*(_text(part[c]) for c in columns), strict=True)
+    ]
+    note = "" if total <= max_rows else t["notices_truncated"]
+    ctx.notices_intro = t["notices_intro"]
+    ctx.n_notices = total
+    ctx.notices = Table(
+        "t-notices",
+        t["notices_caption"],
+        [Header(t[h], h == "row") for h in ("file", "row", "column", "id", "message")],
+        rows,
+        note=note.format(shown=_int(len(rows)), total=_int(total)),
+        filter=len(rows) > 10,
+    )
+
+
 # --- entry points -------------------------------------------------------------------------------
 
 
@@ -673,6 +701,7 @@ def render_report(
     _unmatched(ctx, result, out, max_rows, files["unmatched"])
     _help(ctx, result, out, usage, max_rows)
     _rejected(ctx, result, max_rows, files["rejected"])
+    _notices(ctx, result, max_rows)
     return _template().render(c=ctx)
 
 

@@ -97,6 +97,14 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "rejected_none": "Alle Eingabezeilen waren gültig.",
         "rejected_intro": "Diese Zeilen wurden nicht berücksichtigt.",
         "rejected_caption": "Probleme in den Eingabedateien",
+        "notices": "Hinweise",
+        "notices_intro": "Diese Verweise nennen eine ID, die in keiner Eingabetabelle vorkommt "
+        "(etwa eine Lotsin oder ein Lotse, die nicht mehr dabei sind). Die Zeilen wurden "
+        "berücksichtigt, der Verweis selbst bleibt ohne Wirkung. Bitte prüfen, ob die ID stimmt.",
+        "notices_caption": "Verweise auf unbekannte IDs",
+        "notices_truncated": "Die ersten {shown} von {total} Hinweisen; die IDs stehen in "
+        "summary.json.",
+        "id": "ID",
         "file": "Datei",
         "row": "Zeile",
         "column": "Spalte",
@@ -192,6 +200,13 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "rejected_none": "All input rows were valid.",
         "rejected_intro": "These rows were left out.",
         "rejected_caption": "Problems in the input files",
+        "notices": "Notices",
+        "notices_intro": "These references name an id that no input table holds (e.g. a "
+        "volunteer who has left the pool). The rows were used; the reference itself has no "
+        "effect. Please check that the id is right.",
+        "notices_caption": "References to unknown ids",
+        "notices_truncated": "The first {shown} of {total} notices; summary.json lists the ids.",
+        "id": "Id",
         "file": "File",
         "row": "Row",
         "column": "Column",
