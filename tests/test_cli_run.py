@@ -220,7 +220,7 @@ def test_formula_like_cells_are_neutralised_in_csv_and_excel(
 
     requests = tables["requests"].copy()
     volunteers = tables["volunteers"].copy()
-    prop_id = '=HYPERLINK("http://x";"a")'
+    prop_id = '=HYPERLINK("http://x")'  # ids hold no ';' or ',' (SPEC.md, Ids and references)
     # Give the first request a formula-like id, and its household one too.
     requests["request_id"] = requests["request_id"].astype(object)
     requests.loc[0, "request_id"] = prop_id

@@ -226,5 +226,5 @@ def test_arrays_are_read_only() -> None:
 
 def test_missing_column_is_named() -> None:
     vols = cf.volunteers({"volunteer_id": "v"}).drop(columns=["slot_mask"])
-    with pytest.raises(ValueError, match=r"volunteers: clean frame lacks column.*slot_mask"):
+    with pytest.raises(ValueError, match=r"volunteers: .*lacks column.*slot_mask"):
         build(vols, cf.requests({"request_id": "r"}))

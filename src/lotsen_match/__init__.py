@@ -22,7 +22,15 @@ if TYPE_CHECKING:
     from .config import MatchConfig, ScoreWeights
     from .core.candidates import FUNNEL_STEPS
     from .core.scoring import COMPONENTS
-    from .errors import ConfigError, InputValidationError, LotsenMatchError, SolverError
+    from .errors import (
+        ArgumentError,
+        ArgumentTypeError,
+        ConfigError,
+        InputFileNotFoundError,
+        InputValidationError,
+        LotsenMatchError,
+        SolverError,
+    )
     from .generate import Caseload, generate_caseload
     from .ingest.places import load_places
     from .io import read_table
@@ -35,7 +43,10 @@ _LAZY: dict[str, str] = {
     "FUNNEL_STEPS": "core.candidates",
     "MatchConfig": "config",
     "ScoreWeights": "config",
+    "ArgumentError": "errors",
+    "ArgumentTypeError": "errors",
     "ConfigError": "errors",
+    "InputFileNotFoundError": "errors",
     "InputValidationError": "errors",
     "LotsenMatchError": "errors",
     "SolverError": "errors",
@@ -71,9 +82,12 @@ def __dir__() -> list[str]:
 __all__ = [
     "COMPONENTS",
     "FUNNEL_STEPS",
+    "ArgumentError",
+    "ArgumentTypeError",
     "Caseload",
     "ConfigError",
     "Explanation",
+    "InputFileNotFoundError",
     "InputValidationError",
     "LotsenMatchError",
     "MatchConfig",

@@ -9,7 +9,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ArgumentError",
+    "ArgumentTypeError",
     "ConfigError",
+    "InputFileNotFoundError",
     "InputFormatError",
     "InputValidationError",
     "JobInputError",
@@ -94,3 +96,20 @@ class ArgumentError(LotsenMatchError, ValueError):
 
 class SolverError(LotsenMatchError, RuntimeError):
     """The optimisation backend failed or returned no usable solution."""
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of a public entry point has a type or shape the library cannot use.
+
+    ``argument`` names it, ``expected`` says what would be valid. Also a ``TypeError``, so code
+    that caught the TypeError Python raised before (MultiIndex columns, say) keeps working.
+    """
+
+    def __init__(self, argument: str, expected: str, got: str) -> None:
+        self.argument = argument
+        self.expected = expected
+        super().__init__(f"{argument}: expected {expected}; got {got}")
+
+
+class InputFileNotFoundError(LotsenMatchError, FileNotFoundError):
+    """An input file named by a path does not exist (``filename`` holds the path)."""

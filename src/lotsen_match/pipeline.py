@@ -19,6 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import __version__
+from .arguments import CONFIG_HELP, check_flag, check_instance, check_table_source
 from .config import MatchConfig
 from .core.assignment import SCALE, HouseholdModel, build_household_model
 from .core.candidates import FUNNEL_STEPS, Candidates, find_candidates
@@ -68,8 +69,20 @@ def match(
     (default, see ``MatchConfig.strict``) any invalid row raises ``InputValidationError`` with every
     problem; in lenient mode invalid rows land in ``result.rejected`` and the run goes on.
     ``timer`` observes the stages (``summary["timings_s"]`` has their seconds either way).
+
+    Raises
+    ------
+    InputValidationError
+        Invalid rows (strict mode) or missing columns (both modes).
+    ArgumentTypeError
+        An argument of the wrong type (``None`` as a table, a dict as config, ...).
     """
-    cfg = config or MatchConfig()
+    for name, table in (("volunteers", volunteers), ("requests", requests)):
+        check_table_source(table, name)
+    check_table_source(assignments, "assignments", optional=True)
+    cfg = check_instance(config, MatchConfig, "config", CONFIG_HELP, optional=True) or MatchConfig()
+    strict = check_flag(strict, "strict")
+    timer = check_instance(timer, StageTimer, "timer", "a StageTimer or None", optional=True)
     timer = timer or StageTimer()
     with timer.stage("read"):
         raw = read_inputs(volunteers, requests, assignments, cfg)
@@ -138,6 +151,9 @@ def match_validated(
     so it is part of the solve stage's wall time; ``summary["solver"]["wall_seconds"]`` is the
     solver's own time.
     """
+    check_instance(caseload, ValidatedCaseload, "caseload", "what validate_caseload() returns")
+    check_instance(config, MatchConfig, "config", CONFIG_HELP)
+    timer = check_instance(timer, StageTimer, "timer", "a StageTimer or None", optional=True)
     timer = timer or StageTimer()
     inst = build_instance(caseload, config, timer=timer)
     problem, cand, comps, q, hm = (

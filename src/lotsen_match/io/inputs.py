@@ -7,11 +7,11 @@ of source (records from case software, say) is added once.
 from __future__ import annotations
 
 import logging
-import os
 
 import pandas as pd
 
 from .._types import TableName
+from ..arguments import TableSource  # a DataFrame, a path or a list of dicts
 from ..config import MatchConfig
 from ..errors import MissingTableError
 from .readers import read_table
@@ -21,8 +21,6 @@ __all__ = ["INPUT_TABLES", "TableSource", "read_database_inputs", "read_inputs"]
 
 logger = logging.getLogger(__name__)
 
-#: What an input table may be given as.
-TableSource = pd.DataFrame | str | os.PathLike[str]
 #: The input tables in reading order; ``assignments`` is optional.
 INPUT_TABLES: tuple[TableName, ...] = ("volunteers", "requests", "assignments")
 
@@ -38,7 +36,8 @@ def read_inputs(
     Parameters
     ----------
     volunteers, requests, assignments
-        DataFrames or file paths (CSV, Parquet, Excel by extension); ``assignments`` may be None.
+        DataFrames, file paths (CSV, Parquet, Excel by extension) or lists of dicts;
+        ``assignments`` may be None.
     config
         Its ``ingest.columns`` rename an export's headers to the contract's.
 

@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import io
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -23,6 +22,13 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.types import is_integer_dtype
 
+from lotsen_match.arguments import (
+    TableSource,
+    check_instance,
+    check_table_source,
+    describe,
+    records_frame,
+)
 from lotsen_match.io.csv_dialect import (
     count_leading_blank_lines,
     decode_text,
@@ -30,7 +36,7 @@ from lotsen_match.io.csv_dialect import (
     max_record_width,
 )
 
-from ..errors import ArgumentError, InputFormatError
+from ..errors import ArgumentError, ArgumentTypeError, InputFileNotFoundError, InputFormatError
 
 __all__ = [
     "ROW_COLUMN",
@@ -62,7 +68,7 @@ RowNumbers = npt.NDArray[np.int64]
 
 
 def read_table(
-    source: str | os.PathLike[str] | pd.DataFrame,
+    source: TableSource,
     *,
     table: str,
     column_mapping: Mapping[str, str] | None = None,
@@ -72,20 +78,34 @@ def read_table(
 
     The format follows the file extension (case-insensitive, see :data:`SUPPORTED_EXTENSIONS`).
     CSV cells arrive as stripped text with empty cells missing; Excel cells keep the types Excel
-    stored; Parquet and DataFrames arrive as they are (a DataFrame is copied, never modified).
-    ``column_mapping`` renames export headers onto contract names, see
-    :func:`apply_column_mapping`. ``sheet`` picks an Excel sheet by name or 0-based position;
-    by default the sheet named like ``table``, else the first one.
+    stored; Parquet and DataFrames arrive as they are (a DataFrame is copied, never modified); a
+    list of dicts is one row per dict. ``column_mapping`` renames export headers onto contract
+    names, see :func:`apply_column_mapping`. ``sheet`` picks an Excel sheet by name or 0-based
+    position; by default the sheet named like ``table``, else the first one.
 
     Raises:
-        InputFormatError: unsupported extension, undecodable or malformed file.
-        FileNotFoundError: ``source`` names no existing file.
-        ValueError: ``column_mapping`` maps two columns onto one name.
+        InputFormatError: unsupported extension, undecodable or malformed file, a directory.
+        InputFileNotFoundError: ``source`` names no existing file (a ``FileNotFoundError``).
+        ArgumentTypeError: an argument of the wrong type (e.g. ``None`` or an int as
+            ``source``, MultiIndex columns).
+        ArgumentError: ``column_mapping`` maps two columns onto one name.
     """
-    if isinstance(source, pd.DataFrame):
-        frame, rows, attrs = _from_dataframe(source)
+    checked = check_table_source(source, "source")
+    check_instance(table, str, "table", "the table's name as text, e.g. 'volunteers'")
+    if column_mapping is not None and not isinstance(column_mapping, Mapping):
+        raise ArgumentTypeError(
+            "column_mapping", "a dict of header -> column", describe(column_mapping)
+        )
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, str | int)):
+        raise ArgumentTypeError(
+            "sheet", "a sheet name, a 0-based position or None", describe(sheet)
+        )
+    if isinstance(checked, list | tuple):
+        checked = records_frame(checked)
+    if isinstance(checked, pd.DataFrame):
+        frame, rows, attrs = _from_dataframe(checked)
     else:
-        frame, rows, attrs = _from_file(Path(source), table=table, sheet=sheet)
+        frame, rows, attrs = _from_file(Path(checked), table=table, sheet=sheet)
     frame = apply_column_mapping(frame, column_mapping)
     result = attach_provenance(frame, rows, {**attrs, "table": table})
     logger.info(
@@ -200,7 +220,9 @@ def _from_file(
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
-        raise FileNotFoundError(exc.errno, "input file not found", str(path)) from exc
+        raise InputFileNotFoundError(exc.errno, "input file not found", str(path)) from exc
+    except IsADirectoryError as exc:
+        raise InputFormatError(f"{path}: is a directory, not a file", path=str(path)) from exc
     attrs: dict[str, Any] = {
         "source": path.name,
         "path": str(path),

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..arguments import CONFIG_HELP, check_flag, check_frames, check_instance
 from ..config import MatchConfig
 from ..errors import InputValidationError
 from ..ingest.options import ImportOptions, resolve_options
@@ -84,7 +85,22 @@ def validate_caseload(
     frames carry in ``attrs`` (set by
     :func:`lotsen_match.ingest.profile.load_with_profile`), then to the contract vocabulary
     with English messages.
+
+    Raises
+    ------
+    InputValidationError
+        Missing required columns (both modes) or invalid rows (strict mode).
+    ArgumentTypeError
+        A table that is not a DataFrame (or has MultiIndex columns), a config that is not a
+        ``MatchConfig``, ``strict`` not a bool, ``options`` not ``ImportOptions``.
     """
+    check_frames(
+        {"volunteers": volunteers, "requests": requests, "assignments": assignments},
+        optional=("assignments",),
+    )
+    check_instance(config, MatchConfig, "config", CONFIG_HELP)
+    strict = check_flag(strict, "strict")
+    check_instance(options, ImportOptions, "options", "an ImportOptions or None", optional=True)
     strict = config.strict if strict is None else strict
     raws = {
         "volunteers": volunteers,
