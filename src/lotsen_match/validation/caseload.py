@@ -174,11 +174,11 @@ def _references(
     check_reference(
         asg, column, p.select(ids_text, present), np.flatnonzero(present), target, notices
     )
-    unresolved = alive & ~p.is_in(ids_text, p.select(target_ids, ~target_bad))
-    if not unresolved.any():
+    if not target_bad.any():
         return
     rejected_ids = target.ids[target_bad]
-    cascade = unresolved & p.is_in(ids_text, p.select(target_ids, target_bad))
+    # An id of a rejected row is in no clean row (a duplicate id rejects all its rows).
+    cascade = alive & p.is_in(ids_text, p.select(target_ids, target_bad))
     if cascade.any():
         wanted = set(ids[cascade])
         rows: dict[str, list[Any]] = {}

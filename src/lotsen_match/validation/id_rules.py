@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import parsers as p
 from .ids import char_label, first_forbidden, forbidden_mask, normalised, visible
@@ -76,15 +77,19 @@ def check_household_spelling(t: TableCheck, column: str, ids: p.Text) -> None:
     if len(uniques) < 2:
         return
     distinct = pa.array(uniques, type=pa.large_string())
+    keys = pc.dictionary_encode(normalised(distinct)).indices.to_numpy(zero_copy_only=False)
+    shared = np.bincount(keys)[keys] > 1  # spellings whose normalised form another one shares
+    shared &= ~p.missing(distinct)
+    if not shared.any():
+        return
     table = pd.DataFrame(
         {
-            "spelling": np.array(uniques, dtype=object),
-            "key": p.text_values(normalised(distinct)),
-            "rows": np.bincount(codes, minlength=len(uniques)),
-            "bad": forbidden_mask(distinct, t.opts.separators),
+            "spelling": np.array(uniques, dtype=object)[shared],
+            "key": keys[shared],
+            "rows": np.bincount(codes, minlength=len(uniques))[shared],
+            "bad": forbidden_mask(p.select(distinct, shared), t.opts.separators),
         }
     )
-    table = table[table["spelling"] != ""]
     table = table[table.groupby("key")["spelling"].transform("size") > 1]
     if table.empty:
         return

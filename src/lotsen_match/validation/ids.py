@@ -11,9 +11,11 @@ whole pyarrow columns or once per distinct value.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import numpy as np
@@ -78,14 +80,31 @@ def _id_separators(separators: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*LIST_SEPARATORS, *(s for s in separators if s)]))
 
 
+@lru_cache(maxsize=16)
+def _forbidden_re2(separators: tuple[str, ...]) -> str:
+    """One RE2 pattern for everything an id may not hold (separators written as code points)."""
+    seps = _id_separators(separators)
+    single = "".join(f"\\x{{{ord(s):X}}}" for s in seps if len(s) == 1)
+    longer = ["".join(f"\\x{{{ord(c):X}}}" for c in s) for s in seps if len(s) > 1]
+    return "|".join([f"[{single}{_FORBIDDEN_RE2}]", *longer])
+
+
 def forbidden_mask(text: p.Text, separators: Sequence[str] = ()) -> p.BoolArray:
-    """Cells holding a list separator, a control or an invisible character (one regex in C)."""
-    escaped = "".join("\\" + c if c in "\\]^-[" else c for c in "".join(LIST_SEPARATORS))
-    out = pc.match_substring_regex(text, f"[{escaped}{_FORBIDDEN_RE2}]")
+    """Cells holding a list separator, a control or an invisible character.
+
+    ASCII cells (nearly all ids) take the fast kernels (printable, substring); only the others
+    go through the Unicode regex.
+    """
+    bad = pc.invert(pc.ascii_is_printable(text))
     for sep in _id_separators(separators):
-        if sep not in LIST_SEPARATORS:
-            out = pc.or_(out, pc.match_substring(text, sep))
-    mask: p.BoolArray = np.asarray(out.to_numpy(zero_copy_only=False), dtype=np.bool_)
+        bad = pc.or_(bad, pc.match_substring(text, sep))
+    mask = np.asarray(bad.to_numpy(zero_copy_only=False), dtype=np.bool_)
+    wide = ~np.asarray(pc.string_is_ascii(text).to_numpy(zero_copy_only=False), dtype=np.bool_)
+    if wide.any():
+        found = pc.match_substring_regex(
+            p.select(text, wide), _forbidden_re2(tuple(separators))
+        ).to_numpy(zero_copy_only=False)
+        mask[wide] = np.asarray(found, dtype=np.bool_)
     return mask
 
 
@@ -132,12 +151,15 @@ def normalised(text: p.Text) -> p.Text:
     return pa.array(values, type=pa.large_string())
 
 
+@lru_cache(maxsize=16)
+def _splitter(separators: tuple[str, ...]) -> re.Pattern[str]:
+    seps = sorted({*_id_separators(separators), "\r", "\n"}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(s) for s in seps))
+
+
 def split_id_list(cell: str, separators: Sequence[str] = ()) -> list[str]:
     """Stripped, non-empty entries of an id list, split at every separator and line break."""
-    parts = [cell]
-    for sep in (*_id_separators(separators), "\r", "\n"):
-        parts = [piece for part in parts for piece in part.split(sep)]
-    return [e.strip() for e in parts if e.strip()]
+    return [e.strip() for e in _splitter(tuple(separators)).split(cell) if e.strip()]
 
 
 def id_list_parser(separators: Sequence[str] = ()) -> Callable[[str], p.CellResult]:
@@ -163,7 +185,7 @@ class NearMatches:
 
 
 def near_matches(refs: p.Text, ids: p.Text) -> NearMatches:
-    """Near misses of ``refs`` among ``ids``, for references that match no id exactly.
+    """Near misses among ``ids`` of ``refs``, references that match no id exactly.
 
     Normalises each side once; the Python work is per distinct near miss and per matching id.
     """
@@ -171,11 +193,9 @@ def near_matches(refs: p.Text, ids: p.Text) -> NearMatches:
     near = np.zeros(n, dtype=np.bool_)
     suggestions = np.empty(n, dtype=object)
     suggestions[:] = [()] * n
-    todo = ~p.is_in(refs, ids) & ~p.missing(refs)
-    if not todo.any() or not len(ids):
+    if not n or not len(ids):
         return NearMatches(near, suggestions)
-    pos = np.flatnonzero(todo)
-    ref_norm = normalised(p.select(refs, todo))
+    ref_norm = normalised(refs)
     id_norm = normalised(ids)
     hit = p.is_in(id_norm, ref_norm)
     if not hit.any():
@@ -190,9 +210,8 @@ def near_matches(refs: p.Text, ids: p.Text) -> NearMatches:
         .agg(tuple)
     )
     found = pd.Series(p.text_values(ref_norm), dtype=object).map(offers)
-    matched = found.notna().to_numpy()
-    near[pos[matched]] = True
-    suggestions[pos[matched]] = found[matched].to_numpy(dtype=object)
+    near[:] = found.notna().to_numpy()
+    suggestions[near] = found[near].to_numpy(dtype=object)
     return NearMatches(near, suggestions)
 
 

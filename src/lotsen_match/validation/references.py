@@ -149,16 +149,17 @@ def check_reference(
     Exact matches (also of rows rejected in ``target``) pass; near misses and references that
     cannot be ids are problems of ``src``; the rest become notices.
     """
-    if not len(refs):
+    exact = p.is_in(refs, target.text(target.id_column))
+    other = ~exact & ~p.missing(refs)
+    if not other.any():
         return
+    refs, rows = p.select(refs, other), rows[other]
     kind = _KINDS[(src.table, column)]
     ids = target.text(target.id_column)
-    valid_ids = p.select(ids, ~forbidden_mask(ids, target.opts.separators))
-    near = near_matches(refs, valid_ids)
+    near = near_matches(refs, p.select(ids, ~forbidden_mask(ids, target.opts.separators)))
     values = p.text_values(refs)
-    other = ~p.is_in(refs, ids) & ~near.near & ~p.missing(refs)
-    malformed = other & forbidden_mask(refs, src.opts.separators)
-    unknown = other & ~malformed
+    malformed = ~near.near & forbidden_mask(refs, src.opts.separators)
+    unknown = ~near.near & ~malformed
     if near.near.any():
         offers = dict(zip(values[near.near], near.suggestions[near.near], strict=True))
         src.add(
