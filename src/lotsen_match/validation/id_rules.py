@@ -73,10 +73,11 @@ def check_household_spelling(t: TableCheck, column: str, ids: p.Text) -> None:
     The spelling kept is the valid one used in most rows (ties: the smallest text), so the
     choice does not depend on row order.
     """
-    codes, uniques = p.factorize(ids)
-    if len(uniques) < 2:
+    encoded = pc.dictionary_encode(ids)
+    distinct = encoded.dictionary
+    if len(distinct) < 2:
         return
-    distinct = pa.array(uniques, type=pa.large_string())
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
     keys = pc.dictionary_encode(normalised(distinct)).indices.to_numpy(zero_copy_only=False)
     shared = np.bincount(keys)[keys] > 1  # spellings whose normalised form another one shares
     shared &= ~p.missing(distinct)
@@ -84,9 +85,9 @@ def check_household_spelling(t: TableCheck, column: str, ids: p.Text) -> None:
         return
     table = pd.DataFrame(
         {
-            "spelling": np.array(uniques, dtype=object)[shared],
+            "spelling": p.text_values(p.select(distinct, shared)),
             "key": keys[shared],
-            "rows": np.bincount(codes, minlength=len(uniques))[shared],
+            "rows": np.bincount(codes, minlength=len(distinct))[shared],
             "bad": forbidden_mask(p.select(distinct, shared), t.opts.separators),
         }
     )
@@ -110,7 +111,7 @@ def check_household_spelling(t: TableCheck, column: str, ids: p.Text) -> None:
             f"({n} Zeile(n)) nur in Groß-/Kleinschreibung, Leerzeichen oder unsichtbaren "
             f"Zeichen; meinten Sie {p.quote(canon)}? (Haushalts-IDs werden exakt verglichen)",
         )
-    spelled = np.array([u in messages for u in uniques], dtype=np.bool_)
+    spelled = p.is_in(distinct, pa.array(list(messages), type=pa.large_string()))
     t.add(
         spelled[codes],
         column,
