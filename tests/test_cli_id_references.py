@@ -61,4 +61,9 @@ def test_an_exclusion_naming_nobody_is_a_notice_in_summary_and_report(tmp_path: 
     assert entry["rows"] == 1 and entry["ids"] == ["V7"]
     report = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="notices"' in report and "V7" in report
-    assert "1 notice" in done.stdout + done.stderr or "1 Hinweis" in done.stdout + done.stderr
+    assert "1 notice(s)" in done.stdout
+    checked = run_cli("validate", "--volunteers", v, "--requests", r, "--as-of", AS_OF)
+    assert checked.returncode == 0, checked.stderr
+    assert "notice: r.csv, row 2, column excluded_volunteers: excluded volunteer 'V7'" in (
+        checked.stdout
+    )
