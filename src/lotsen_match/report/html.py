@@ -28,8 +28,10 @@ from ..analysis.supply_gap import recruitment_list, typical_places
 from ..core.vocab import NEED_TYPES, language_label
 from ..errors import ArgumentError
 from ..io import atomic_file
+from ..ingest.vocabulary_de import STATUS_LABELS_DE
+from ..plural import plural
 from ..results.explain import COMPONENT_LABELS, render_details
-from .html_text import NEED, REASON, REASON_PHRASE, STATUS, TEXT
+from .html_text import NEED, NEXT_STEPS, REASON, REASON_PHRASE, SOLVER, STATUS, TEXT
 
 if TYPE_CHECKING:
     from ..results.result import MatchResult
@@ -59,6 +61,8 @@ Cell = tuple[str, str, str]
 class Header:
     label: str
     numeric: bool = False
+    #: Written upwards, so a column of short numbers stays narrow.
+    vertical: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class _Context:
     t: dict[str, str]
     title: str
     meta: list[str]
+    next_steps: list[tuple[str, str]] = field(default_factory=list)
     tiles: list[tuple[str, str, str]] = field(default_factory=list)
     glance: list[tuple[Figure, Table]] = field(default_factory=list)
     proposals_intro: str = ""
@@ -148,10 +153,15 @@ def _text(values: pd.Series) -> list[str]:
     return ["" if pd.isna(v) else str(v) for v in values.to_numpy(dtype=object)]
 
 
+def _say(template: str, **values: object) -> str:
+    """``template`` filled in, counts in the right number (``{n:one|many}``, see ``plural``)."""
+    return plural(template, thousands="\u202f", **values)
+
+
 def _truncated(lang: str, shown: int, total: int, file: str) -> str:
     if total <= shown:
         return ""
-    return TEXT[lang]["truncated"].format(shown=_int(shown), total=_int(total), file=file)
+    return _say(TEXT[lang]["truncated"], shown=shown, total=_int(total), file=file)
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -268,7 +278,7 @@ def _alternatives_text(
         part["volunteer_full"].to_numpy(dtype=bool),
         strict=True,
     ):
-        bits = [_dec(score, 2, lang), f"{_dec(km, 1, lang)} km"]
+        bits = [f"{t['score']} {_dec(score, 2, lang)}", f"{_dec(km, 1, lang)} km"]
         weak = ", ".join(labels.get(c.strip(), c.strip()) for c in lacks.split(",") if c.strip())
         if weak:
             bits.append(t["alt_weaker"].format(lacks=weak))
@@ -315,7 +325,7 @@ def _proposals(
         Header(t["shared_language"]),
         Header(t["km"], True),
         Header(t["score"], True),
-        *[Header(labels.get(c, c), True) for c in comps],
+        *[Header(labels.get(c, c), True, vertical=True) for c in comps],
         Header(t["status"]),
         Header(t["alternatives"]),
     ]
@@ -369,7 +379,7 @@ def _unmatched(
 ) -> None:
     t, lang = ctx.t, ctx.lang
     un = result.unmatched
-    ctx.unmatched_intro = t["unmatched_intro"].format(n=_int(len(un)))
+    ctx.unmatched_intro = _say(t["unmatched_intro"], n=len(un))
     if un.empty:
         return
     reasons = REASON[lang]
@@ -414,9 +424,10 @@ def _unmatched(
     )
     phrases = REASON_PHRASE[lang]
     for code, reason, n, km in pairs.head(_TOP_GAPS).itertuples(index=False):
-        sentence = t["gap_sentence"].format(
+        sentence = _say(
+            t["gap_sentence"],
             language=_lang_name(str(code), lang) or "?",
-            n=_int(n),
+            n=int(n),
             reason=phrases.get(str(reason), str(reason)),
         )
         if reason == "distance" and pd.notna(km):
@@ -461,7 +472,7 @@ def _unmatched(
         label = reasons.get(str(reason), str(reason))
         table = Table(
             f"t-unmatched-{reason}",
-            t["group_caption"].format(label=label, n=_int(size)),
+            _say(t["group_caption"], label=label, n=int(size)),
             headers,
             rows,
             note=_truncated(lang, len(rows), int(size), file),
@@ -477,11 +488,13 @@ def _help(
     recruits = recruitment_list(result, outcomes=out, usage=usage)
     if len(recruits):
         per = typical_places(usage)
-        ctx.help_intro = t["help_intro"].format(
-            n=_int(int(recruits["unmet_requests"].sum())),
-            h=_int(int(recruits["unmet_households"].sum())),
-            v=_int(int(recruits["volunteers_needed"].sum())),
+        ctx.help_intro = _say(
+            t["help_intro"],
+            n=int(recruits["unmet_requests"].sum()),
+            h=int(recruits["unmet_households"].sum()),
+            v=int(recruits["volunteers_needed"].sum()),
             p=_dec(per, 1, lang).rstrip("0").rstrip(",.") if per % 1 else _int(per),
+            pn=per,
         )
         top = recruits.head(_CHART_RECRUITS)
         ctx.recruit_figure = Figure(
@@ -534,7 +547,7 @@ def _help(
                 Header(t["free_places"], True),
             ],
             rows,
-            note=t["truncated_call"].format(shown=_int(len(rows)), total=_int(len(recruits)))
+            note=_say(t["truncated_call"], shown=len(rows), total=_int(len(recruits)))
             if len(recruits) > len(rows)
             else "",
             filter=len(rows) > 15,
@@ -543,9 +556,7 @@ def _help(
         ctx.help_intro = t["help_none"]
     free = usage[usage["free_after"] > 0]
     level = result.config.rules.min_language_level
-    ctx.free_intro = t["free_intro"].format(
-        p=_int(int(free["free_after"].sum())), n=_int(len(free))
-    )
+    ctx.free_intro = _say(t["free_intro"], p=int(free["free_after"].sum()), n=len(free))
     if len(free):
         spoken = spoken_languages(free.rename(columns={"volunteer_id": "vid"}), "vid", level)
         spoken = spoken.merge(
@@ -618,6 +629,32 @@ def _template() -> jinja2.Template:
     return env.get_template("report.html.j2")
 
 
+def _next_steps(result: MatchResult, lang: str) -> list[tuple[str, str]]:
+    """The "Next steps" box, in the words and column headers this run reads its assignments in."""
+    german_words = result.config.ingest.vocabulary == "de"
+    quote = "„{}“" if lang == "de" else "'{}'"
+
+    def status(code: str) -> str:
+        word = quote.format(code)
+        if german_words and lang == "de":
+            return f"{quote.format(STATUS_LABELS_DE[code])} (oder {word})"
+        return word
+
+    mapping = result.config.ingest.columns.get("assignments", {})
+    header = {str(contract): str(export) for export, contract in mapping.items()}
+    columns = ", ".join(
+        quote.format(header.get(c, c)) for c in ("request_id", "volunteer_id", "status")
+    )
+    values = {
+        "active": status("active"),
+        "declined": status("declined"),
+        "proposed": status("proposed"),
+        "columns": columns,
+        "as_of": _date(str(result.summary.get("as_of", "")), lang),
+    }
+    return [(what, how.format(**values)) for what, how in NEXT_STEPS[lang]]
+
+
 def _check_inputs(result: MatchResult) -> None:
     needed = {"request_id", "household_id", "languages", "need_type", "lat", "lon", "created_on"}
     missing = needed - set(result.requests.columns)
@@ -653,6 +690,7 @@ def render_report(
     files = {"proposals": "proposals", "unmatched": "unmatched", "rejected": "rejected"}
     files.update(file_names or {})
     solver = result.summary.get("solver", {})
+    backend = str(solver.get("backend", ""))
     version = str(result.summary.get("library_version", ""))
     ctx = _Context(
         lang=language,
@@ -660,11 +698,12 @@ def render_report(
         title=title or t["title"],
         meta=[
             f"{t['as_of']} {_date(str(result.summary.get('as_of', '')), language)}",
-            f"{t['solver']} {solver.get('backend', '')}",
+            f"{t['solver']} {SOLVER[language].get(backend, backend)}",
             t["optimal"] if solver.get("optimal") else t["not_optimal"],
             f"lotsen_match {version}",
         ],
         footer=t["footer"].format(version=version),
+        next_steps=_next_steps(result, language),
     )
     out = request_outcomes(result)
     usage = volunteer_usage(result)
