@@ -226,6 +226,7 @@ def test_german_words_page_width_and_next_steps(report: Path, tmp_path: Path) ->
     # No horizontal scrolling of the page at 1280 px; the proposals table fits its box.
     assert int(got["data-page-width"]) <= WIDTH, got["data-page-width"]
     assert got["data-proposals-fit"] == "true", got["data-wide-tables"]
+    assert got["data-wide-tables"] == ""  # every table fits: no scrolling sideways in a box
     # The next-steps box is on the first screen, visible, with every step.
     assert 0 < int(got["data-next-top"]) < 900 and int(got["data-next-height"]) > 100
     text = got["data-text"]

@@ -123,9 +123,21 @@ def test_self_contained_and_accessible(html_de: str) -> None:
             value = attrs.get(key)
             if value is not None:
                 assert value.startswith("#"), (tag, key, value)
-    assert "url(" not in html_de and "@import" not in html_de
-    assert "http://" not in html_de.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert "https://" not in html_de
+    # url() only for the charts' own clip paths on this page; no import, no address.
+    assert re.findall(r"url\((?!#fig-)", html_de) == [] and "@import" not in html_de
+    for ref in re.findall(r'(?:url\(#|href="#)([^)"]+)', html_de):
+        assert f'id="{ref}"' in html_de, ref
+    namespaces = (
+        'xmlns="http://www.w3.org/2000/svg"',
+        'xmlns:xlink="http://www.w3.org/1999/xlink"',
+    )
+    rest = html_de
+    for ns in namespaces:
+        rest = rest.replace(ns, "")
+    assert "http://" not in rest and "https://" not in rest
+    # Ids are unique on the page (four charts share one document).
+    ids = re.findall(r'\sid="([^"]+)"', html_de)
+    assert len(ids) == len(set(ids))
     assert html_de.count("<script>") == 1 and "<script src" not in html_de
     # Headings, captions and header scopes.
     assert html_de.count("<h1>") == 1 and html_de.count("<h2") >= 5

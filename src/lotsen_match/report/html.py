@@ -21,9 +21,18 @@ from typing import TYPE_CHECKING, Final
 import jinja2
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
+from matplotlib.figure import Figure as MplFigure
 
+from ..analysis.figure_text import FIGURE_TEXT
+from ..analysis.figures import (
+    reasons_figure,
+    recruitment_figure,
+    served_counts,
+    served_figure,
+    svg_markup,
+)
 from ..analysis.outcomes import request_outcomes, spoken_languages, volunteer_usage
-from ..analysis.plots import PALETTE, Svg, bar_chart, stacked_bar_chart
 from ..analysis.supply_gap import recruitment_list, typical_places
 from ..core.vocab import NEED_TYPES, language_label
 from ..errors import ArgumentError
@@ -46,8 +55,6 @@ LANGUAGES: Final[tuple[str, ...]] = ("de", "en")
 _CHART_LANGUAGES: Final[int] = 12
 #: (language, reason) pairs spelled out as sentences.
 _TOP_GAPS: Final[int] = 10
-#: Width of the charts in pixels (two fit next to a table on a laptop screen).
-_CHART_WIDTH: Final[int] = 560
 #: Rows of the recruitment chart.
 _CHART_RECRUITS: Final[int] = 10
 
@@ -77,8 +84,14 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    svg: Svg
+    svg: Markup
     caption: str
+
+
+def _figure(chart: MplFigure, name: str, lang: str, key: str) -> Figure:
+    """A chart of :mod:`lotsen_match.analysis.figures` as inline SVG, with its title."""
+    title = FIGURE_TEXT[lang][key]
+    return Figure(Markup(svg_markup(chart, title=title, id_prefix=name)), title)
 
 
 @dataclass
@@ -169,29 +182,18 @@ def _truncated(lang: str, shown: int, total: int, file: str) -> str:
 
 def _served_table(
     out: pd.DataFrame, column: str, labels: Mapping[str, str], t: dict[str, str], lang: str
-) -> tuple[Table, list[str], list[float], list[float]]:
-    g = out.groupby(column)["served"].agg(["size", "sum"])
-    g = g.sort_values(["size"], ascending=False, kind="stable")
-    if column == "need_type":
-        g = g.reindex([n for n in NEED_TYPES if n in g.index])
-    rows: list[list[Cell]] = []
-    names: list[str] = []
-    served: list[float] = []
-    unserved: list[float] = []
-    for key, size, hit in zip(g.index, g["size"], g["sum"], strict=True):
-        name = labels.get(str(key), str(key)) or "?"
-        rows.append(
-            [
-                (name, "h", ""),
-                (_int(size), "n", ""),
-                (_int(hit), "n", ""),
-                (_int(size - hit), "n", ""),
-                (_pct(hit / size if size else np.nan, lang), "n", ""),
-            ]
-        )
-        names.append(name)
-        served.append(float(hit))
-        unserved.append(float(size - hit))
+) -> Table:
+    g = served_counts(out, column)
+    rows: list[list[Cell]] = [
+        [
+            (labels.get(str(key), str(key)) or "?", "h", ""),
+            (_int(size), "n", ""),
+            (_int(hit), "n", ""),
+            (_int(size - hit), "n", ""),
+            (_pct(hit / size if size else np.nan, lang), "n", ""),
+        ]
+        for key, size, hit in zip(g.index, g["requests"], g["served"], strict=True)
+    ]
     headers = [
         Header(t["need"] if column == "need_type" else t["language"]),
         Header(t["open"], True),
@@ -200,8 +202,7 @@ def _served_table(
         Header(t["share"], True),
     ]
     caption = t["by_need"] if column == "need_type" else t["by_language"]
-    table = Table(f"t-{column}", caption, headers, rows, filter=len(rows) > 15)
-    return table, names, served, unserved
+    return Table(f"t-{column}", caption, headers, rows, filter=len(rows) > 15)
 
 
 def _glance(ctx: _Context, result: MatchResult, out: pd.DataFrame, usage: pd.DataFrame) -> None:
@@ -229,28 +230,17 @@ def _glance(ctx: _Context, result: MatchResult, out: pd.DataFrame, usage: pd.Dat
             "",
         ),
     ]
-    dec = lang == "de"
-    need_table, names, served, unserved = _served_table(out, "need_type", NEED[lang], t, lang)
-    series = {t["served"]: served, t["not_served"]: unserved}
-    need_figure = Figure(
-        stacked_bar_chart(
-            names, series, title=t["chart_need"], decimal_comma=dec, width=_CHART_WIDTH
-        ),
-        t["chart_need"],
+    need_table = _served_table(out, "need_type", NEED[lang], t, lang)
+    need_figure = _figure(
+        served_figure(by="need_type", lang=lang, outcomes=out), "fig-need", lang, "title_need_type"
     )
     labels = {c: _lang_name(str(c), lang) for c in out["language"].unique()}
-    lang_table, names, served, unserved = _served_table(out, "language", labels, t, lang)
-    if len(names) > _CHART_LANGUAGES:
-        k = _CHART_LANGUAGES - 1
-        names = [*names[:k], t["other"]]
-        served = [*served[:k], sum(served[k:])]
-        unserved = [*unserved[:k], sum(unserved[k:])]
-    series = {t["served"]: served, t["not_served"]: unserved}
-    lang_figure = Figure(
-        stacked_bar_chart(
-            names, series, title=t["chart_language"], decimal_comma=dec, width=_CHART_WIDTH
-        ),
-        t["chart_language"],
+    lang_table = _served_table(out, "language", labels, t, lang)
+    lang_figure = _figure(
+        served_figure(by="language", lang=lang, outcomes=out, top=_CHART_LANGUAGES),
+        "fig-language",
+        lang,
+        "title_language",
     )
     ctx.glance = [(need_figure, need_table), (lang_figure, lang_table)]
 
@@ -399,15 +389,8 @@ def _unmatched(
             for r, n in order
         ],
     )
-    ctx.reason_figure = Figure(
-        bar_chart(
-            [reasons.get(str(r), str(r)) for r, _ in order],
-            [float(n) for _, n in order],
-            title=t["chart_reasons"],
-            color=PALETTE[1],
-            width=_CHART_WIDTH,
-        ),
-        t["chart_reasons"],
+    ctx.reason_figure = _figure(
+        reasons_figure(result, lang=lang), "fig-reasons", lang, "title_reasons"
     )
     # The largest (language, reason) gaps as sentences.
     info = out.set_index("request_id")
@@ -496,25 +479,18 @@ def _help(
             p=_dec(per, 1, lang).rstrip("0").rstrip(",.") if per % 1 else _int(per),
             pn=per,
         )
-        top = recruits.head(_CHART_RECRUITS)
-        ctx.recruit_figure = Figure(
-            bar_chart(
-                [
-                    f"{_lang_name(str(code), lang)} · {area}"
-                    for area, code in zip(top["area"], top["language"], strict=True)
-                ],
-                top["unmet_households"].astype(float).tolist(),
-                title=t["recruit_chart"],
-                color=PALETTE[2],
-            ),
-            t["recruit_chart"],
+        ctx.recruit_figure = _figure(
+            recruitment_figure(lang=lang, recruits=recruits, top=_CHART_RECRUITS),
+            "fig-recruits",
+            lang,
+            "title_recruits",
         )
         part = recruits.head(max_rows)
         rows: list[list[Cell]] = [
             [
                 (str(area), "h", ""),
                 (_lang_name(str(code), lang), "t", ""),
-                (", ".join(_need(n, lang) for n in str(needs).split(";") if n), "w", ""),
+                (", ".join(_need(n, lang) for n in str(needs).split(";") if n), "t", ""),
                 (_int(req), "n", ""),
                 (_int(hh), "n", ""),
                 (_int(need), "n", ""),

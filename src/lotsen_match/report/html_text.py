@@ -1,16 +1,17 @@
 """Words of the HTML report in German and English: headings, labels, sentences.
 
 Kept apart from the layout code so a translator (or a coordination office that prefers other
-wording) changes one file. Placeholders in braces are filled by ``report.html``; a count
-written ``{n:one|many}`` takes the singular or the plural form (``#`` is the count, see
-:mod:`lotsen_match.plural`).
+wording) changes one file; the words the report shares with the charts (need types, reasons,
+chart titles) are in :mod:`lotsen_match.analysis.figure_text`. Placeholders in braces are
+filled by ``report.html``; a count written ``{n:one|many}`` takes the singular or the plural
+form (``#`` is the count, see :mod:`lotsen_match.plural`).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from ..results.explain import NEED_LABELS
+from ..analysis.figure_text import NEED, REASON
 
 __all__ = ["NEED", "NEXT_STEPS", "REASON", "REASON_PHRASE", "SOLVER", "STATUS", "TEXT"]
 
@@ -48,7 +49,6 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "by_language": "Anfragen nach Sprache (Erstsprache der Anfragenden)",
         "need": "Bereich",
         "language": "Sprache",
-        "other": "weitere",
         "request": "Anfrage",
         "household": "Haushalt",
         "area": "Ort",
@@ -88,7 +88,6 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "Wunschgeschlecht sind dabei nicht berücksichtigt).",
         "help_none": "Keine Anfrage blieb aus Mangel an Lotsinnen und Lotsen offen.",
         "recruit_caption": "Gesucht: Lotsinnen und Lotsen nach Ort und Sprache",
-        "recruit_chart": "Haushalte ohne Vorschlag nach Ort und Sprache",
         "need_types": "Bereiche",
         "households": "Haushalte",
         "needed": "benötigt (geschätzt)",
@@ -111,9 +110,6 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "Datei „{file}“.",
         "truncated_call": "{shown:Die erste|Die ersten #} von {total} Zeilen; alle liefert "
         "lotsen_match.analysis.recruitment_list().",
-        "chart_need": "Anfragen nach Bereich",
-        "chart_language": "Anfragen nach Sprache",
-        "chart_reasons": "Anfragen ohne Vorschlag nach Grund",
         "footer": "Erstellt mit lotsen_match {version}. Die Vorschläge beruhen allein auf den "
         "übergebenen Daten; Namen kommen in diesem Bericht nicht vor.",
     },
@@ -149,7 +145,6 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "by_language": "Requests by language (first language of the person asking)",
         "need": "Need",
         "language": "Language",
-        "other": "other",
         "request": "Request",
         "household": "Household",
         "area": "Place",
@@ -186,7 +181,6 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "preferences are not taken into account).",
         "help_none": "No request stayed open for lack of volunteers.",
         "recruit_caption": "Wanted: volunteers by place and language",
-        "recruit_chart": "Households without a proposal by place and language",
         "need_types": "Need types",
         "households": "Households",
         "needed": "needed (estimate)",
@@ -209,55 +203,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "file '{file}'.",
         "truncated_call": "{shown:The first|The first #} of {total} rows; "
         "lotsen_match.analysis.recruitment_list() returns all of them.",
-        "chart_need": "Requests by need type",
-        "chart_language": "Requests by language",
-        "chart_reasons": "Requests without a proposal by reason",
         "footer": "Made with lotsen_match {version}. The proposals rest on the data given "
         "only; this report contains no names.",
-    },
-}
-
-NEED: Final[dict[str, dict[str, str]]] = {
-    "de": dict(NEED_LABELS["de"]),
-    "en": {
-        "school": "school/day care",
-        "authority": "authorities",
-        "health": "health",
-        "housing": "housing",
-        "work": "work/training",
-        "everyday": "everyday life",
-        "digital": "digital",
-        "leisure": "leisure",
-    },
-}
-
-#: Short reason labels (headings, tables).
-REASON: Final[dict[str, dict[str, str]]] = {
-    "de": {
-        "language": "Keine passende Sprache",
-        "distance": "Niemand im Umkreis",
-        "need": "Bereich wird nicht übernommen",
-        "time": "Keine gemeinsame Zeit",
-        "minors": "Kein gültiges Führungszeugnis",
-        "gender": "Wunschgeschlecht nicht verfügbar",
-        "exclusions": "Ausgeschlossen oder abgelehnt",
-        "active": "Nicht aktiv oder nicht zertifiziert",
-        "capacity": "Keine freie Kapazität",
-        "household": "Haushalt bereits zugeordnet",
-        "quality": "Vorschlag würde Gesamtbewertung senken",
-    },
-    "en": {
-        "language": "No shared language",
-        "distance": "Nobody within reach",
-        "need": "Need type not taken on",
-        "time": "No shared time",
-        "minors": "No valid police certificate",
-        "gender": "Preferred gender not available",
-        "exclusions": "Excluded or declined",
-        "active": "Not active or not certified",
-        "capacity": "No free capacity",
-        "household": "Household already accompanied",
-        "quality": "A proposal would lower the total score",
     },
 }
 
