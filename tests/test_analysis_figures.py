@@ -80,7 +80,7 @@ def test_other_languages_are_summed_and_english_words(sample: lm.MatchResult) ->
     assert sum(_bar_totals(chart)) == len(request_outcomes(sample))
     need = served_figure(sample, by="need_type", lang="en")
     assert _labels(need)[:3] == ["school/day care", "authorities", "health"]
-    assert need.axes[0].get_title(loc="left") == "Requests by need type"
+    assert need.get_suptitle() == "Requests by need type"
     with pytest.raises(ValueError, match="lang"):
         served_figure(sample, lang="fr")
     with pytest.raises(ValueError, match="needs a result"):

@@ -144,7 +144,8 @@ def _bars(
     ax.margins(x=0.12)
     ax.set_xlim(left=0)
     ax.set_xlabel(x_label)
-    ax.set_title(title, loc="left", fontweight="bold")
+    # A figure title, left-aligned: the layout keeps it inside the figure however long.
+    chart.suptitle(title, x=0.01, horizontalalignment="left", fontweight="bold", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     ax.xaxis.set_major_formatter(
         FuncFormatter(
