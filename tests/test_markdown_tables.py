@@ -87,6 +87,15 @@ def test_docs_tables_render(page: Path) -> None:
     check(page.read_text(encoding="utf-8"), str(page.relative_to(ROOT)))
 
 
+def test_docs_have_their_pages_and_pictures() -> None:
+    assert {p.name for p in DOCS} >= {"index.md", "contract.md", "handreichung.md", "api.md"}
+    guide = (ROOT / "docs" / "handreichung.md").read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[[^\]]+\]\((img/[^)]+\.png)\)", guide)
+    assert len(pictures) >= 4
+    for picture in pictures:
+        assert (ROOT / "docs" / picture).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", picture
+
+
 def _bench_module() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
     assert spec is not None and spec.loader is not None

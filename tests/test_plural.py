@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lotsen_match.candidates import FUNNEL_STEPS
-from lotsen_match.explain import REASON_TEXT, reason_text, render_detail_column
+from lotsen_match.core.candidates import FUNNEL_STEPS
 from lotsen_match.plural import format_field, plural
+from lotsen_match.results.explain import REASON_TEXT, reason_text, render_detail_column
 
 TEMPLATE = "{n:# Anfrage hat|# Anfragen haben} keinen Vorschlag."
 

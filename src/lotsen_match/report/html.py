@@ -34,10 +34,10 @@ from ..analysis.figures import (
 )
 from ..analysis.outcomes import request_outcomes, spoken_languages, volunteer_usage
 from ..analysis.supply_gap import recruitment_list, typical_places
-from ..core.vocab import NEED_TYPES, language_label
+from ..core.vocab import language_label
 from ..errors import ArgumentError
-from ..io import atomic_file
 from ..ingest.vocabulary_de import STATUS_LABELS_DE
+from ..io import atomic_file
 from ..plural import plural
 from ..results.explain import COMPONENT_LABELS, render_details
 from .html_text import NEED, NEXT_STEPS, REASON, REASON_PHRASE, SOLVER, STATUS, TEXT
