@@ -185,3 +185,14 @@ def test_empty_runs_still_draw() -> None:
         lang="en",
     )
     assert _labels(empty) == []
+
+
+def test_long_labels_and_titles_stay_inside_the_figure(sample: lm.MatchResult) -> None:
+    recruits = recruitment_list(sample).assign(area="Hildesheim-Drispenstedt-Nord-Ost")
+    chart = recruitment_figure(recruits=recruits, lang="de")
+    renderer = chart.canvas.get_renderer()  # type: ignore[attr-defined]
+    chart.draw(renderer)
+    width = chart.bbox.width
+    for text in [*chart.axes[0].get_yticklabels(), chart._suptitle]:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= width, text.get_text()

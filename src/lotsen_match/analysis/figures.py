@@ -7,7 +7,7 @@ the chart as the cell's value, ``chart.savefig("x.pdf")`` writes PNG, PDF or SVG
 :func:`svg_markup` gives the inline SVG the HTML report embeds (so the report stays one file).
 
 Axes name languages, need types and reasons in words (German or English, by default the run's
-``report_language``), never as codes. Colours are Okabe-Ito, distinguishable with colour-vision
+``report.language``), never as codes. Colours are Okabe-Ito, distinguishable with colour-vision
 deficiencies.
 """
 
@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
@@ -62,6 +63,8 @@ WIDTH_IN: Final[float] = 6.4
 #: Vertical inches per bar, and for title, axis and legend.
 _BAR_IN: Final[float] = 0.27
 _FRAME_IN: Final[float] = 1.0
+#: Longest bar label in characters; longer ones end in "…".
+_LABEL_CHARS: Final[int] = 36
 _SVG_METADATA: Final[dict[str, Any]] = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
@@ -87,8 +90,7 @@ class Chart(Figure):
 
 def _lang(result: MatchResult | None, lang: str | None) -> str:
     if lang is None:
-        config = (result.summary.get("config") or {}) if result is not None else {}
-        lang = str(config.get("report_language", "de"))
+        lang = result.config.report.language if result is not None else "de"
     if lang not in FIGURE_TEXT:
         raise ArgumentError(f"lang must be one of {sorted(FIGURE_TEXT)}, got {lang!r}")
     return lang
@@ -103,6 +105,11 @@ def _number(value: float, lang: str, decimals: int = 0) -> str:
 
 def _percent(value: float, lang: str) -> str:
     return f"{_number(100 * value, lang)} %" if lang == "de" else f"{_number(100 * value, lang)}%"
+
+
+def _short(label: str) -> str:
+    """A bar label cut to ``_LABEL_CHARS`` characters ("…"), so the bars keep their room."""
+    return label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "…"
 
 
 def _bars(
@@ -124,10 +131,7 @@ def _bars(
     if any(v.shape != (n,) for v in values):
         raise ArgumentError("every series needs one value per label")
     legend = any(series)
-    chart = Chart(
-        figsize=(WIDTH_IN, _FRAME_IN + _BAR_IN * max(n, 1) + (0.3 if legend else 0.0)),
-        layout="constrained",
-    )
+    chart = Chart(figsize=(WIDTH_IN, _FRAME_IN + _BAR_IN * max(n, 1) + (0.3 if legend else 0.0)))
     ax = chart.add_subplot()
     y = np.arange(n)
     left = np.zeros(n)
@@ -139,13 +143,13 @@ def _bars(
         ax.annotate(
             text, (total, i), xytext=(3, 0), textcoords="offset points", va="center", fontsize=9
         )
-    ax.set_yticks(y, list(labels))
+    ax.set_yticks(y, [_short(str(label)) for label in labels])
     ax.set_ylim(max(n, 1) - 0.5, -0.5)  # first label on top
     ax.margins(x=0.12)
     ax.set_xlim(left=0)
     ax.set_xlabel(x_label)
-    # A figure title, left-aligned: the layout keeps it inside the figure however long.
-    chart.suptitle(title, x=0.01, horizontalalignment="left", fontweight="bold", fontsize=11)
+    # A figure title, left-aligned at the figure's edge, so a long title is never cut.
+    chart.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontweight="bold", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     ax.xaxis.set_major_formatter(
         FuncFormatter(
@@ -155,7 +159,27 @@ def _bars(
     ax.tick_params(axis="y", length=0)
     if legend:
         ax.legend(loc="lower right", frameon=False, fontsize=9)
+    _fit_margins(chart, ax)
     return chart
+
+
+def _fit_margins(chart: Chart, ax: Axes) -> None:
+    """Margins from the measured width of the longest bar label, the rest fixed in inches.
+
+    One text measurement per label instead of a layout engine, which would draw the figure an
+    extra time on every save (the report saves four charts per run).
+    """
+    canvas = chart.canvas if isinstance(chart.canvas, FigureCanvasAgg) else FigureCanvasAgg(chart)
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]  # (untyped upstream)
+    label_px = max((t.get_window_extent(renderer).width for t in ax.get_yticklabels()), default=0)
+    width_in, height_in = chart.get_size_inches()
+    left_in = label_px / chart.dpi + 0.15
+    chart.subplots_adjust(
+        left=min(left_in / width_in, 0.6),
+        right=1 - 0.15 / width_in,
+        top=1 - 0.42 / height_in,
+        bottom=0.55 / height_in,
+    )
 
 
 # --- charts of a run ----------------------------------------------------------------------------
@@ -201,7 +225,7 @@ def served_figure(
     by
         ``"need_type"`` or ``"language"`` (the requests' first language).
     lang
-        ``"de"`` or ``"en"``; default: the run's ``report_language``.
+        ``"de"`` or ``"en"``; default: the run's ``report.language``.
     outcomes
         :func:`~lotsen_match.analysis.request_outcomes` of the run, if already computed.
     top
@@ -249,7 +273,7 @@ def reasons_figure(result: MatchResult, *, lang: str | None = None) -> Chart:
     result
         A finished run.
     lang
-        ``"de"`` or ``"en"``; default: the run's ``report_language``.
+        ``"de"`` or ``"en"``; default: the run's ``report.language``.
 
     Returns
     -------
@@ -284,7 +308,7 @@ def recruitment_figure(
     result
         A finished run (needed unless ``recruits`` is given).
     lang
-        ``"de"`` or ``"en"``; default: the run's ``report_language``.
+        ``"de"`` or ``"en"``; default: the run's ``report.language``.
     recruits
         :func:`~lotsen_match.analysis.recruitment_list` of the run, if already computed.
     top
