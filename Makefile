@@ -4,14 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench bench-national clean
+.PHONY: demo test lint typecheck pytest docs bench bench-national clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -28,7 +28,11 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q tests
 	$(BIN)/python -m pytest -q --nbmake --nbmake-timeout=120 notebooks
 
-test: lint typecheck pytest
+# The documentation (docs/, mkdocs.yml): contract, guide, API reference; warnings are errors.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+test: lint typecheck pytest docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -37,4 +41,4 @@ bench-national: $(STAMP)
 	$(BIN)/python benchmarks/run.py --national
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-output site .pytest_cache .mypy_cache .ruff_cache

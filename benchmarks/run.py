@@ -669,11 +669,28 @@ def _gb(n: float) -> str:
     return f"{n / 1e9:.2f}"
 
 
+def _row(cells: list[str]) -> str:
+    """One Markdown table row; header, separator and body rows all go through it, so their
+    cell counts cannot drift apart (a table with one separator cell too many does not render)."""
+    return "| " + " | ".join(cells) + " |"
+
+
 def render_table(reports: list[dict[str, Any]]) -> str:
     """The README section: stage table, baselines, greedy gap, targets."""
     if not reports:
         return "(not yet measured)"
     m = reports[0]["machine"]
+    header = [
+        "size",
+        "volunteers × requests",
+        "admissible pairs",
+        "runs",
+        *STAGES,
+        "match()",
+        "peak GB",
+        "CLI run",
+        "load",
+    ]
     lines = [
         f"Measured on {m['cores']} cores, {m['memory_gb']:g} GB ({m['cpu'] or 'unknown CPU'}), "
         f"Python {m['python']}, numpy {m['numpy']}, OR-Tools {m['ortools']}; "
@@ -688,10 +705,8 @@ def render_table(reports: list[dict[str, Any]]) -> str:
         f"and repeated runs of the larger sizes vary by about ±20 %. "
         f"Full numbers: `benchmarks/results/*.json`; the method: `benchmarks/run.py`.",
         "",
-        "| size | volunteers × requests | admissible pairs | runs | "
-        + " | ".join(STAGES)
-        + " | match() | peak GB | CLI run | load |",
-        "|---" * (6 + len(STAGES) + 3) + "|",
+        _row(header),
+        _row(["---"] * len(header)),
     ]
     for r in reports:
         cells = [
@@ -705,7 +720,7 @@ def render_table(reports: list[dict[str, Any]]) -> str:
             f"{r['cli_run']['seconds']:.1f}" if r["cli_run"]["exit_code"] == 0 else "failed",
             str(r["machine"].get("load_average_1min_at_end", "")),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append(_row(cells))
     lines += [
         "",
         "Baselines on the same household model (solver time only; ratio = baseline time / "

@@ -103,7 +103,7 @@ class Dialect:
 
 #: German Excel "CSV (Trennzeichen-getrennt)".
 GERMAN = Dialect(";", ",", "%d.%m.%Y", "ja", "nein", "cp1252", "\r\n")
-#: The plain contract form of SPEC.md.
+#: The plain contract form of docs/contract.md.
 PLAIN = Dialect(",", ".", "%Y-%m-%d", "true", "false", "utf-8", "\n")
 
 
@@ -274,7 +274,7 @@ def sample_config() -> str:
     lines = [
         "# Configuration for the German sample exports in this directory:",
         "#   lotsen-match run --config sample_config.toml --volunteers ehrenamt_lotsen.csv ...",
-        "# `columns` maps each export header to the contract column of SPEC.md.",
+        "# `columns` maps each export header to the contract column of docs/contract.md.",
         f"as_of = {AS_OF.isoformat()}",
     ]
     for table in TABLES:
@@ -322,7 +322,7 @@ def samples_readme(caseload: Caseload) -> str:
             encoding, `;` as delimiter, CRLF line ends, decimal comma (`52,15123`), dates as
             `25.11.2026`, booleans `ja`/`nein`, empty cells for missing values. Cells that contain
             `;` themselves (language and slot lists) are quoted: `"ar:native;de:A2"`. All other
-            values use the codes of SPEC.md (`ar:native`, `school`, `thu-eve`, `f`, ...). The
+            values use the contract's codes (`ar:native`, `school`, `thu-eve`, `f`, ...). The
             extra column `Ort` (`place`) names the place a person lives in; the matcher ignores
             it. `.gitattributes` keeps git from touching the bytes of these files."""
         ),

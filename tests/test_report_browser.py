@@ -5,6 +5,7 @@ to ``$REPORT_SCREENSHOT_DIR`` when that is set, e.g. as a CI artifact)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -140,7 +141,7 @@ def test_sorting_and_filtering_work_in_the_browser(report: Path, tmp_path: Path)
     (function () {
       var head = document.querySelectorAll("#t-proposals thead th");
       var score = Array.prototype.filter.call(head, function (th) {
-        return th.textContent.trim().indexOf("Score") === 0; })[0];
+        return th.textContent.trim().indexOf("Eignung") === 0; })[0];
       score.querySelector("button").click();
       score.querySelector("button").click();
       var input = document.querySelector('input[data-filter="t-proposals"]');
@@ -168,3 +169,83 @@ def test_sorting_and_filtering_work_in_the_browser(report: Path, tmp_path: Path)
     hidden = [cells for cells, h in dom.rows if h]
     assert visible and all("hildesheim" in " ".join(c).lower() for c in visible)
     assert hidden and not any("hildesheim" in " ".join(c).lower() for c in hidden)
+
+
+# What the page shows a coordinator at 1280 px: measured in the browser after layout, written
+# onto <html> as attributes, read back from the dumped DOM.
+_MEASURE = """<script>
+(function () {
+  var root = document.documentElement;
+  var wrap = document.getElementById("t-proposals").parentNode;
+  var box = document.getElementById("next-steps");
+  var rect = box ? box.getBoundingClientRect() : null;
+  var wide = [];
+  document.querySelectorAll(".tablewrap").forEach(function (w) {
+    if (w.scrollWidth > w.clientWidth) { wide.push(w.firstElementChild.id); }
+  });
+  root.setAttribute("data-page-width", String(root.scrollWidth));
+  root.setAttribute("data-proposals-fit", String(wrap.scrollWidth <= wrap.clientWidth));
+  root.setAttribute("data-wide-tables", wide.join(" "));
+  root.setAttribute("data-next-top", rect ? String(Math.round(rect.top)) : "none");
+  root.setAttribute("data-next-height", rect ? String(Math.round(rect.height)) : "0");
+  // The prose and tables as a reader sees them (chart labels are checked elsewhere).
+  document.querySelectorAll("figure").forEach(function (f) { f.style.display = "none"; });
+  root.setAttribute("data-text", document.body.innerText.replace(/\\s+/g, " "));
+})();
+</script></body>"""
+
+
+class _Root(HTMLParser):
+    """The attributes of <html>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attrs: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "html":
+            self.attrs = {k: v or "" for k, v in attrs}
+
+
+def test_german_words_page_width_and_next_steps(report: Path, tmp_path: Path) -> None:
+    browser = _chromium()
+    page = tmp_path / "measured.html"
+    page.write_text(report.read_text(encoding="utf-8").replace("</body>", _MEASURE), "utf-8")
+    done = _run(
+        browser,
+        tmp_path / "profile",
+        f"--window-size={WIDTH},{HEIGHT}",
+        "--dump-dom",
+        page.as_uri(),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _console(done.stderr) == [], _console(done.stderr)
+    root = _Root()
+    root.feed(done.stdout)
+    got = root.attrs
+    # No horizontal scrolling of the page at 1280 px; the proposals table fits its box.
+    assert int(got["data-page-width"]) <= WIDTH, got["data-page-width"]
+    assert got["data-proposals-fit"] == "true", got["data-wide-tables"]
+    assert got["data-wide-tables"] == ""  # every table fits: no scrolling sideways in a box
+    # The next-steps box is on the first screen, visible, with every step.
+    assert 0 < int(got["data-next-top"]) < 900 and int(got["data-next-height"]) > 100
+    text = got["data-text"]
+    for word in (
+        "Nächste Schritte",
+        "Bestätigen:",
+        "Ablehnen:",
+        "Nächster Lauf:",
+        "„active“",
+        "„declined“",
+        "„Anfrage-ID“, „Lotsen-ID“, „Status“",
+        "Verfahren: exakt (Min-Cost-Flow)",
+        "Eignung",
+        "Die Eignung ist eine Punktzahl von 0 bis 1",
+        "Lotsinnen/Lotsen sprechen",
+    ):
+        assert word in text, word
+    # No English run words, and every count in its own number.
+    for word in ("Score", "Verfahren flow", "Solver", "flow,"):
+        assert word not in text, word
+    assert not re.search(r"\b1 (Lotsinnen|Personen kämen|Anfragen|offene Anfragen)\b", text)
+    assert not re.search(r"\b([02-9]|\d\d+) (Lotsin/Lotse spricht|Person käme)\b", text)

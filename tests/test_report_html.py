@@ -3,6 +3,7 @@ equal independent computations from the result tables."""
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections import Counter
@@ -122,9 +123,21 @@ def test_self_contained_and_accessible(html_de: str) -> None:
             value = attrs.get(key)
             if value is not None:
                 assert value.startswith("#"), (tag, key, value)
-    assert "url(" not in html_de and "@import" not in html_de
-    assert "http://" not in html_de.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert "https://" not in html_de
+    # url() only for the charts' own clip paths on this page; no import, no address.
+    assert re.findall(r"url\((?!#fig-)", html_de) == [] and "@import" not in html_de
+    for ref in re.findall(r'(?:url\(#|href="#)([^)"]+)', html_de):
+        assert f'id="{ref}"' in html_de, ref
+    namespaces = (
+        'xmlns="http://www.w3.org/2000/svg"',
+        'xmlns:xlink="http://www.w3.org/1999/xlink"',
+    )
+    rest = html_de
+    for ns in namespaces:
+        rest = rest.replace(ns, "")
+    assert "http://" not in rest and "https://" not in rest
+    # Ids are unique on the page (four charts share one document).
+    ids = re.findall(r'\sid="([^"]+)"', html_de)
+    assert len(ids) == len(set(ids))
     assert html_de.count("<script>") == 1 and "<script src" not in html_de
     # Headings, captions and header scopes.
     assert html_de.count("<h1>") == 1 and html_de.count("<h2") >= 5
@@ -399,3 +412,50 @@ def test_rejected_rows_and_a_run_without_proposals() -> None:
     page = Page(html)
     assert "Keine Vorschläge in diesem Lauf." in html and "t-proposals" not in page.tables
     assert sum(num(r[1]) for r in page.rows("t-reasons")) == len(none.unmatched)
+
+
+def test_counts_take_their_own_number_and_the_solver_is_named(
+    sample: lm.MatchResult, html_de: str
+) -> None:
+    page = Page(html_de)
+    assert sample.summary["counts"]["unmatched_by_reason"]["exclusions"] == 1
+    assert (
+        page.tables["t-unmatched-exclusions"]["caption"]
+        == "Ausgeschlossen oder abgelehnt: 1 Anfrage"
+    )
+    assert page.tables["t-unmatched-active"]["caption"] == (
+        "Nicht aktiv oder nicht zertifiziert: 4 Anfragen"
+    )
+    assert "Verfahren: exakt (Min-Cost-Flow)" in html_de and "Verfahren flow" not in html_de
+    assert re.search(r"\d+ offene Anfragen haben keinen Vorschlag\.", html_de)
+    assert "Score" not in html_de and "Eignung" in page.tables["t-proposals"]["head"][0]
+    english = Page(render_report(sample, lang="en"))
+    assert english.tables["t-unmatched-exclusions"]["caption"] == "Excluded or declined: 1 request"
+    # A single unmatched request reads in the singular.
+    volunteers, requests = _escaping_caseload()
+    one = lm.match(volunteers, requests, None, lm.MatchConfig(as_of="2026-11-02"))
+    text = render_report(one)
+    assert "1 offene Anfrage hat keinen Vorschlag." in text
+    assert "Keine passende Sprache: 1 Anfrage<" in text
+
+
+def test_next_steps_name_the_run_s_own_columns_and_words(sample: lm.MatchResult) -> None:
+    text = render_report(sample)
+    box = text[text.index('<aside id="next-steps"') : text.index("</aside>")]
+    assert "Nächste Schritte" in box
+    assert "(Spalten „Anfrage-ID“, „Lotsen-ID“, „Status“)" in box
+    assert "„active“" in box and "„declined“" in box and "„proposed“" in box
+    assert "Stand vom 02.11.2026" in box
+    # With German vocabulary the German status words are named first; without a column
+    # mapping, the contract's column names.
+    german = lm.MatchConfig(as_of="2026-11-02", vocabulary="de")
+    volunteers, requests = _escaping_caseload()
+    text = render_report(lm.match(volunteers, requests, None, german))
+    box = text[text.index('<aside id="next-steps"') : text.index("</aside>")]
+    assert "„aktiv“ (oder „active“)" in box and "„abgelehnt“ (oder „declined“)" in box
+    assert "(Spalten „request_id“, „volunteer_id“, „status“)" in box
+    english = render_report(sample, lang="en")
+    box = html.unescape(
+        english[english.index('<aside id="next-steps"') : english.index("</aside>")]
+    )
+    assert "Next steps" in box and "'active'" in box and "'Anfrage-ID'" in box

@@ -5,7 +5,7 @@ whose shape matches reality: skewed request languages (Arabic, Ukrainian, Dari/F
 against a volunteer pool that mostly speaks German, people concentrated in the cities but present in
 every rural district, families with several requests, and the usual gaps (uncertified volunteers,
 expired police checks, paused capacity). `generate_caseload` builds such a caseload in the column
-contract of SPEC.md.
+contract of docs/contract.md.
 
 Everything is vectorised: string columns are built once per distinct value (vocabulary products or
 distinct bit masks) and gathered by integer codes, so 1M requests take a few seconds and memory is
@@ -197,7 +197,7 @@ _MIN_PLACE_WEIGHT: Final = 500.0  # GeoNames lists some villages with population
 class Caseload:
     """One office's state: volunteer pool, open requests and the assignments before this run.
 
-    The tables follow the column contract of SPEC.md, plus an extra `place` column (the
+    The tables follow the column contract of docs/contract.md, plus an extra `place` column (the
     GeoNames place a person was scattered around).
     """
 

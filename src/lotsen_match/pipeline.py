@@ -65,9 +65,10 @@ def match(
 ) -> MatchResult:
     """Propose volunteers for open requests; exact and explained.
 
-    Inputs are DataFrames in the SPEC.md columns (or files: CSV, Parquet, Excel). In strict mode
-    (default, see ``MatchConfig.strict``) any invalid row raises ``InputValidationError`` with every
-    problem; in lenient mode invalid rows land in ``result.rejected`` and the run goes on.
+    Inputs are DataFrames in the columns of the data contract (docs/contract.md), or files:
+    CSV, Parquet, Excel. In strict mode (default, see ``MatchConfig.strict``) any invalid row
+    raises ``InputValidationError`` with every problem; in lenient mode invalid rows land in
+    ``result.rejected`` and the run goes on.
     ``timer`` observes the stages (``summary["timings_s"]`` has their seconds either way).
 
     Raises

@@ -43,7 +43,7 @@ __all__ = [
 AreaMode = Literal["auto", "place", "grid"]
 AREA_MODES: Final[tuple[str, ...]] = ("auto", "place", "grid")
 
-#: Kilometres per degree of latitude on the sphere of SPEC.md.
+#: Kilometres per degree of latitude on the sphere of docs/contract.md.
 KM_PER_DEGREE: Final[float] = math.pi * EARTH_RADIUS_KM / 180.0
 
 #: Size classes of the nearest GeoNames place (German statistical convention: Landgemeinde,

@@ -175,7 +175,7 @@ def what_if(
 ) -> WhatIf:
     """Re-run ``result``'s caseload with changes and compare served requests, distance, waiting.
 
-    ``add_volunteers``: new volunteer rows in the SPEC.md columns (validated strictly; an id
+    ``add_volunteers``: new volunteer rows in the contract columns (validated strictly; an id
     that already exists is an error). ``remove_volunteer_ids``: volunteers who leave; their
     assignments go with them, so requests they accompanied are open again. ``weights``: new
     score weights, or a mapping that updates some of them. ``config_update``: other settings

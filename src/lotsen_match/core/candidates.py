@@ -1,4 +1,4 @@
-"""Admissible volunteer-request pairs (SPEC "Admissible pairs" 1-9) and the funnel behind them.
+"""Admissible volunteer-request pairs (contract rules 1-9) and the funnel behind them.
 
 The n_vol x n_req matrix is never formed, nor a Python object per pair:
 
@@ -9,12 +9,12 @@ The n_vol x n_req matrix is never formed, nor a Python object per pair:
 * Distance is decided by the tree's chord; the exact haversine is evaluated only for pairs within
   a rounding margin of the radius, so the result equals a haversine test on every pair.
 * The other constraints are bit tests on one packed word per side (need, slots, gender, active,
-  free place) plus a few lookups, evaluated in SPEC order on cache-sized blocks of edges. The
+  free place) plus a few lookups, evaluated in contract order on cache-sized blocks of edges. The
   number of constraints an edge passes in a row gives every funnel column with one bincount.
 * Survivors are kept as sorted int64 keys ``req * n_vol + vol``; distance and best shared
   language are computed for them alone at the end.
 
-Household consistency (SPEC rule 10) and the capacity *limit* are the solver's business; the
+Household consistency (contract rule 10) and the capacity *limit* are the solver's business; the
 capacity step only removes volunteers without a free place (unless they already accompany the
 request's household, which takes no further place).
 """
@@ -56,7 +56,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The hard constraints in SPEC order; the columns of :attr:`Candidates.funnel`.
+#: The hard constraints in contract order; the columns of :attr:`Candidates.funnel`.
 FUNNEL_STEPS: Final[tuple[str, ...]] = (
     "language",
     "distance",
@@ -113,7 +113,7 @@ class Candidates:
     level: I8
     """(n_edges,) int8 level code of ``lang``: min(volunteer level, request level)."""
     funnel: I32
-    """(n_req, len(steps)) int32: volunteers still possible after each step, cumulative in SPEC
+    """(n_req, len(steps)) int32: volunteers still possible after each step, cumulative in contract
     order. Rows of requests with an active assignment are all zero (they are not matched)."""
     steps: tuple[str, ...] = FUNNEL_STEPS
 
@@ -577,7 +577,7 @@ def _filter_chunk(
         near = np.flatnonzero(~alive)
         if near.size:
             alive[near] = distance_ok(p, vb[near], _edge_km(t, req[near], vb[near]))
-        # Every mask on the whole block, AND-ed in SPEC order: the count of steps an edge
+        # Every mask on the whole block, AND-ed in contract order: the count of steps an edge
         # passes is the number of leading successes.
         passed = alive.astype(np.int8)
         edges = _Edges.gather(t, req, vb)

@@ -1,4 +1,4 @@
-"""Great-circle geometry on the spherical Earth of SPEC.md (radius 6371.0088 km).
+"""Great-circle geometry on the spherical Earth of docs/contract.md (radius 6371.0088 km).
 
 Radius queries run on unit vectors: the chord between two points on the unit sphere,
 ``2 * sin(d / (2R))``, grows monotonically with the great-circle distance ``d``, so a Euclidean

@@ -1,4 +1,4 @@
-"""Controlled vocabularies of the data contract (SPEC.md) and their integer encodings.
+"""Controlled vocabularies of the data contract (docs/contract.md) and their integer encodings.
 
 Every vocabulary has one canonical order; the position in that order is the integer code or bit
 used by the vectorised pipeline, so encodings are stable across runs and releases.

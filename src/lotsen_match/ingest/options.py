@@ -35,7 +35,7 @@ class ImportOptions:
     """Reading options of one caseload (plain values, so they can travel in ``df.attrs``).
 
     Attributes:
-        vocabulary: ``spec`` (SPEC.md codes only) or ``de`` (also German/English words).
+        vocabulary: ``spec`` (contract codes only) or ``de`` (also German/English words).
         messages: language of problem messages; default German for ``de``, else English.
         list_separators: separators between entries of list cells; default ``;`` for
             ``spec`` and ``;``, ``,`` and line breaks for ``de``.

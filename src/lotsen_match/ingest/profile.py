@@ -6,7 +6,7 @@ place names are geocoded. A profile says all of that, so that a coordinator's Mo
 export loads without editing it::
 
     name = "Fallverwaltung Hildesheim"
-    vocabulary = "de"                 # spec (SPEC.md codes) | de (also German/English words)
+    vocabulary = "de"                 # spec (contract codes) | de (also German/English words)
     date_format = "%d.%m.%Y"
     list_separators = [";", ","]
 
@@ -70,7 +70,7 @@ _TOP_KEYS: Final[frozenset[str]] = frozenset(
     }
 )
 _GEOCODING_KEYS: Final[frozenset[str]] = frozenset({"places", "near", "near_km", "enabled"})
-#: Contract columns a profile may map onto, per table (the SPEC columns plus place columns).
+#: Contract columns a profile may map onto, per table (the contract columns plus place columns).
 TARGETS: Final[dict[str, tuple[str, ...]]] = {
     table: tuple(
         c

@@ -1,4 +1,4 @@
-"""German (and English) words of real exports, mapped onto the codes of SPEC.md.
+"""German (and English) words of real exports, mapped onto the codes of docs/contract.md.
 
 Coordination offices write "Arabisch (Muttersprache), Deutsch B1", "Behördengang", "Di abends",
 "ja" and "w"; the matching core wants ``ar:native;de:B1``, ``authority``, ``tue-eve``, ``True``
@@ -789,7 +789,7 @@ class GermanVocabulary:
         return language, None, name
 
     def slots(self, entry: str) -> Resolution:
-        """One availability phrase -> ``;``-joined slots in SPEC order.
+        """One availability phrase -> ``;``-joined slots in contract order.
 
         Understood: ``tue-eve``, ``Di abends``, ``Dienstagabend``, ``Mo-Fr vormittags``,
         ``Mo bis Fr``, ``werktags abends``, ``Wochenende``, ``Sa und So nachmittags``,

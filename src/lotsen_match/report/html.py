@@ -21,15 +21,26 @@ from typing import TYPE_CHECKING, Final
 import jinja2
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
+from matplotlib.figure import Figure as MplFigure
 
+from ..analysis.figure_text import FIGURE_TEXT
+from ..analysis.figures import (
+    reasons_figure,
+    recruitment_figure,
+    served_counts,
+    served_figure,
+    svg_markup,
+)
 from ..analysis.outcomes import request_outcomes, spoken_languages, volunteer_usage
-from ..analysis.plots import PALETTE, Svg, bar_chart, stacked_bar_chart
 from ..analysis.supply_gap import recruitment_list, typical_places
-from ..core.vocab import NEED_TYPES, language_label
+from ..core.vocab import language_label
 from ..errors import ArgumentError
+from ..ingest.vocabulary_de import STATUS_LABELS_DE
 from ..io import atomic_file
+from ..plural import plural
 from ..results.explain import COMPONENT_LABELS, render_details
-from .html_text import NEED, REASON, REASON_PHRASE, STATUS, TEXT
+from .html_text import NEED, NEXT_STEPS, REASON, REASON_PHRASE, SOLVER, STATUS, TEXT
 
 if TYPE_CHECKING:
     from ..results.result import MatchResult
@@ -44,8 +55,6 @@ LANGUAGES: Final[tuple[str, ...]] = ("de", "en")
 _CHART_LANGUAGES: Final[int] = 12
 #: (language, reason) pairs spelled out as sentences.
 _TOP_GAPS: Final[int] = 10
-#: Width of the charts in pixels (two fit next to a table on a laptop screen).
-_CHART_WIDTH: Final[int] = 560
 #: Rows of the recruitment chart.
 _CHART_RECRUITS: Final[int] = 10
 
@@ -59,6 +68,8 @@ Cell = tuple[str, str, str]
 class Header:
     label: str
     numeric: bool = False
+    #: Written upwards, so a column of short numbers stays narrow.
+    vertical: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,8 +84,14 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    svg: Svg
+    svg: Markup
     caption: str
+
+
+def _figure(chart: MplFigure, name: str, lang: str, key: str) -> Figure:
+    """A chart of :mod:`lotsen_match.analysis.figures` as inline SVG, with its title."""
+    title = FIGURE_TEXT[lang][key]
+    return Figure(Markup(svg_markup(chart, title=title, id_prefix=name)), title)
 
 
 @dataclass
@@ -83,6 +100,7 @@ class _Context:
     t: dict[str, str]
     title: str
     meta: list[str]
+    next_steps: list[tuple[str, str]] = field(default_factory=list)
     tiles: list[tuple[str, str, str]] = field(default_factory=list)
     glance: list[tuple[Figure, Table]] = field(default_factory=list)
     proposals_intro: str = ""
@@ -151,10 +169,15 @@ def _text(values: pd.Series) -> list[str]:
     return ["" if pd.isna(v) else str(v) for v in values.to_numpy(dtype=object)]
 
 
+def _say(template: str, **values: object) -> str:
+    """``template`` filled in, counts in the right number (``{n:one|many}``, see ``plural``)."""
+    return plural(template, thousands="\u202f", **values)
+
+
 def _truncated(lang: str, shown: int, total: int, file: str) -> str:
     if total <= shown:
         return ""
-    return TEXT[lang]["truncated"].format(shown=_int(shown), total=_int(total), file=file)
+    return _say(TEXT[lang]["truncated"], shown=shown, total=_int(total), file=file)
 
 
 # --- sections -----------------------------------------------------------------------------------
@@ -162,29 +185,18 @@ def _truncated(lang: str, shown: int, total: int, file: str) -> str:
 
 def _served_table(
     out: pd.DataFrame, column: str, labels: Mapping[str, str], t: dict[str, str], lang: str
-) -> tuple[Table, list[str], list[float], list[float]]:
-    g = out.groupby(column)["served"].agg(["size", "sum"])
-    g = g.sort_values(["size"], ascending=False, kind="stable")
-    if column == "need_type":
-        g = g.reindex([n for n in NEED_TYPES if n in g.index])
-    rows: list[list[Cell]] = []
-    names: list[str] = []
-    served: list[float] = []
-    unserved: list[float] = []
-    for key, size, hit in zip(g.index, g["size"], g["sum"], strict=True):
-        name = labels.get(str(key), str(key)) or "?"
-        rows.append(
-            [
-                (name, "h", ""),
-                (_int(size), "n", ""),
-                (_int(hit), "n", ""),
-                (_int(size - hit), "n", ""),
-                (_pct(hit / size if size else np.nan, lang), "n", ""),
-            ]
-        )
-        names.append(name)
-        served.append(float(hit))
-        unserved.append(float(size - hit))
+) -> Table:
+    g = served_counts(out, column)
+    rows: list[list[Cell]] = [
+        [
+            (labels.get(str(key), str(key)) or "?", "h", ""),
+            (_int(size), "n", ""),
+            (_int(hit), "n", ""),
+            (_int(size - hit), "n", ""),
+            (_pct(hit / size if size else np.nan, lang), "n", ""),
+        ]
+        for key, size, hit in zip(g.index, g["requests"], g["served"], strict=True)
+    ]
     headers = [
         Header(t["need"] if column == "need_type" else t["language"]),
         Header(t["open"], True),
@@ -193,8 +205,7 @@ def _served_table(
         Header(t["share"], True),
     ]
     caption = t["by_need"] if column == "need_type" else t["by_language"]
-    table = Table(f"t-{column}", caption, headers, rows, filter=len(rows) > 15)
-    return table, names, served, unserved
+    return Table(f"t-{column}", caption, headers, rows, filter=len(rows) > 15)
 
 
 def _glance(ctx: _Context, result: MatchResult, out: pd.DataFrame, usage: pd.DataFrame) -> None:
@@ -222,28 +233,17 @@ def _glance(ctx: _Context, result: MatchResult, out: pd.DataFrame, usage: pd.Dat
             "",
         ),
     ]
-    dec = lang == "de"
-    need_table, names, served, unserved = _served_table(out, "need_type", NEED[lang], t, lang)
-    series = {t["served"]: served, t["not_served"]: unserved}
-    need_figure = Figure(
-        stacked_bar_chart(
-            names, series, title=t["chart_need"], decimal_comma=dec, width=_CHART_WIDTH
-        ),
-        t["chart_need"],
+    need_table = _served_table(out, "need_type", NEED[lang], t, lang)
+    need_figure = _figure(
+        served_figure(by="need_type", lang=lang, outcomes=out), "fig-need", lang, "title_need_type"
     )
     labels = {c: _lang_name(str(c), lang) for c in out["language"].unique()}
-    lang_table, names, served, unserved = _served_table(out, "language", labels, t, lang)
-    if len(names) > _CHART_LANGUAGES:
-        k = _CHART_LANGUAGES - 1
-        names = [*names[:k], t["other"]]
-        served = [*served[:k], sum(served[k:])]
-        unserved = [*unserved[:k], sum(unserved[k:])]
-    series = {t["served"]: served, t["not_served"]: unserved}
-    lang_figure = Figure(
-        stacked_bar_chart(
-            names, series, title=t["chart_language"], decimal_comma=dec, width=_CHART_WIDTH
-        ),
-        t["chart_language"],
+    lang_table = _served_table(out, "language", labels, t, lang)
+    lang_figure = _figure(
+        served_figure(by="language", lang=lang, outcomes=out, top=_CHART_LANGUAGES),
+        "fig-language",
+        lang,
+        "title_language",
     )
     ctx.glance = [(need_figure, need_table), (lang_figure, lang_table)]
 
@@ -271,7 +271,7 @@ def _alternatives_text(
         part["volunteer_full"].to_numpy(dtype=bool),
         strict=True,
     ):
-        bits = [_dec(score, 2, lang), f"{_dec(km, 1, lang)} km"]
+        bits = [f"{t['score']} {_dec(score, 2, lang)}", f"{_dec(km, 1, lang)} km"]
         weak = ", ".join(labels.get(c.strip(), c.strip()) for c in lacks.split(",") if c.strip())
         if weak:
             bits.append(t["alt_weaker"].format(lacks=weak))
@@ -318,7 +318,7 @@ def _proposals(
         Header(t["shared_language"]),
         Header(t["km"], True),
         Header(t["score"], True),
-        *[Header(labels.get(c, c), True) for c in comps],
+        *[Header(labels.get(c, c), True, vertical=True) for c in comps],
         Header(t["status"]),
         Header(t["alternatives"]),
     ]
@@ -372,7 +372,7 @@ def _unmatched(
 ) -> None:
     t, lang = ctx.t, ctx.lang
     un = result.unmatched
-    ctx.unmatched_intro = t["unmatched_intro"].format(n=_int(len(un)))
+    ctx.unmatched_intro = _say(t["unmatched_intro"], n=len(un))
     if un.empty:
         return
     reasons = REASON[lang]
@@ -392,15 +392,8 @@ def _unmatched(
             for r, n in order
         ],
     )
-    ctx.reason_figure = Figure(
-        bar_chart(
-            [reasons.get(str(r), str(r)) for r, _ in order],
-            [float(n) for _, n in order],
-            title=t["chart_reasons"],
-            color=PALETTE[1],
-            width=_CHART_WIDTH,
-        ),
-        t["chart_reasons"],
+    ctx.reason_figure = _figure(
+        reasons_figure(result, lang=lang), "fig-reasons", lang, "title_reasons"
     )
     # The largest (language, reason) gaps as sentences.
     info = out.set_index("request_id")
@@ -417,9 +410,10 @@ def _unmatched(
     )
     phrases = REASON_PHRASE[lang]
     for code, reason, n, km in pairs.head(_TOP_GAPS).itertuples(index=False):
-        sentence = t["gap_sentence"].format(
+        sentence = _say(
+            t["gap_sentence"],
             language=_lang_name(str(code), lang) or "?",
-            n=_int(n),
+            n=int(n),
             reason=phrases.get(str(reason), str(reason)),
         )
         if reason == "distance" and pd.notna(km):
@@ -464,7 +458,7 @@ def _unmatched(
         label = reasons.get(str(reason), str(reason))
         table = Table(
             f"t-unmatched-{reason}",
-            t["group_caption"].format(label=label, n=_int(size)),
+            _say(t["group_caption"], label=label, n=int(size)),
             headers,
             rows,
             note=_truncated(lang, len(rows), int(size), file),
@@ -480,31 +474,26 @@ def _help(
     recruits = recruitment_list(result, outcomes=out, usage=usage)
     if len(recruits):
         per = typical_places(usage)
-        ctx.help_intro = t["help_intro"].format(
-            n=_int(int(recruits["unmet_requests"].sum())),
-            h=_int(int(recruits["unmet_households"].sum())),
-            v=_int(int(recruits["volunteers_needed"].sum())),
+        ctx.help_intro = _say(
+            t["help_intro"],
+            n=int(recruits["unmet_requests"].sum()),
+            h=int(recruits["unmet_households"].sum()),
+            v=int(recruits["volunteers_needed"].sum()),
             p=_dec(per, 1, lang).rstrip("0").rstrip(",.") if per % 1 else _int(per),
+            pn=per,
         )
-        top = recruits.head(_CHART_RECRUITS)
-        ctx.recruit_figure = Figure(
-            bar_chart(
-                [
-                    f"{_lang_name(str(code), lang)} · {area}"
-                    for area, code in zip(top["area"], top["language"], strict=True)
-                ],
-                top["unmet_households"].astype(float).tolist(),
-                title=t["recruit_chart"],
-                color=PALETTE[2],
-            ),
-            t["recruit_chart"],
+        ctx.recruit_figure = _figure(
+            recruitment_figure(lang=lang, recruits=recruits, top=_CHART_RECRUITS),
+            "fig-recruits",
+            lang,
+            "title_recruits",
         )
         part = recruits.head(max_rows)
         rows: list[list[Cell]] = [
             [
                 (str(area), "h", ""),
                 (_lang_name(str(code), lang), "t", ""),
-                (", ".join(_need(n, lang) for n in str(needs).split(";") if n), "w", ""),
+                (", ".join(_need(n, lang) for n in str(needs).split(";") if n), "t", ""),
                 (_int(req), "n", ""),
                 (_int(hh), "n", ""),
                 (_int(need), "n", ""),
@@ -537,7 +526,7 @@ def _help(
                 Header(t["free_places"], True),
             ],
             rows,
-            note=t["truncated_call"].format(shown=_int(len(rows)), total=_int(len(recruits)))
+            note=_say(t["truncated_call"], shown=len(rows), total=_int(len(recruits)))
             if len(recruits) > len(rows)
             else "",
             filter=len(rows) > 15,
@@ -546,9 +535,7 @@ def _help(
         ctx.help_intro = t["help_none"]
     free = usage[usage["free_after"] > 0]
     level = result.config.rules.min_language_level
-    ctx.free_intro = t["free_intro"].format(
-        p=_int(int(free["free_after"].sum())), n=_int(len(free))
-    )
+    ctx.free_intro = _say(t["free_intro"], p=int(free["free_after"].sum()), n=len(free))
     if len(free):
         spoken = spoken_languages(free.rename(columns={"volunteer_id": "vid"}), "vid", level)
         spoken = spoken.merge(
@@ -646,6 +633,32 @@ def _template() -> jinja2.Template:
     return env.get_template("report.html.j2")
 
 
+def _next_steps(result: MatchResult, lang: str) -> list[tuple[str, str]]:
+    """The "Next steps" box, in the words and column headers this run reads its assignments in."""
+    german_words = result.config.ingest.vocabulary == "de"
+    quote = "„{}“" if lang == "de" else "'{}'"
+
+    def status(code: str) -> str:
+        word = quote.format(code)
+        if german_words and lang == "de":
+            return f"{quote.format(STATUS_LABELS_DE[code])} (oder {word})"
+        return word
+
+    mapping = result.config.ingest.columns.get("assignments", {})
+    header = {str(contract): str(export) for export, contract in mapping.items()}
+    columns = ", ".join(
+        quote.format(header.get(c, c)) for c in ("request_id", "volunteer_id", "status")
+    )
+    values = {
+        "active": status("active"),
+        "declined": status("declined"),
+        "proposed": status("proposed"),
+        "columns": columns,
+        "as_of": _date(str(result.summary.get("as_of", "")), lang),
+    }
+    return [(what, how.format(**values)) for what, how in NEXT_STEPS[lang]]
+
+
 def _check_inputs(result: MatchResult) -> None:
     needed = {"request_id", "household_id", "languages", "need_type", "lat", "lon", "created_on"}
     missing = needed - set(result.requests.columns)
@@ -681,6 +694,7 @@ def render_report(
     files = {"proposals": "proposals", "unmatched": "unmatched", "rejected": "rejected"}
     files.update(file_names or {})
     solver = result.summary.get("solver", {})
+    backend = str(solver.get("backend", ""))
     version = str(result.summary.get("library_version", ""))
     ctx = _Context(
         lang=language,
@@ -688,11 +702,12 @@ def render_report(
         title=title or t["title"],
         meta=[
             f"{t['as_of']} {_date(str(result.summary.get('as_of', '')), language)}",
-            f"{t['solver']} {solver.get('backend', '')}",
+            f"{t['solver']} {SOLVER[language].get(backend, backend)}",
             t["optimal"] if solver.get("optimal") else t["not_optimal"],
             f"lotsen_match {version}",
         ],
         footer=t["footer"].format(version=version),
+        next_steps=_next_steps(result, language),
     )
     out = request_outcomes(result)
     usage = volunteer_usage(result)

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.vocab import language_label
+from ..plural import PluralFormatter, format_field
 
 __all__ = [
     "COMPONENT_LABELS",
@@ -82,46 +83,62 @@ STEP_LABELS: dict[str, dict[str, str]] = {
 }
 
 #: Funnel reasons in words; placeholders come from the unmatched row (see ``reason_text``).
+#: ``{n:one|many}`` picks the form for the count (``#`` is the count; see ``plural``).
 REASON_TEXT: dict[str, dict[str, str]] = {
     "de": {
         "language": "Keine Lotsin / kein Lotse spricht {languages} (mindestens {level}).",
-        "distance": "{n_language} Lotsinnen/Lotsen sprechen {languages}, aber niemand davon "
-        "im eigenen Umkreis{nearest}.",
-        "need": "{n_distance} Lotsinnen/Lotsen sprechen {languages} und sind erreichbar, aber "
-        "niemand übernimmt den Bereich „{need}“.",
-        "time": "{n_need} kämen in Frage, aber niemand hat zu den gewünschten Zeiten Zeit.",
-        "minors": "{n_time} kämen in Frage, aber niemand hat ein gültiges erweitertes "
-        "Führungszeugnis (Minderjährige beteiligt).",
-        "gender": "{n_minors} kämen in Frage, aber niemand entspricht dem Wunschgeschlecht.",
-        "exclusions": "Die {n_gender} passenden Personen sind ausgeschlossen oder wurden "
-        "abgelehnt.",
-        "active": "Die {n_exclusions} passenden Personen sind derzeit nicht aktiv oder nicht "
-        "zertifiziert.",
-        "capacity": "Die {n_active} passenden Personen haben keine freie Kapazität.",
+        "distance": "{n_language:# Lotsin/Lotse spricht|# Lotsinnen/Lotsen sprechen} "
+        "{languages}, aber {n_language:nicht|niemand davon} im eigenen Umkreis{nearest}.",
+        "need": "{n_distance:# Lotsin/Lotse spricht|# Lotsinnen/Lotsen sprechen} {languages} "
+        "und {n_distance:ist|sind} erreichbar, aber den Bereich „{need}“ übernimmt "
+        "{n_distance:sie/er nicht|niemand davon}.",
+        "time": "{n_need:# Person käme|# Personen kämen} in Frage, aber zu den gewünschten "
+        "Zeiten hat {n_need:sie/er keine|niemand davon} Zeit.",
+        "minors": "{n_time:# Person käme|# Personen kämen} in Frage, aber "
+        "{n_time:sie/er hat kein|niemand davon hat ein} gültiges erweitertes Führungszeugnis "
+        "(Minderjährige beteiligt).",
+        "gender": "{n_minors:# Person käme|# Personen kämen} in Frage, aber "
+        "{n_minors:sie/er entspricht nicht|niemand davon entspricht} dem Wunschgeschlecht.",
+        "exclusions": "{n_gender:Die passende Person ist|Die # passenden Personen sind} "
+        "ausgeschlossen oder {n_gender:wurde|wurden} abgelehnt.",
+        "active": "{n_exclusions:Die passende Person ist|Die # passenden Personen sind} "
+        "derzeit nicht aktiv oder nicht zertifiziert.",
+        "capacity": "{n_active:Die passende Person hat|Die # passenden Personen haben} keine "
+        "freie Kapazität.",
         "household": "Der Haushalt wird von {household_volunteer} begleitet, die/der diese "
         "Anfrage nicht übernehmen kann.",
-        "competition": "{n_capacity} kämen in Frage, alle werden für andere Haushalte "
-        "gebraucht (beste Option: {best_volunteer_id}, Score {best_score:.2f}).",
-        "quality": "{n_capacity} kämen in Frage, aber der Vorschlag würde die Gesamtbewertung "
-        "senken (reines Qualitätsziel).",
+        "competition": "{n_capacity:# Person käme in Frage, wird aber|# Personen kämen in "
+        "Frage, alle werden} für andere Haushalte gebraucht (beste Option: "
+        "{best_volunteer_id}, Eignung {best_score:.2f}).",
+        "quality": "{n_capacity:# Person käme|# Personen kämen} in Frage, aber der Vorschlag "
+        "würde die Gesamtbewertung senken (reines Qualitätsziel).",
     },
     "en": {
         "language": "No volunteer speaks {languages} (at least {level}).",
-        "distance": "{n_language} speak {languages}, but none within their travel radius{nearest}.",
-        "need": "{n_distance} speak {languages} and are within reach, but none takes on '{need}'.",
-        "time": "{n_need} would fit, but none is available at the requested times.",
-        "minors": "{n_time} would fit, but none has a valid extended police certificate "
-        "(minors involved).",
-        "gender": "{n_minors} would fit, but none matches the preferred gender.",
-        "exclusions": "The {n_gender} fitting volunteers are excluded or were declined.",
-        "active": "The {n_exclusions} fitting volunteers are not active or not certified.",
-        "capacity": "The {n_active} fitting volunteers have no free capacity.",
+        "distance": "{n_language:# volunteer speaks|# volunteers speak} {languages}, but "
+        "{n_language:not|none} within their travel radius{nearest}.",
+        "need": "{n_distance:# volunteer speaks|# volunteers speak} {languages} and "
+        "{n_distance:is|are} within reach, but {n_distance:does not take|none takes} on "
+        "'{need}'.",
+        "time": "{n_need:# volunteer would fit, but is not|# volunteers would fit, but none "
+        "is} available at the requested times.",
+        "minors": "{n_time:# volunteer would fit, but has no|# volunteers would fit, but none "
+        "has a} valid extended police certificate (minors involved).",
+        "gender": "{n_minors:# volunteer would fit, but does not match|# volunteers would fit, "
+        "but none matches} the preferred gender.",
+        "exclusions": "{n_gender:The fitting volunteer is excluded or was|The # fitting "
+        "volunteers are excluded or were} declined.",
+        "active": "{n_exclusions:The fitting volunteer is|The # fitting volunteers are} not "
+        "active or not certified.",
+        "capacity": "{n_active:The fitting volunteer has|The # fitting volunteers have} no "
+        "free capacity.",
         "household": "The household is accompanied by {household_volunteer}, who cannot take "
         "this request.",
-        "competition": "{n_capacity} would fit, all are needed by other households (best "
-        "option: {best_volunteer_id}, score {best_score:.2f}).",
-        "quality": "{n_capacity} would fit, but proposing one would lower the total score "
-        "(pure quality objective).",
+        "competition": "{n_capacity:# volunteer would fit, but is needed|# volunteers would "
+        "fit, all are needed} by other households (best option: {best_volunteer_id}, score "
+        "{best_score:.2f}).",
+        "quality": "{n_capacity:# volunteer would|# volunteers would} fit, but proposing one "
+        "would lower the total score (pure quality objective).",
     },
 }
 
@@ -177,7 +194,7 @@ def reason_text(row: dict[str, Any], lang: str, level: str = "B1") -> str:
         values["best_score"] = 0.0
     values["best_score"] = _num(values["best_score"], lang)
     template = REASON_TEXT[lang][str(values["reason"])]
-    return template.format(**values)
+    return PluralFormatter().format(template, **values)
 
 
 @dataclass(frozen=True)
@@ -218,7 +235,7 @@ def explain_request(
         if lang == "de":
             head = (
                 f"Anfrage {request_id}: Vorschlag {p['volunteer_id']} "
-                f"(Score {_num(p['score'], lang):.2f}; "
+                f"(Eignung {_num(p['score'], lang):.2f}; "
                 f"{lang_name}, {_num(p['distance_km'], lang):.1f} km)."
             )
             alt_head = "Alternativen"
@@ -277,7 +294,7 @@ def _alternative_line(a: dict[str, Any], lang: str) -> str:
         extra = "; ausgelastet" if full else ""
         weaker = f"; schwächer bei: {lacks}" if lacks else ""
         return (
-            f"{a['volunteer_id']} (Score {_num(a['score'], lang):.2f}, "
+            f"{a['volunteer_id']} (Eignung {_num(a['score'], lang):.2f}, "
             f"{_num(a['distance_km'], lang):.1f} km"
             f"{weaker}{extra})"
         )
@@ -368,7 +385,7 @@ def _format_each(
             value = str(value)
         elif conversion == "a":
             value = ascii(value)
-        return format(value, spec)
+        return format_field(value, spec)
 
     if values.dtype == object:
         return np.array([one(v) for v in values.tolist()], dtype=object)

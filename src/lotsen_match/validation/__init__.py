@@ -1,4 +1,4 @@
-"""Vectorised validation of the input tables (SPEC.md) into the clean format of VALIDATED.md.
+"""Vectorised validation of the input tables (docs/contract.md) into the clean frames.
 
 Each table is checked column by column; every failed rule becomes one problem record naming the
 source, the row as the user sees it, the user's own column header, the value and what would be

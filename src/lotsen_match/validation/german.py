@@ -1,4 +1,4 @@
-"""Cell parsers for the ``de`` vocabulary: German/English words -> SPEC.md codes, per distinct cell.
+"""Cell parsers for the ``de`` vocabulary: German/English words -> codes, per distinct cell.
 
 Each factory returns a ``parse_cell`` for :func:`.parsers.parse_by_unique`, so a column of 100k
 rows costs one call per distinct cell. Rejections name what was written, what it could have

@@ -113,7 +113,7 @@ LANGUAGE_EXAMPLE: Final[str] = "write code:level, e.g. ar:native;de:B1"
 #: Levels listed the way coordinators rank them, strongest first.
 LEVELS_DESC: Final[tuple[str, ...]] = tuple(reversed(LEVELS))
 _LEVEL_LOOKUP: Final[dict[str, str]] = {name.lower(): name for name in LEVELS}
-#: Everyday words for needs (SPEC.md's descriptions, German and English) -> the need type.
+#: Everyday words for needs (the contract's descriptions, German and English) -> the need type.
 NEED_HINTS: Final[dict[str, str]] = {
     "schule": "school",
     "kita": "school",

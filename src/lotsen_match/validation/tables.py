@@ -1,4 +1,4 @@
-"""Per-table rules of SPEC.md: one column-wise check per rule, each failure one problem record.
+"""Per-table rules of the contract: one column-wise check per rule, each failure one problem record.
 
 Every check works on whole columns (numpy/pandas) and reports failing rows through a
 :class:`~.problems.ProblemCollector`; a row with any problem is rejected as a whole, so the clean
@@ -475,7 +475,7 @@ class TableCheck:
 # column presence
 
 
-#: Columns from which missing coordinates are geocoded (SPEC.md's lat/lon become optional).
+#: Columns from which missing coordinates are geocoded (the contract's lat/lon become optional).
 PLACE_COLUMNS: Final[tuple[str, ...]] = ("place", "postal_code")
 
 
@@ -603,7 +603,7 @@ def _unique_id(t: TableCheck, column: str, noun: str) -> None:
 def check_volunteers(
     raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
 ) -> TableCheck:
-    """Run every volunteers rule of SPEC.md (raises only for missing columns)."""
+    """Run every volunteers rule of docs/contract.md (raises only for missing columns)."""
     t = _start("volunteers", raw, options)
     _unique_id(t, "volunteer_id", "volunteer")
     _languages(t)
@@ -641,7 +641,7 @@ def check_volunteers(
 def check_requests(
     raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
 ) -> TableCheck:
-    """Run every requests rule of SPEC.md (raises only for missing columns)."""
+    """Run every requests rule of docs/contract.md (raises only for missing columns)."""
     t = _start("requests", raw, options)
     _unique_id(t, "request_id", "request")
     t.values["household_id"] = t.optional_text("household_id")
