@@ -175,6 +175,9 @@ class IngestSettings(_Section):
     near_km: float = Field(
         30.0, gt=0, le=1000, description="How far from `near` such a place may lie."
     )
+    max_input_mb: float = Field(
+        256, gt=0, description="Largest input table read, in MB (unpacked size for Excel)."
+    )
     columns: dict[TableName, dict[str, str]] = Field(
         default_factory=dict,
         description="Per table, export header -> contract column (e.g. Sprachen -> languages).",

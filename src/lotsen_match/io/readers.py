@@ -23,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 from pandas.api.types import is_integer_dtype
 
+from lotsen_match.io.limits import DEFAULT_LIMITS, InputLimits
 from lotsen_match.io.csv_dialect import (
     count_leading_blank_lines,
     decode_text,
@@ -67,6 +68,7 @@ def read_table(
     table: str,
     column_mapping: Mapping[str, str] | None = None,
     sheet: str | int | None = None,
+    limits: InputLimits | None = None,
 ) -> pd.DataFrame:
     """Read one input table (``table`` is its logical name, e.g. ``"volunteers"``).
 
