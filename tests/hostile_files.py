@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 __all__ = [
     "REQUESTS_CSV",
     "VOLUNTEERS_CSV",
+    "sheet_xml_xlsx",
     "sparse_xlsx",
     "write_requests",
     "write_volunteers",
@@ -127,4 +128,13 @@ def write_requests(directory: Path) -> Path:
     """A valid one-row requests CSV."""
     path = directory / "requests.csv"
     path.write_text(REQUESTS_CSV, encoding="utf-8")
+    return path
+
+
+def sheet_xml_xlsx(path: Path, sheet_xml: str, *, sheet: str = "volunteers") -> Path:
+    """A workbook whose only sheet is ``sheet_xml`` verbatim (any prefixes, attribute order)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in _package(sheet).items():
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
     return path

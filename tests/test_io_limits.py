@@ -19,7 +19,8 @@ from lotsen_match.config import MatchConfig
 from lotsen_match.errors import ConfigError, InputFormatError, InputLimitError
 from lotsen_match.io import read_table
 from lotsen_match.io.limits import DEFAULT_LIMITS, InputLimits
-from tests.hostile_files import sparse_xlsx, xlsx_with_big_part
+from lotsen_match.io.xlsx_extent import sheet_extent
+from tests.hostile_files import sheet_xml_xlsx, sparse_xlsx, xlsx_with_big_part
 
 HEADER = {"A1": "volunteer_id", "B1": "languages", "C1": "note"}
 
@@ -59,10 +60,59 @@ def test_a_small_sparse_sheet_is_still_read_with_its_row_numbers(tmp_path: Path)
     assert frame["_row"].tolist() == [2, 5000]
 
 
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _inline(ref: str, text: str, *, prefix: str = "", ref_last: bool = False) -> str:
+    ref_attr = f' r="{ref}"' if ref else ""
+    head = (
+        f'{prefix}c t="inlineStr"{ref_attr}' if ref_last else f'{prefix}c{ref_attr} t="inlineStr"'
+    )
+    return f"<{head}><{prefix}is><{prefix}t>{text}</{prefix}t></{prefix}is></{prefix}c>"
+
+
+def test_prefixed_cells_are_measured_too(tmp_path: Path) -> None:
+    """``<x:c r="ZZ2000">`` is a cell as well; the fast pass hands it to the XML parser."""
+    x = "x:"
+    body = (
+        f'<x:row r="1">{_inline("A1", "volunteer_id", prefix=x)}</x:row>'
+        f'<x:row r="2000">{_inline("ZZ2000", "far", prefix=x)}</x:row>'
+    )
+    xml = f'<x:worksheet xmlns:x="{_MAIN}"><x:sheetData>{body}</x:sheetData></x:worksheet>'
+    with pytest.raises(InputLimitError, match=r"A1:ZZ2000"):
+        _read(sheet_xml_xlsx(tmp_path / "prefixed.xlsx", xml))
+
+
+def test_cells_without_references_are_counted_by_position(tmp_path: Path) -> None:
+    cells = "".join(_inline("", f"h{i}") for i in range(1200))
+    xml = f'<worksheet xmlns="{_MAIN}"><sheetData><row>{cells}</row></sheetData></worksheet>'
+    with pytest.raises(InputLimitError, match=r"columns up to ATD: 1200 columns"):
+        _read(sheet_xml_xlsx(tmp_path / "implicit.xlsx", xml))
+
+
+def test_fast_and_exact_measures_agree(tmp_path: Path) -> None:
+    """The same sheet in the canonical form and with ``r`` last (the XML parser's path)."""
+    refs = {"A1": "id", "C1": "x", "A2": "V1", "AB17": "y", "D9": "z"}
+    for ref_last, name in ((False, "fast.xlsx"), (True, "exact.xlsx")):
+        rows: dict[int, str] = {}
+        for ref, text in refs.items():
+            row = int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            rows[row] = rows.get(row, "") + _inline(ref, text, ref_last=ref_last)
+        body = "".join(f'<row r="{r}">{c}</row>' for r, c in sorted(rows.items()))
+        xml = f'<worksheet xmlns="{_MAIN}"><sheetData>{body}</sheetData></worksheet>'
+        path = sheet_xml_xlsx(tmp_path / name, xml)
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            extent = sheet_extent(archive, "xl/worksheets/sheet1.xml", path)
+        assert (extent.last_row, extent.last_column, extent.values) == (17, 28, 5), name
+        assert extent.used_range == "A1:AB17"
+
+
 def test_an_excel_zip_bomb_is_refused_by_its_unpacked_size(tmp_path: Path) -> None:
     path = xlsx_with_big_part(tmp_path / "bomb.xlsx", megabytes=8)
     assert path.stat().st_size < 100_000
-    with pytest.raises(InputLimitError, match=r"bomb\.xlsx.*unpacked.*at most 4 MB"):
+    with pytest.raises(InputLimitError, match=r"bomb\.xlsx.*unpacks to 8\.0 MB.*at most 4 MB"):
         _read(path, InputLimits(max_bytes=4 << 20))
 
 
@@ -116,7 +166,9 @@ def test_duplicate_headers_within_the_limit_name_both_columns_before_parsing(
     path = tmp_path / "d.csv"
     path.write_text("id;name;x; name \n1;a;b;c\n", encoding="utf-8")
     monkeypatch.setattr(pd, "read_csv", None)  # calling it would raise TypeError
-    with pytest.raises(InputFormatError, match=r"duplicate column header 'name' in columns 2 and 4"):
+    with pytest.raises(
+        InputFormatError, match=r"duplicate column header 'name' in columns 2 and 4"
+    ):
         _read(path)
 
 
@@ -152,6 +204,14 @@ def test_a_file_above_the_size_limit_is_refused_before_it_is_read(tmp_path: Path
     assert len(_read(path, InputLimits(max_bytes=4000))) == 1000
 
 
+def test_an_endless_file_is_read_only_up_to_the_limit(tmp_path: Path) -> None:
+    """A link to a device (or a FIFO) has no size: reading stops at the limit."""
+    link = tmp_path / "zero.csv"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(InputLimitError, match=r"zero\.csv.*more than"):
+        _read(link, InputLimits(max_bytes=1 << 20))
+
+
 # --- Parquet -------------------------------------------------------------------------------------
 
 
@@ -163,7 +223,9 @@ def test_parquet_limits_are_checked_from_its_metadata(tmp_path: Path) -> None:
     repetitive = pd.DataFrame({"id": np.zeros(2_000_000, dtype=np.int64)})
     repetitive.to_parquet(tmp_path / "rle.parquet")
     assert (tmp_path / "rle.parquet").stat().st_size < 100_000
-    with pytest.raises(InputLimitError, match=r"rle\.parquet.*unpacked.*at most 1 MB"):
+    with pytest.raises(
+        InputLimitError, match=r"rle\.parquet.*2000000 rows.*unpack to about 15 MB.*at most 1 MB"
+    ):
         _read(tmp_path / "rle.parquet", InputLimits(max_bytes=1 << 20))
 
 
@@ -171,8 +233,8 @@ def test_parquet_limits_are_checked_from_its_metadata(tmp_path: Path) -> None:
 
 
 def test_the_size_limit_is_a_config_setting_with_a_generous_default() -> None:
-    assert MatchConfig().max_input_mb == DEFAULT_LIMITS.max_bytes >> 20 == 256
-    assert MatchConfig.from_mapping({"max_input_mb": 1}).max_input_mb == 1
+    assert MatchConfig().ingest.max_input_mb == DEFAULT_LIMITS.max_bytes >> 20 == 256
+    assert MatchConfig.from_mapping({"max_input_mb": 1}).ingest.max_input_mb == 1
     with pytest.raises(ConfigError, match="max_input_mb"):
         MatchConfig.from_mapping({"max_input_mb": 0})
 

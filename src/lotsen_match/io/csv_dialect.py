@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 from typing import Final
 
 __all__ = [
@@ -19,7 +18,9 @@ __all__ = [
     "decode_text",
     "detect_delimiter",
     "header_delimiter_counts",
+    "header_record",
     "max_record_width",
+    "widest_record",
 ]
 
 #: Delimiters tried, in order of preference on a tie (``;`` first: German Excel's default).
@@ -27,6 +28,7 @@ CANDIDATE_DELIMITERS: Final[tuple[str, ...]] = (";", ",", "\t")
 
 _BOM: Final = b"\xef\xbb\xbf"
 _SAMPLE_CHARS: Final = 64 * 1024
+_HEADER_PROBE_CHARS: Final = 1 << 20
 _QUOTE: Final = '"'
 
 
@@ -133,5 +135,38 @@ def count_leading_blank_lines(text: str) -> tuple[int, str]:
 
 def max_record_width(text: str, delimiter: str) -> int:
     """Widest record of ``text``; needed when a data row is wider than the header row."""
+    return widest_record(text, delimiter)[0]
+
+
+def widest_record(text: str, delimiter: str) -> tuple[int, int]:
+    """``(width, index)`` of the widest record of ``text`` (index 0-based; first one on a tie).
+
+    Raises:
+        csv.Error: a cell is longer than the csv module's field limit (131,072 characters).
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=_QUOTE)
-    return max(itertools.chain((len(record) for record in reader), (0,)))
+    width, index = 0, 0
+    for position, record in enumerate(reader):
+        if len(record) > width:
+            width, index = len(record), position
+    return width, index
+
+
+def header_record(text: str, delimiter: str) -> tuple[list[str], bool]:
+    """The first record with a non-blank cell, parsed from the start of ``text`` only.
+
+    Lets the caller check the header before the whole file is parsed. Returns the cells and
+    whether the record is complete (``False`` when it runs past the part looked at, so that
+    its last cell may be cut off).
+
+    Raises:
+        csv.Error: a cell is longer than the csv module's field limit (131,072 characters).
+    """
+    probe = text[:_HEADER_PROBE_CHARS]
+    truncated = len(text) > len(probe)
+    reader = csv.reader(io.StringIO(probe, newline=""), delimiter=delimiter, quotechar=_QUOTE)
+    for record in reader:
+        if any(cell.strip() for cell in record):
+            complete = not truncated or next(reader, None) is not None
+            return record, complete
+    return [], not truncated

@@ -9,10 +9,32 @@ metadata, the cell references of a sheet) before it parses, so that hostile inpu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Final
 
-__all__ = ["DEFAULT_LIMITS", "EXCEL_MAX_CELL_CHARS", "InputLimits"]
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pandas.api.types import is_object_dtype, is_string_dtype
+
+from lotsen_match.errors import InputFormatError, InputLimitError
+from lotsen_match.printable import excerpt
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "EXCEL_MAX_CELL_CHARS",
+    "InputLimits",
+    "check_cell_lengths",
+    "check_column_count",
+    "check_parquet_metadata",
+    "limits_for",
+    "megabytes",
+    "overlong_cell",
+    "read_within_limit",
+]
 
 #: Excel's own limit on the characters in one cell: no office export holds longer cells.
 EXCEL_MAX_CELL_CHARS: Final = 32_767
@@ -43,3 +65,132 @@ class InputLimits:
 
 
 DEFAULT_LIMITS: Final = InputLimits()
+
+
+def limits_for(max_input_mb: float) -> InputLimits:
+    """The default limits with the size limit of the config setting ``max_input_mb``."""
+    return replace(DEFAULT_LIMITS, max_bytes=int(max_input_mb * (1 << 20)))
+
+
+def megabytes(n_bytes: float) -> str:
+    """``n_bytes`` as a short MB figure for messages (1 MB = 2**20 bytes, as the setting)."""
+    value = n_bytes / (1 << 20)
+    return f"{value:.0f} MB" if value >= 10 or value == int(value) else f"{value:.1f} MB"
+
+
+def read_within_limit(path: Path, limits: InputLimits) -> bytes:
+    """The bytes of ``path``, refused if there are more than ``limits.max_bytes``.
+
+    The size is checked before reading, and reading stops one byte past the limit, so a device
+    or a FIFO behind the name (``/dev/zero``) cannot make the process read forever.
+
+    Raises:
+        InputLimitError: the file is larger than the limit.
+        FileNotFoundError: there is no such file.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(exc.errno, "input file not found", str(path)) from exc
+    if size > limits.max_bytes:
+        raise InputLimitError(_too_large(path, f"{size} bytes", limits), path=str(path))
+    with path.open("rb") as handle:
+        raw = handle.read(limits.max_bytes + 1)
+    if len(raw) > limits.max_bytes:
+        raise InputLimitError(
+            _too_large(path, f"more than {limits.max_bytes} bytes", limits), path=str(path)
+        )
+    return raw
+
+
+def _too_large(path: Path, found: str, limits: InputLimits) -> str:
+    return (
+        f"{path}: the file holds {found}; at most {megabytes(limits.max_bytes)} are read "
+        "(raise the config setting max_input_mb for larger tables, or split the file)"
+    )
+
+
+def check_column_count(
+    count: int, path: Path, limits: InputLimits, where: str = "", *, noun: str = "columns"
+) -> None:
+    """Refuse a header or record with more than ``limits.max_columns`` columns."""
+    if count > limits.max_columns:
+        place = f"{where}: " if where else ""
+        raise InputLimitError(
+            f"{path}: {place}{count} {noun}; at most {limits.max_columns} columns are read "
+            "(delete the empty or unused columns at the right of the table)",
+            path=str(path),
+        )
+
+
+def check_parquet_metadata(raw: bytes, path: Path, limits: InputLimits) -> None:
+    """Refuse a Parquet file by its footer: too many columns, or too much data once unpacked.
+
+    Encodings such as run-length and dictionaries let a small file stand for millions of
+    values; the footer states rows, columns and sizes before anything is decoded. The unpacked
+    size counts at least eight bytes per value (what pandas stores per cell).
+
+    Raises:
+        InputLimitError: a limit is exceeded.
+        InputFormatError: the footer cannot be read.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(io.BytesIO(raw)).metadata
+    except Exception as exc:  # pyarrow raises its own hierarchy; name the file for the user
+        raise InputFormatError(
+            f"{path}: not a readable Parquet file ({exc})", path=str(path)
+        ) from exc
+    check_column_count(meta.num_columns, path, limits)
+    encoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    unpacked = max(encoded, meta.num_rows * meta.num_columns * 8)
+    if unpacked > limits.max_bytes:
+        raise InputLimitError(
+            f"{path}: {meta.num_rows} rows x {meta.num_columns} columns unpack to about "
+            f"{megabytes(unpacked)}; at most {megabytes(limits.max_bytes)} unpacked are read "
+            "(raise the config setting max_input_mb for larger tables)",
+            path=str(path),
+        )
+
+
+def check_cell_lengths(
+    grid: pd.DataFrame,
+    rows: npt.NDArray[np.int64],
+    names: Sequence[str],
+    path: Path,
+    limits: InputLimits,
+) -> None:
+    """Refuse the first cell (by row, then column) longer than ``limits.max_cell_chars``.
+
+    ``rows`` holds the row number of every grid row as the user sees it and ``names`` the
+    header of every grid column, so the message points at the cell.
+    """
+    first: tuple[int, int, int] | None = None  # (row, column position, length)
+    for position in range(grid.shape[1]):
+        column = grid.iloc[:, position]
+        if not (is_object_dtype(column.dtype) or is_string_dtype(column.dtype)):
+            continue
+        lengths = column.str.len().to_numpy(dtype=np.float64, na_value=0.0)
+        long = np.flatnonzero(lengths > limits.max_cell_chars)
+        if len(long) and (first is None or rows[long[0]] < first[0]):
+            first = (int(rows[long[0]]), position, int(lengths[long[0]]))
+    if first is None:
+        return
+    row, position, length = first
+    name = names[position] if position < len(names) else f"column {position + 1}"
+    raise InputLimitError(
+        f"{path}: row {row}, column {excerpt(name)}: a cell of {length} characters; a cell may "
+        f"hold at most {limits.max_cell_chars} characters (as in Excel)",
+        path=str(path),
+    )
+
+
+def overlong_cell(path: Path, line: int, limits: InputLimits) -> InputLimitError:
+    """The error for a cell the csv module refused as too long (near line ``line``)."""
+    return InputLimitError(
+        f"{path}: line {line}: a cell of more than {limits.max_cell_chars} characters; a cell "
+        f"may hold at most {limits.max_cell_chars} characters (as in Excel). A quote "
+        "character that is never closed also makes the rest of the file one cell",
+        path=str(path),
+    )

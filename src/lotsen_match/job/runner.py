@@ -40,6 +40,7 @@ from ..io import (
     write_table,
 )
 from ..io.inputs import INPUT_TABLES, TableSource, read_database_inputs, read_inputs
+from ..io.limits import limits_for
 from ..io.writers import OUTPUT_EXTENSIONS
 from ..timing import StageTimer
 from ..validation import ValidatedCaseload, validate_caseload
@@ -169,7 +170,7 @@ def load_inputs(
     """
     try:
         if profile is not None:
-            return _load_with_profile(profile, volunteers, requests, assignments)
+            return _load_with_profile(profile, volunteers, requests, assignments, config)
         return _load_inputs(volunteers, requests, assignments, db_url=db_url, config=config)
     except (InputFormatError, MissingTableError) as exc:
         raise JobInputError(str(exc)) from exc
@@ -184,11 +185,16 @@ def _load_with_profile(
     volunteers: TableSource | None,
     requests: TableSource | None,
     assignments: TableSource | None,
+    config: MatchConfig,
 ) -> LoadedInputs:
     from ..ingest.profile import load_with_profile
 
     frames = load_with_profile(
-        profile, volunteers=volunteers, requests=requests, assignments=assignments
+        profile,
+        volunteers=volunteers,
+        requests=requests,
+        assignments=assignments,
+        limits=limits_for(config.ingest.max_input_mb),
     )
     if "volunteers" not in frames or "requests" not in frames:
         raise ArgumentError(
