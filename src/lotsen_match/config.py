@@ -271,6 +271,11 @@ class MatchConfig(BaseModel):
     strict: bool = Field(
         True, description="Strict: any invalid row stops the run. Lenient: reject the row, go on."
     )
+    output_file_mode: str = Field(
+        "0640",
+        pattern=r"^0?[67][0-7]{2}$",
+        description="Mode of the result files (octal; the owner reads and writes).",
+    )
     rules: RuleSettings = Field(default_factory=lambda: RuleSettings())
     weights: ScoreWeights = Field(default_factory=lambda: ScoreWeights())
     solver: SolverSettings = Field(default_factory=lambda: SolverSettings())

@@ -408,6 +408,17 @@ def _root(
     """Propose Integrationslotsinnen and -lotsen for open help requests."""
 
 
+def _check_file_mode(value: str | None) -> str | None:
+    from ..io.atomic import parse_file_mode
+
+    if value is not None:
+        try:
+            parse_file_mode(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    return value
+
+
 @app.command()
 def run(
     out: Annotated[
@@ -441,6 +452,23 @@ def run(
         SolverName | None,
         typer.Option("--solver", help="Optimisation backend.", rich_help_panel=_IO),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace OUT even if it holds files that no run wrote (they are deleted).",
+            rich_help_panel=_OUT,
+        ),
+    ] = False,
+    file_mode: Annotated[
+        str | None,
+        typer.Option(
+            "--file-mode",
+            callback=_check_file_mode,
+            help="Mode of the result files, octal (default: config output_file_mode, 0640).",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
     quiet: QuietOpt = False,
     log_json: LogJsonOpt = False,
     verbose: VerboseOpt = False,
@@ -449,8 +477,9 @@ def run(
     """Match and write proposals, unmatched, rejected, alternatives, summary.json, report.html.
 
     Outputs appear atomically in OUT: a run that fails or is killed leaves the previous outputs
-    untouched. With --db the proposals and unmatched requests are also written to the database
-    (tables proposals, unmatched, match_runs) in one transaction, tagged with the run id.
+    untouched. OUT keeps its mode, owner and group; files are created 0640 (--file-mode). With
+    --db the proposals and unmatched requests are also written to the database (tables
+    proposals, unmatched, match_runs) in one transaction, tagged with the run id.
 
     Nightly, from cron: `lotsen-match run --db postgresql+psycopg2://lotsen@db/lotsen
     --out /srv/lotsen/latest --quiet --log-json`
@@ -475,6 +504,8 @@ def run(
                 fmt=fmt,
                 stage=stage,
                 profile=profile,
+                force=force,
+                file_mode=file_mode,
             )
         _say_result(session, job.summary, job.out_dir)
 
