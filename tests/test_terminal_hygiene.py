@@ -50,7 +50,8 @@ def test_control_characters_in_cells_never_reach_stderr_raw(
     assert "requests.csv" in err and "languages" in err
     for char in RAW_CONTROLS:
         assert char not in out + err, repr(char)
-    assert "\\x1b]0;owned\\x07" in err  # shown, escaped, so the user sees what is there
+    # Shown escaped, so the user sees what is there (the cell is split at its ';').
+    assert "'xx\\x1b]0'" in err and "owned\\x07\\u202e\\r\\x9b" in err
 
 
 def test_control_characters_in_log_records_are_escaped() -> None:

@@ -27,22 +27,38 @@ __all__ = [
 CANDIDATE_DELIMITERS: Final[tuple[str, ...]] = (";", ",", "\t")
 
 _BOM: Final = b"\xef\xbb\xbf"
+# UTF-32 first: its little-endian mark begins with the UTF-16 one.
+_BYTE_ORDER_MARKS: Final = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 _SAMPLE_CHARS: Final = 64 * 1024
 _HEADER_PROBE_CHARS: Final = 1 << 20
 _QUOTE: Final = '"'
 
 
 def decode_text(raw: bytes) -> tuple[str, str]:
-    """Decode ``raw`` as UTF-8 (with or without BOM), else as Windows-1252.
+    """Decode ``raw``: by its byte-order mark, else as UTF-8, else as Windows-1252.
 
-    UTF-8 is tried strictly first because a valid UTF-8 file is almost never meant as cp1252,
-    while every byte sequence is *nearly* valid cp1252. Returns ``(text, encoding)`` where
-    encoding is ``"utf-8-sig"`` (BOM present), ``"utf-8"`` or ``"cp1252"``.
+    A UTF-32 or UTF-16 byte-order mark (Excel's "Unicode text" is UTF-16) decides the codec.
+    Without one, UTF-8 is tried strictly first because a valid UTF-8 file is almost never meant
+    as cp1252, while every byte sequence is *nearly* valid cp1252. Returns ``(text, encoding)``
+    where encoding is ``"utf-32"``, ``"utf-16"``, ``"utf-8-sig"`` (BOM present), ``"utf-8"`` or
+    ``"cp1252"``.
 
     Raises:
-        UnicodeDecodeError: the bytes are neither UTF-8 nor Windows-1252 (cp1252 leaves five
-            byte values undefined).
+        UnicodeDecodeError: the bytes do not fit the byte-order mark, or are neither UTF-8 nor
+            Windows-1252 (cp1252 leaves five byte values undefined), or hold NUL bytes without
+            a byte-order mark (UTF-16 or UTF-32 without BOM, or not text at all).
     """
+    for mark, codec in _BYTE_ORDER_MARKS:
+        if raw.startswith(mark):
+            return raw.decode(codec), codec
+    nul = raw.find(b"\0", 0, _SAMPLE_CHARS)
+    if nul != -1:
+        raise UnicodeDecodeError("utf-8", raw, nul, nul + 1, "NUL byte without byte-order mark")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

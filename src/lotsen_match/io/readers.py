@@ -32,6 +32,7 @@ from lotsen_match.io.csv_dialect import (
     header_record,
     widest_record,
 )
+from lotsen_match.io.csv_notices import report_multiline_cells
 from lotsen_match.io.limits import (
     DEFAULT_LIMITS,
     InputLimits,
@@ -268,10 +269,7 @@ def _read_csv(
     try:
         text, encoding = decode_text(raw)
     except UnicodeDecodeError as exc:
-        raise InputFormatError(
-            f"{path}: neither UTF-8 nor Windows-1252 (undecodable byte at offset {exc.start})",
-            path=str(path),
-        ) from exc
+        raise InputFormatError(_undecodable(path, exc), path=str(path)) from exc
     blank_lines, text = count_leading_blank_lines(text)
     if not text.strip():
         return pd.DataFrame(), np.empty(0, np.int64), {"encoding": encoding, "delimiter": ","}
@@ -291,7 +289,22 @@ def _read_csv(
     data = grid.iloc[first + 1 :]
     rows = np.arange(first + 2, first + 2 + len(data), dtype=np.int64) + blank_lines
     frame, rows, extra = _tabulate(grid.iloc[first].tolist(), data, rows, path)
+    extra["multiline_rows"] = report_multiline_cells(frame, rows, path)
     return frame, rows, {"encoding": encoding, "delimiter": delimiter, **extra}
+
+
+def _undecodable(path: Path, exc: UnicodeDecodeError) -> str:
+    if exc.encoding in ("utf-16", "utf-32"):
+        return (
+            f"{path}: starts with a {exc.encoding.upper()} byte-order mark but is not valid "
+            f"{exc.encoding.upper()} (at byte {exc.start}); save it again as CSV UTF-8"
+        )
+    if "NUL" in exc.reason:
+        return (
+            f"{path}: holds NUL bytes (at byte {exc.start}): UTF-16 or UTF-32 without a "
+            "byte-order mark, or not a text file; save it as CSV UTF-8 (or with a BOM)"
+        )
+    return f"{path}: neither UTF-8 nor Windows-1252 (undecodable byte at offset {exc.start})"
 
 
 def _checked_header(text: str, delimiter: str, path: Path, limits: InputLimits) -> list[str]:

@@ -28,6 +28,7 @@ from .. import __version__
 from .._types import OutputFormat, SolverName
 from ..errors import ConfigError, InputValidationError, JobInputError, LotsenMatchError
 from .logs import configure_logging
+from .printable import printable_lines
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
     import pandas as pd
@@ -191,9 +192,9 @@ class _Session:
         configure_logging(level=level, json_lines=self.log_json)
 
     def say(self, text: str) -> None:
-        """A result line on stdout (suppressed by ``--quiet``)."""
+        """A result line on stdout (suppressed by ``--quiet``); control characters escaped."""
         if not self.quiet:
-            typer.echo(text)
+            typer.echo(printable_lines(text))
 
     def progress(self) -> AbstractContextManager[StageHook | None]:
         """Spinner per stage on stderr, only for a person watching a terminal."""
@@ -231,7 +232,8 @@ def _rich_progress() -> Iterator[StageHook]:
 
 
 def _err(text: str) -> None:
-    typer.echo(text, err=True)
+    """A line on stderr; text from inputs (names, headers, cells) cannot steer the terminal."""
+    typer.echo(printable_lines(text), err=True)
 
 
 def _problem_lines(problems: pd.DataFrame, lang: str) -> list[str]:
@@ -245,6 +247,7 @@ def _problem_lines(problems: pd.DataFrame, lang: str) -> list[str]:
 
 def _report_problems(session: _Session, problems: pd.DataFrame, lang: str) -> None:
     if session.log_json:
+        # No message: it quotes the cell, and JSON logs carry no cell values at all.
         for p in problems.itertuples(index=False):
             logger.error(
                 "invalid input",
@@ -255,7 +258,6 @@ def _report_problems(session: _Session, problems: pd.DataFrame, lang: str) -> No
                         "row": p.row,
                         "column": p.column,
                         "rule": p.rule,
-                        "problem": p.message,
                     }
                 },
             )
@@ -333,7 +335,7 @@ def _describe_os_error(exc: OSError) -> str:
 
 def _debug_traceback(session: _Session) -> None:
     if session.debug:
-        traceback.print_exc(file=sys.stderr)
+        _err(traceback.format_exc().rstrip("\n"))
 
 
 def _config(
@@ -611,7 +613,7 @@ def explain(
             lang=language,
             active_request_ids=frozenset(summary.get("active_request_ids", ())),
         )
-        typer.echo(explanation.text)
+        typer.echo(printable_lines(explanation.text))
         if explanation.status == "unknown":
             _exit(EXIT_INVALID)
 
