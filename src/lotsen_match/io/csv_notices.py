@@ -47,9 +47,9 @@ def report_multiline_cells(
         if not (is_object_dtype(column.dtype) or is_string_dtype(column.dtype)):
             continue
         counts = column.str.count(_LINE_BREAK).to_numpy(dtype=np.float64, na_value=0.0)
-        more = counts > breaks
-        breaks[more] = counts[more].astype(np.int64)
-        widest[more] = position
+        longer = counts > breaks
+        breaks[longer] = counts[longer].astype(np.int64)
+        widest[longer] = position
     spanning = np.flatnonzero(breaks > 0)
     if not len(spanning) or 2 * len(spanning) > len(frame):
         return []  # no cell spans lines, or most rows do: line breaks are meant
