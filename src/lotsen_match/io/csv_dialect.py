@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from typing import Final
 
 __all__ = [
@@ -158,14 +159,24 @@ def widest_record(text: str, delimiter: str) -> tuple[int, int]:
     """``(width, index)`` of the widest record of ``text`` (index 0-based; first one on a tie).
 
     Raises:
-        csv.Error: a cell is longer than the csv module's field limit (131,072 characters).
+        csv.Error: a cell is longer than the csv module's field limit (131,072 characters);
+            its ``line_num`` attribute is the line where that record starts.
     """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=_QUOTE)
-    width, index = 0, 0
-    for position, record in enumerate(reader):
+    width, index, position = 0, 0, 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return width, index
+        except csv.Error as exc:
+            error = csv.Error(f"line {start}: {exc}")
+            error.line_num = start  # type: ignore[attr-defined]
+            raise error from exc
         if len(record) > width:
             width, index = len(record), position
-    return width, index
+        position += 1
 
 
 def header_record(text: str, delimiter: str) -> tuple[list[str], bool]:
@@ -183,6 +194,16 @@ def header_record(text: str, delimiter: str) -> tuple[list[str], bool]:
     reader = csv.reader(io.StringIO(probe, newline=""), delimiter=delimiter, quotechar=_QUOTE)
     for record in reader:
         if any(cell.strip() for cell in record):
-            complete = not truncated or next(reader, None) is not None
-            return record, complete
+            return record, not truncated or _has_next(reader)
     return [], not truncated
+
+
+def _has_next(reader: Iterator[list[str]]) -> bool:
+    """Whether another record starts after the current one (so the current one is whole)."""
+    try:
+        next(reader)
+    except StopIteration:
+        return False
+    except csv.Error:
+        return True  # a record too long to read, but it is a next record
+    return True

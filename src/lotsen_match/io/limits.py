@@ -111,13 +111,23 @@ def _too_large(path: Path, found: str, limits: InputLimits) -> str:
 
 
 def check_column_count(
-    count: int, path: Path, limits: InputLimits, where: str = "", *, noun: str = "columns"
+    count: int,
+    path: Path,
+    limits: InputLimits,
+    where: str = "",
+    *,
+    noun: str = "columns",
+    at_least: bool = False,
 ) -> None:
-    """Refuse a header or record with more than ``limits.max_columns`` columns."""
+    """Refuse a header or record with more than ``limits.max_columns`` columns.
+
+    ``at_least`` says that ``count`` is a lower bound (only the start of a line was read).
+    """
     if count > limits.max_columns:
         place = f"{where}: " if where else ""
+        found = f"at least {count}" if at_least else str(count)
         raise InputLimitError(
-            f"{path}: {place}{count} {noun}; at most {limits.max_columns} columns are read "
+            f"{path}: {place}{found} {noun}; at most {limits.max_columns} columns are read "
             "(delete the empty or unused columns at the right of the table)",
             path=str(path),
         )

@@ -313,7 +313,7 @@ def _checked_header(text: str, delimiter: str, path: Path, limits: InputLimits) 
         header, complete = header_record(text, delimiter)
     except csv.Error as exc:
         raise overlong_cell(path, 1, limits) from exc
-    check_column_count(len(header), path, limits, "the header")
+    check_column_count(len(header), path, limits, "the header", at_least=not complete)
     names = header if complete else header[:-1]  # the last name may be cut off
     _check_unique([_header_name(name) for name in names], path)
     return header
