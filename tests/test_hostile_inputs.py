@@ -110,7 +110,8 @@ def run_bounded(*args: str | os.PathLike[str], cwd: Path) -> Outcome:
 
 def _run_with(tmp_path: Path, volunteers: Path, *extra: str | os.PathLike[str]) -> Outcome:
     requests = write_requests(tmp_path)
-    args = ["run", "--volunteers", volunteers, "--requests", requests, "--as-of", AS_OF]
+    args: list[str | os.PathLike[str]] = ["run", "--volunteers", volunteers]
+    args += ["--requests", requests, "--as-of", AS_OF]
     return run_bounded(*args, "--out", tmp_path / "out", *extra, cwd=tmp_path)
 
 
