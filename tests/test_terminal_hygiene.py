@@ -16,7 +16,7 @@ import pytest
 
 from lotsen_match.errors import InputFormatError
 from lotsen_match.io import read_table
-from lotsen_match.logs import configure_logging
+from lotsen_match.job.logs import configure_logging
 from lotsen_match.printable import excerpt, printable
 from tests.cli_support import AS_OF, invoke
 from tests.hostile_files import REQUESTS_CSV, write_volunteers
@@ -144,7 +144,7 @@ def test_a_table_whose_rows_all_span_lines_is_not_reported(
 def test_result_lines_on_stdout_are_escaped() -> None:
     import contextlib
 
-    from lotsen_match.cli import _Session
+    from lotsen_match.job.cli import _Session
 
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):

@@ -27,8 +27,8 @@ import typer
 from .. import __version__
 from .._types import OutputFormat, SolverName
 from ..errors import ConfigError, InputValidationError, JobInputError, LotsenMatchError
+from ..printable import printable_lines
 from .logs import configure_logging
-from .printable import printable_lines
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
     import pandas as pd

@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import Any, Final, TextIO
 
-from .printable import printable, printable_lines
+from ..printable import printable, printable_lines
 
 __all__ = ["JsonFormatter", "configure_logging"]
 
