@@ -79,7 +79,9 @@ _ALPHABET = st.sampled_from(list("ab;,=+-@ \t\r\"'\n1"))
 
 
 @given(st.lists(st.text(_ALPHABET, max_size=12), min_size=1, max_size=8))
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_no_split_of_any_text_starts_a_formula(values: list[str]) -> None:
     payload = _csv_payload(_frame(values))
     for delimiter in (";", ","):

@@ -65,7 +65,7 @@ class ImportOptions:
         if self.synonyms and self.vocabulary != "de":
             raise ArgumentError("synonyms need vocabulary = 'de'")
         if self.list_separators is not None and not all(self.list_separators):
-            raise ArgumentError("list_separators: a separator must not be empty")
+            raise ArgumentError("list_separators: a separator cannot be empty")
         self.german()  # unknown kinds or codes in synonyms fail here, not mid-validation
 
     @property

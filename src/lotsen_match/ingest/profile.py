@@ -175,7 +175,7 @@ def profile_from_mapping(
         date_formats = [data["date_format"], *date_formats]
     separators = data.get("list_separators")
     if separators is not None and not all(separators):
-        problems.append(("list_separators", "a separator must not be empty"))
+        problems.append(("list_separators", "a separator cannot be empty"))
     places = geo.get("places") if isinstance(geo, Mapping) else None
     fields: dict[str, Any] = {
         "name": str(data.get("name", "")),
