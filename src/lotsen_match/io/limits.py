@@ -178,10 +178,9 @@ def check_cell_lengths(
     """
     first: tuple[int, int, int] | None = None  # (row, column position, length)
     for position in range(grid.shape[1]):
-        column = grid.iloc[:, position]
-        if not (is_object_dtype(column.dtype) or is_string_dtype(column.dtype)):
+        lengths = _text_lengths(grid.iloc[:, position], limits.max_cell_chars)
+        if lengths is None:
             continue
-        lengths = column.str.len().to_numpy(dtype=np.float64, na_value=0.0)
         long = np.flatnonzero(lengths > limits.max_cell_chars)
         if len(long) and (first is None or rows[long[0]] < first[0]):
             first = (int(rows[long[0]]), position, int(lengths[long[0]]))
@@ -194,6 +193,25 @@ def check_cell_lengths(
         f"hold at most {limits.max_cell_chars} characters (as in Excel)",
         path=str(path),
     )
+
+
+def _text_lengths(column: pd.Series, limit: int) -> npt.NDArray[np.float64] | None:
+    """Characters per cell where some cell is longer than ``limit``, else None (cheap check).
+
+    Arrow-backed text is measured vectorised; object columns (Excel: mixed types) first by
+    their longest string, so the per-cell lengths are only built for a column that fails.
+    """
+    if is_object_dtype(column.dtype):
+        values = column.to_numpy()
+        if max((len(v) for v in values if type(v) is str), default=0) <= limit:
+            return None
+        return np.fromiter(
+            (len(v) if type(v) is str else 0 for v in values), dtype=np.float64, count=len(values)
+        )
+    if not is_string_dtype(column.dtype):
+        return None
+    lengths = np.asarray(column.str.len().to_numpy(na_value=0), dtype=np.float64)
+    return lengths if len(lengths) and lengths.max() > limit else None
 
 
 def overlong_cell(path: Path, line: int, limits: InputLimits) -> InputLimitError:
