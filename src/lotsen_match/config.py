@@ -175,6 +175,9 @@ class IngestSettings(_Section):
     near_km: float = Field(
         30.0, gt=0, le=1000, description="How far from `near` such a place may lie."
     )
+    max_input_mb: float = Field(
+        256, gt=0, description="Largest input table read, in MB (unpacked size for Excel)."
+    )
     columns: dict[TableName, dict[str, str]] = Field(
         default_factory=dict,
         description="Per table, export header -> contract column (e.g. Sprachen -> languages).",
@@ -276,6 +279,12 @@ class MatchConfig(BaseModel):
         description="With a database: result rows of runs that started more than this many days "
         "before the current run are deleted in its transaction (0 keeps only the newest run); "
         "the match_runs log is never deleted.",
+    )
+    # section: job
+    output_file_mode: str = Field(
+        "0640",
+        pattern=r"^0?[67][0-7]{2}$",
+        description="Mode of the result files (octal; the owner reads and writes).",
     )
     rules: RuleSettings = Field(default_factory=lambda: RuleSettings())
     weights: ScoreWeights = Field(default_factory=lambda: ScoreWeights())

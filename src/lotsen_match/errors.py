@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "InputFileNotFoundError",
     "InputFormatError",
+    "InputLimitError",
     "InputValidationError",
     "JobInputError",
     "LotsenMatchError",
@@ -62,6 +63,14 @@ class InputFormatError(LotsenMatchError, ValueError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+class InputLimitError(InputFormatError):
+    """An input file exceeds a limit that keeps reading it bounded in time and memory.
+
+    Raised before the expensive work: file size, unpacked size, columns, cell length, the used
+    range of a sheet. The message names the file, what was found and what is accepted.
+    """
 
 
 class MissingTableError(LotsenMatchError, ValueError):

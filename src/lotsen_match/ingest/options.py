@@ -64,6 +64,8 @@ class ImportOptions:
             raise ArgumentError(f"messages must be 'en' or 'de', got {self.messages!r}")
         if self.synonyms and self.vocabulary != "de":
             raise ArgumentError("synonyms need vocabulary = 'de'")
+        if self.list_separators is not None and not all(self.list_separators):
+            raise ArgumentError("list_separators: a separator cannot be empty")
         self.german()  # unknown kinds or codes in synonyms fail here, not mid-validation
 
     @property

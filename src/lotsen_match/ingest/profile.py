@@ -42,6 +42,7 @@ from ..contract import CLEAN_DTYPES
 from ..errors import ConfigError
 from ..io import read_table
 from ..io.inputs import TableSource
+from ..io.limits import InputLimits
 from .options import ATTRS_KEY, ImportOptions
 from .vocabulary_de import KINDS, Lang
 
@@ -173,6 +174,8 @@ def profile_from_mapping(
     if "date_format" in data:
         date_formats = [data["date_format"], *date_formats]
     separators = data.get("list_separators")
+    if separators is not None and not all(separators):
+        problems.append(("list_separators", "a separator cannot be empty"))
     places = geo.get("places") if isinstance(geo, Mapping) else None
     fields: dict[str, Any] = {
         "name": str(data.get("name", "")),
@@ -256,6 +259,7 @@ def load_with_profile(
     volunteers: TableSource | None = None,
     requests: TableSource | None = None,
     assignments: TableSource | None = None,
+    limits: InputLimits | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read the tables as the profile says: raw frames ready for ``validate_caseload``.
 
@@ -263,7 +267,8 @@ def load_with_profile(
     every frame carries the profile's reading options in ``attrs`` so that
     ``validate_caseload(frames["volunteers"], frames["requests"], ...)`` uses its vocabulary,
     separators, date formats and geocoding without further arguments. Tables not given are
-    taken from the profile's ``[files]``; a table given nowhere is left out.
+    taken from the profile's ``[files]``; a table given nowhere is left out. ``limits`` bound
+    the reading (see :func:`lotsen_match.io.read_table`).
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     options = prof.options().to_attrs()
@@ -273,7 +278,9 @@ def load_with_profile(
         source = source if source is not None else prof.files.get(table)
         if source is None:
             continue
-        frame = read_table(source, table=table, column_mapping=prof.columns.get(table))
+        frame = read_table(
+            source, table=table, column_mapping=prof.columns.get(table), limits=limits
+        )
         frame.attrs[ATTRS_KEY] = options
         frames[table] = frame
     logger.info("loaded %s with profile %s", ", ".join(frames), prof.source)

@@ -20,10 +20,13 @@ import errno
 import functools
 import logging
 import os
+import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
@@ -31,6 +34,9 @@ __all__ = [
     "atomic_directory",
     "atomic_file",
     "cleanup_stale_temp",
+    "directory_mode",
+    "is_mount_point",
+    "parse_file_mode",
 ]
 
 logger = logging.getLogger(__name__)
@@ -70,14 +76,23 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
 
 
 @contextmanager
-def atomic_directory(dest: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_directory(
+    dest: str | os.PathLike[str], *, file_mode: int | None = None
+) -> Iterator[Path]:
     """Yield a fresh directory whose contents replace ``dest`` atomically on normal exit.
 
     The temporary directory ``.{dest.name}.tmp-<pid>-<random>`` lies next to ``dest`` (same
     filesystem, so renames are atomic). On normal exit its files are fsynced and it takes the
-    place of ``dest``; the previous contents are deleted afterwards. If the block raises, the
-    temporary directory is removed, ``dest`` stays untouched and the exception propagates.
-    Leftovers of killed runs are removed first (:func:`cleanup_stale_temp`).
+    place of ``dest``; the previous contents are deleted afterwards. If the block raises, or the
+    swap itself fails (``dest`` is a mount point: EBUSY), the temporary directory is removed,
+    ``dest`` stays untouched and the exception propagates. Leftovers of killed runs are removed
+    first (:func:`cleanup_stale_temp`).
+
+    The new directory takes over the mode, owner and group of ``dest`` (an office's 700
+    root:lotsen stays so), given before anything is written into it; its files get that owner
+    and group too, as far as the process may give them. ``file_mode`` (e.g. ``0o640``) sets
+    the mode of every file, whatever the umask; a new ``dest`` then gets the matching
+    directory mode (``0o750``).
 
     A symlink ``dest`` is followed: the directory it points to is replaced, the link is kept.
 
@@ -91,13 +106,56 @@ def atomic_directory(dest: str | os.PathLike[str]) -> Iterator[Path]:
     cleanup_stale_temp(target)
     temp = _make_temp_dir(target)
     try:
+        adopted = _take_over(temp, target, file_mode)
         yield temp
+        _finish(temp, file_mode, adopted)
+        _fsync_tree(temp)
+        _swap_into_place(temp, target)
     except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
+        shutil.rmtree(temp, ignore_errors=True)  # new outputs, or old ones after an exchange
         raise
-    _fsync_tree(temp)
-    _swap_into_place(temp, target)
     _fsync_directory(target.parent)
+
+
+def directory_mode(file_mode: int) -> int:
+    """The directory mode that matches a file mode: search wherever read is allowed."""
+    return file_mode | ((file_mode & 0o444) >> 2)
+
+
+def is_mount_point(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a mount point, bind mounts included (which ``os.path.ismount``
+    misses when source and target lie on the same filesystem); Linux's mountinfo decides."""
+    real = os.path.realpath(path)
+    if os.path.ismount(real):
+        return True
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as table:
+            points = {_unescape_mount(line.split(" ")[4]) for line in table if line.count(" ") > 4}
+    except OSError:
+        return False
+    return real in points
+
+
+def _unescape_mount(field: str) -> str:
+    """mountinfo writes space, tab, newline and backslash as octal escapes (``\\040``)."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def parse_file_mode(text: str) -> int:
+    """An octal file mode such as ``"0640"``; the owner must be able to read and write.
+
+    Raises:
+        ValueError: not three or four octal digits, or the owner lacks read or write.
+    """
+    digits = text.strip().removeprefix("0o")
+    if not (3 <= len(digits) <= 4 and all(c in "01234567" for c in digits)):
+        raise ValueError(f"{text!r} is no file mode; write it in octal, e.g. 0640 or 0600")
+    mode = int(digits, 8)
+    if mode > 0o777:
+        raise ValueError(f"{text!r}: only permission bits (at most 0777) are allowed")
+    if mode & 0o600 != 0o600:
+        raise ValueError(f"{text!r}: the owner must be able to read and write (0600 at least)")
+    return mode
 
 
 def cleanup_stale_temp(dest: str | os.PathLike[str]) -> list[Path]:
@@ -144,6 +202,68 @@ def _make_temp_dir(target: Path) -> Path:
         return candidate
 
 
+@dataclass(frozen=True)
+class _Adopted:
+    """What the new directory takes over from the one it replaces."""
+
+    uid: int
+    gid: int
+    mode: int
+
+
+def _take_over(temp: Path, target: Path, file_mode: int | None) -> _Adopted | None:
+    """Give ``temp`` the owner, group and mode of ``target`` before anything is written.
+
+    The owner keeps full access while the run writes (the exact mode is set by
+    :func:`_finish`); group and others never get more than ``target`` gives them. For a new
+    ``target`` only the directory mode matching ``file_mode`` is set, and None is returned.
+    """
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        if file_mode is not None:
+            os.chmod(temp, directory_mode(file_mode))
+        return None
+    adopted = _Adopted(info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode))
+    if not _give_owner(temp, adopted):
+        logger.warning(
+            "cannot give the outputs the group of the output directory (gid %d); "
+            "they keep the group of this process",
+            adopted.gid,
+        )
+    os.chmod(temp, adopted.mode | stat.S_IRWXU)  # after chown, which may clear setgid
+    return adopted
+
+
+def _finish(root: Path, file_mode: int | None, adopted: _Adopted | None) -> None:
+    """Set mode and owner of every file the caller wrote, then the directory's own mode."""
+    for directory, _subdirs, files in os.walk(root):
+        for file_name in files:
+            path = Path(directory, file_name)
+            if path.is_symlink():
+                continue
+            if adopted is not None:
+                _give_owner(path, adopted)
+            if file_mode is not None:
+                os.chmod(path, file_mode)
+    if adopted is not None:
+        os.chmod(root, adopted.mode)
+
+
+def _give_owner(path: Path, adopted: _Adopted) -> bool:
+    """``chown`` to the adopted owner and group, else the group alone; False if neither."""
+    info = path.stat()
+    if (info.st_uid, info.st_gid) == (adopted.uid, adopted.gid):
+        return True
+    for uid in (adopted.uid, -1):
+        try:
+            os.chown(path, uid, adopted.gid)
+        except PermissionError:
+            continue
+        return True
+    return False
+
+
 def _owner_alive(leftover: Path) -> bool:
     """Whether the pid in ``.{name}.tmp-<pid>-<random>`` belongs to a running process."""
     try:
@@ -166,7 +286,7 @@ def _swap_into_place(temp: Path, target: Path) -> None:
         os.rename(temp, target)
         return
     if _exchange(temp, target):
-        shutil.rmtree(temp)  # now holds the previous contents
+        shutil.rmtree(temp, ignore_errors=True)  # now holds the previous contents
         return
     backup = target.with_name(f".{target.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
     os.rename(target, backup)
@@ -175,7 +295,7 @@ def _swap_into_place(temp: Path, target: Path) -> None:
     except BaseException:
         os.rename(backup, target)
         raise
-    shutil.rmtree(backup)
+    shutil.rmtree(backup, ignore_errors=True)  # a leftover goes with the next cleanup
 
 
 def _exchange(first: Path, second: Path) -> bool:

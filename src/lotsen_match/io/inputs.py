@@ -14,6 +14,7 @@ from .._types import TableName
 from ..arguments import TableSource  # a DataFrame, a path or a list of dicts
 from ..config import MatchConfig
 from ..errors import MissingTableError
+from .limits import limits_for
 from .readers import read_table
 from .sql import read_sql_table
 
@@ -39,7 +40,8 @@ def read_inputs(
         DataFrames, file paths (CSV, Parquet, Excel by extension) or lists of dicts;
         ``assignments`` may be None.
     config
-        Its ``ingest.columns`` rename an export's headers to the contract's.
+        Its ``ingest.columns`` rename an export's headers to the contract's; its
+        ``ingest.max_input_mb`` bounds each file (see :mod:`lotsen_match.io.limits`).
 
     Returns
     -------
@@ -49,7 +51,7 @@ def read_inputs(
     Raises
     ------
     InputFormatError
-        A file cannot be read as a table.
+        A file cannot be read as a table (InputLimitError: it exceeds a limit).
     """
     given: dict[TableName, TableSource | None] = {
         "volunteers": volunteers,
@@ -62,7 +64,10 @@ def read_inputs(
         if source is None:
             continue
         raw[table] = read_table(
-            source, table=table, column_mapping=config.ingest.columns.get(table)
+            source,
+            table=table,
+            column_mapping=config.ingest.columns.get(table),
+            limits=limits_for(config.ingest.max_input_mb),
         )
     return raw
 

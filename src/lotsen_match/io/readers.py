@@ -9,10 +9,12 @@ Every frame returned has a fresh ``RangeIndex``.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
 import logging
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -33,8 +35,26 @@ from lotsen_match.io.csv_dialect import (
     count_leading_blank_lines,
     decode_text,
     detect_delimiter,
-    max_record_width,
+    header_record,
+    widest_record,
 )
+from lotsen_match.io.csv_notices import report_multiline_cells
+from lotsen_match.io.limits import (
+    DEFAULT_LIMITS,
+    InputLimits,
+    check_cell_lengths,
+    check_column_count,
+    check_parquet_metadata,
+    overlong_cell,
+    read_within_limit,
+)
+from lotsen_match.io.xlsx_extent import (
+    check_extent,
+    index_workbook,
+    sheet_extent,
+    verify_declared_sizes,
+)
+from lotsen_match.printable import excerpt
 
 from ..errors import ArgumentError, ArgumentTypeError, InputFileNotFoundError, InputFormatError
 
@@ -73,6 +93,7 @@ def read_table(
     table: str,
     column_mapping: Mapping[str, str] | None = None,
     sheet: str | int | None = None,
+    limits: InputLimits | None = None,
 ) -> pd.DataFrame:
     """Read one input table (``table`` is its logical name, e.g. ``"volunteers"``).
 
@@ -81,9 +102,12 @@ def read_table(
     stored; Parquet and DataFrames arrive as they are (a DataFrame is copied, never modified); a
     list of dicts is one row per dict. ``column_mapping`` renames export headers onto contract
     names, see :func:`apply_column_mapping`. ``sheet`` picks an Excel sheet by name or 0-based
-    position; by default the sheet named like ``table``, else the first one.
+    position; by default the sheet named like ``table``, else the first one. ``limits`` bound
+    the work (file size, columns, cell length, a sheet's used range; default
+    :data:`DEFAULT_LIMITS`) and are checked before the expensive part of reading.
 
     Raises:
+        InputLimitError: the file exceeds a limit (an :class:`InputFormatError`).
         InputFormatError: unsupported extension, undecodable or malformed file, a directory.
         InputFileNotFoundError: ``source`` names no existing file (a ``FileNotFoundError``).
         ArgumentTypeError: an argument of the wrong type (e.g. ``None`` or an int as
@@ -105,7 +129,9 @@ def read_table(
     if isinstance(checked, pd.DataFrame):
         frame, rows, attrs = _from_dataframe(checked)
     else:
-        frame, rows, attrs = _from_file(Path(checked), table=table, sheet=sheet)
+        frame, rows, attrs = _from_file(
+            Path(checked), table=table, sheet=sheet, limits=limits or DEFAULT_LIMITS
+        )
     frame = apply_column_mapping(frame, column_mapping)
     result = attach_provenance(frame, rows, {**attrs, "table": table})
     logger.info(
@@ -208,7 +234,7 @@ def _from_dataframe(source: pd.DataFrame) -> tuple[pd.DataFrame, RowNumbers, dic
 
 
 def _from_file(
-    path: Path, *, table: str, sheet: str | int | None
+    path: Path, *, table: str, sheet: str | int | None, limits: InputLimits
 ) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
     fmt = SUPPORTED_EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
@@ -218,7 +244,7 @@ def _from_file(
             path=str(path),
         )
     try:
-        raw = path.read_bytes()
+        raw = read_within_limit(path, limits)
     except FileNotFoundError as exc:
         raise InputFileNotFoundError(exc.errno, "input file not found", str(path)) from exc
     except IsADirectoryError as exc:
@@ -230,15 +256,18 @@ def _from_file(
         "sha256": hashlib.sha256(raw).hexdigest(),
     }
     if fmt == "csv":
-        frame, rows, extra = _read_csv(raw, path)
+        frame, rows, extra = _read_csv(raw, path, limits)
     elif fmt == "excel":
-        frame, rows, extra = _read_excel(raw, path, table=table, sheet=sheet)
+        frame, rows, extra = _read_excel(raw, path, table=table, sheet=sheet, limits=limits)
     else:
-        frame, rows, extra = _read_parquet(raw, path)
+        frame, rows, extra = _read_parquet(raw, path, limits)
     return frame, rows, {**attrs, **extra}
 
 
-def _read_parquet(raw: bytes, path: Path) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
+def _read_parquet(
+    raw: bytes, path: Path, limits: InputLimits
+) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
+    check_parquet_metadata(raw, path, limits)
     try:
         frame = pd.read_parquet(io.BytesIO(raw))
     except Exception as exc:  # pyarrow raises its own hierarchy; name the file for the user
@@ -247,26 +276,36 @@ def _read_parquet(raw: bytes, path: Path) -> tuple[pd.DataFrame, RowNumbers, dic
         ) from exc
     if not isinstance(frame.index, pd.RangeIndex):
         frame = frame.reset_index()
-    return frame, np.arange(1, len(frame) + 1, dtype=np.int64), {}
+    rows = np.arange(1, len(frame) + 1, dtype=np.int64)
+    check_cell_lengths(frame, rows, [str(c) for c in frame.columns], path, limits)
+    return frame, rows, {}
 
 
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def _read_csv(raw: bytes, path: Path) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
-    """Every cell as stripped text; empty and whitespace-only cells become missing."""
+def _read_csv(
+    raw: bytes, path: Path, limits: InputLimits
+) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
+    """Every cell as stripped text; empty and whitespace-only cells become missing.
+
+    The header line is checked (column count, duplicates) before the body is parsed, and every
+    record's width before the grid is built, so a hostile header cannot exhaust memory.
+    """
     try:
         text, encoding = decode_text(raw)
     except UnicodeDecodeError as exc:
-        raise InputFormatError(
-            f"{path}: neither UTF-8 nor Windows-1252 (undecodable byte at offset {exc.start})",
-            path=str(path),
-        ) from exc
+        raise InputFormatError(_undecodable(path, exc), path=str(path)) from exc
     blank_lines, text = count_leading_blank_lines(text)
     if not text.strip():
         return pd.DataFrame(), np.empty(0, np.int64), {"encoding": encoding, "delimiter": ","}
     delimiter = detect_delimiter(text)
-    grid = _parse_grid(text, delimiter, path)
+    header = _checked_header(text, delimiter, path, limits)
+    grid = _parse_grid(text, delimiter, path, limits, blank_lines)
+    del text  # the grid holds every cell now; keep the peak memory low
+    record_rows = np.arange(1, len(grid) + 1, dtype=np.int64) + blank_lines
+    check_column_count(grid.shape[1], path, limits, "the widest row")
+    check_cell_lengths(grid, record_rows, header, path, limits)
     cleaned = {
         position: _strip_to_missing(grid[column]) for position, column in enumerate(grid.columns)
     }
@@ -276,11 +315,43 @@ def _read_csv(raw: bytes, path: Path) -> tuple[pd.DataFrame, RowNumbers, dict[st
     data = grid.iloc[first + 1 :]
     rows = np.arange(first + 2, first + 2 + len(data), dtype=np.int64) + blank_lines
     frame, rows, extra = _tabulate(grid.iloc[first].tolist(), data, rows, path)
+    extra["multiline_rows"] = report_multiline_cells(frame, rows, path)
     return frame, rows, {"encoding": encoding, "delimiter": delimiter, **extra}
 
 
-def _parse_grid(text: str, delimiter: str, path: Path) -> pd.DataFrame:
-    """All records (header included) as text columns; rows wider than the header survive."""
+def _undecodable(path: Path, exc: UnicodeDecodeError) -> str:
+    if exc.encoding in ("utf-16", "utf-32"):
+        return (
+            f"{path}: starts with a {exc.encoding.upper()} byte-order mark but is not valid "
+            f"{exc.encoding.upper()} (at byte {exc.start}); save it again as CSV UTF-8"
+        )
+    if "NUL" in exc.reason:
+        return (
+            f"{path}: holds NUL bytes (at byte {exc.start}): UTF-16 or UTF-32 without a "
+            "byte-order mark, or not a text file; save it as CSV UTF-8 (or with a BOM)"
+        )
+    return f"{path}: neither UTF-8 nor Windows-1252 (undecodable byte at offset {exc.start})"
+
+
+def _checked_header(text: str, delimiter: str, path: Path, limits: InputLimits) -> list[str]:
+    """The header record, refused if too wide or with duplicates, before the body is parsed."""
+    try:
+        header, complete = header_record(text, delimiter)
+    except csv.Error as exc:
+        raise overlong_cell(path, 1, limits) from exc
+    check_column_count(len(header), path, limits, "the header", at_least=not complete)
+    names = header if complete else header[:-1]  # the last name may be cut off
+    _check_unique([_header_name(name) for name in names], path)
+    return header
+
+
+def _parse_grid(
+    text: str, delimiter: str, path: Path, limits: InputLimits, blank_lines: int
+) -> pd.DataFrame:
+    """All records (header included) as text columns; rows wider than the header survive.
+
+    pandas reads UTF-8 bytes: a quarter of the memory of the ``str`` the C parser would copy.
+    """
     options: dict[str, Any] = {
         "sep": delimiter,
         "header": None,
@@ -291,18 +362,29 @@ def _parse_grid(text: str, delimiter: str, path: Path) -> pd.DataFrame:
         "quotechar": '"',
         "doublequote": True,
         "engine": "c",
+        "encoding": "utf-8",
     }
+    payload = text.encode("utf-8")
     try:
-        grid: pd.DataFrame = pd.read_csv(io.StringIO(text), **options)
+        grid: pd.DataFrame = pd.read_csv(io.BytesIO(payload), **options)
         return grid
     except pd.errors.ParserError:
         pass  # a record wider than the header row: size the grid by the widest record
-    width = max_record_width(text, delimiter)
     try:
-        grid = pd.read_csv(io.StringIO(text), names=list(range(width)), **options)
+        width, index = widest_record(text, delimiter)
+    except csv.Error as exc:
+        raise overlong_cell(path, _error_line(exc), limits) from exc
+    check_column_count(width, path, limits, f"row {index + 1 + blank_lines}", noun="cells")
+    try:
+        grid = pd.read_csv(io.BytesIO(payload), names=list(range(width)), **options)
     except pd.errors.ParserError as exc:
         raise InputFormatError(f"{path}: malformed CSV ({exc})", path=str(path)) from exc
     return grid
+
+
+def _error_line(exc: csv.Error) -> int:
+    line = getattr(exc, "line_num", None)
+    return int(line) if isinstance(line, int) else 0
 
 
 def _strip_to_missing(column: pd.Series) -> pd.Series:
@@ -314,53 +396,72 @@ def _strip_to_missing(column: pd.Series) -> pd.Series:
 
 
 def _read_excel(
-    raw: bytes, path: Path, *, table: str, sheet: str | int | None
+    raw: bytes, path: Path, *, table: str, sheet: str | int | None, limits: InputLimits
 ) -> tuple[pd.DataFrame, RowNumbers, dict[str, Any]]:
     """Cells as Excel typed them; text stripped; the first non-empty row is the header.
 
     Formula cells give the value Excel cached when it last saved the file (None for workbooks
-    that no spreadsheet program has calculated).
+    that no spreadsheet program has calculated). The workbook's sizes and the sheet's used
+    range are checked first (:mod:`lotsen_match.io.xlsx_extent`).
     """
+    sheet_name = _checked_sheet(raw, path, table=table, sheet=sheet, limits=limits)
     try:
-        records, sheet_name = _excel_records_calamine(raw, path, table=table, sheet=sheet)
+        records = _excel_records_calamine(raw, path, sheet_name)
     except ImportError:
-        records, sheet_name = _excel_records_openpyxl(raw, path, table=table, sheet=sheet)
+        records = _excel_records_openpyxl(raw, path, sheet_name)
     first = next((i for i, r in enumerate(records) if any(v is not None for v in r)), None)
     if first is None:
         return pd.DataFrame(), np.empty(0, np.int64), {"sheet": sheet_name}
     width = max(len(r) for r in records)
     padded = [r + (None,) * (width - len(r)) for r in records[first:]]
     grid = pd.DataFrame(padded, columns=list(range(width)), dtype=object)
+    header = ["" if v is None else str(v) for v in padded[0]]
+    check_cell_lengths(grid, np.arange(first + 1, first + 1 + len(grid)), header, path, limits)
     rows = np.arange(first + 2, first + 1 + len(grid), dtype=np.int64)
     frame, rows, extra = _tabulate(grid.iloc[0].tolist(), grid.iloc[1:], rows, path)
     return frame, rows, {"sheet": sheet_name, **extra}
 
 
 class _Named:
-    """A sheet name in the shape ``_select_sheet`` expects."""
+    """A sheet name (and its zip entry) in the shape ``_select_sheet`` expects."""
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, part: str = "") -> None:
         self.title = title
+        self.part = part
 
 
-def _excel_records_calamine(
-    raw: bytes, path: Path, *, table: str, sheet: str | int | None
-) -> tuple[list[tuple[object, ...]], str]:
+def _checked_sheet(
+    raw: bytes, path: Path, *, table: str, sheet: str | int | None, limits: InputLimits
+) -> str:
+    """Pick the sheet and refuse the workbook if unpacking or reading it would be absurd."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputFormatError(
+            f"{path}: not a readable Excel file ({exc})", path=str(path)
+        ) from exc
+    with archive:
+        index = index_workbook(archive, path, limits)
+        named = [_Named(n, p) for n, p in zip(index.names, index.parts, strict=True)]
+        chosen = _select_sheet(named, sheet, table, path)
+        check_extent(sheet_extent(archive, chosen.part, path), chosen.title, path, limits)
+        verify_declared_sizes(archive, chosen.part, path)
+    return str(chosen.title)
+
+
+def _excel_records_calamine(raw: bytes, path: Path, sheet_name: str) -> list[tuple[object, ...]]:
     """All rows of the sheet from row 1 via calamine (Rust): ~20x faster than openpyxl."""
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        worksheet = workbook.get_sheet_by_name(sheet_name)
     except Exception as exc:  # corrupt zip / not a workbook
         raise InputFormatError(
             f"{path}: not a readable Excel file ({exc})", path=str(path)
         ) from exc
-    names = [str(n) for n in workbook.sheet_names]
-    chosen = _select_sheet([_Named(n) for n in names], sheet, table, path).title
-    worksheet = workbook.get_sheet_by_name(chosen)
     values = worksheet.to_python(skip_empty_area=False)
-    records = [tuple(_clean_calamine_cell(v) for v in r) for r in values]
-    return records, chosen
+    return [tuple(_clean_calamine_cell(v) for v in r) for r in values]
 
 
 def _clean_calamine_cell(value: object) -> object:
@@ -373,9 +474,7 @@ def _clean_calamine_cell(value: object) -> object:
     return _clean_excel_cell(value)
 
 
-def _excel_records_openpyxl(
-    raw: bytes, path: Path, *, table: str, sheet: str | int | None
-) -> tuple[list[tuple[object, ...]], str]:
+def _excel_records_openpyxl(raw: bytes, path: Path, sheet_name: str) -> list[tuple[object, ...]]:
     from openpyxl import load_workbook
 
     try:
@@ -385,14 +484,12 @@ def _excel_records_openpyxl(
             f"{path}: not a readable Excel file ({exc})", path=str(path)
         ) from exc
     try:
-        worksheet = _select_sheet(workbook.worksheets, sheet, table, path)
+        worksheet = workbook[sheet_name]
         worksheet.reset_dimensions()  # some writers store wrong dimensions; read all cells
         # openpyxl yields Python values cell by cell anyway; cleaning them here costs nothing.
-        records = [tuple(map(_clean_excel_cell, r)) for r in worksheet.iter_rows(values_only=True)]
-        sheet_name = str(worksheet.title)
+        return [tuple(map(_clean_excel_cell, r)) for r in worksheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
-    return records, sheet_name
 
 
 def _select_sheet(
@@ -438,20 +535,13 @@ def _tabulate(
     has_data = data.notna().any(axis=0).to_numpy(dtype=bool)
     names: list[str] = []
     keep: list[int] = []
-    seen: dict[str, int] = {}
-    for position, value in enumerate(header):
-        name = "" if _is_missing(value) else str(value).replace("\ufeff", "").strip()
+    given = [_header_name(value) for value in header]
+    _check_unique(given, path)
+    for position, name in enumerate(given):
         if not name:
             if not has_data[position]:
                 continue
             name = f"Unnamed: {position}"
-        if name in seen:
-            raise InputFormatError(
-                f"{path}: duplicate column header {name!r} in columns "
-                f"{seen[name] + 1} and {position + 1}",
-                path=str(path),
-            )
-        seen[name] = position
         names.append(name)
         keep.append(position)
     frame = data.iloc[:, keep].set_axis(names, axis="columns")
@@ -463,6 +553,26 @@ def _tabulate(
         frame = frame.loc[~blank]
         rows = rows[~blank]
     return frame, rows, extra
+
+
+def _header_name(value: object) -> str:
+    """A header cell as a column name: text without BOM and surrounding whitespace."""
+    return "" if _is_missing(value) else str(value).replace("\ufeff", "").strip()
+
+
+def _check_unique(names: Sequence[str], path: Path) -> None:
+    """Refuse a repeated header: one of the two columns would be unreachable by name."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names):
+        if not name:
+            continue
+        if name in seen:
+            raise InputFormatError(
+                f"{path}: duplicate column header {excerpt(name, 40)} in columns "
+                f"{seen[name] + 1} and {position + 1}; rename or delete one of them",
+                path=str(path),
+            )
+        seen[name] = position
 
 
 def _is_missing(value: object) -> bool:

@@ -21,7 +21,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
-from pandas.api.types import is_object_dtype, is_string_dtype
+from pandas.api.types import (
+    is_bool_dtype,
+    is_datetime64_any_dtype,
+    is_numeric_dtype,
+    is_object_dtype,
+    is_string_dtype,
+    is_timedelta64_dtype,
+)
 
 from lotsen_match.io.atomic import atomic_file
 
@@ -51,34 +58,51 @@ _CSV_FLOAT_FORMAT: Final = "%.15g"
 # Characters XML 1.0 forbids; openpyxl refuses them (same set as openpyxl's own check).
 _XLSX_ILLEGAL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _XLSX_SHEET_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
+# A formula prefix where a cell could start once a spreadsheet splits the text: at the start,
+# after a separator or line break, behind quote characters the parser may take as quoting.
+_SPLIT_RISK: Final = re.compile(r'((?:^|[;,\r\n])"*)(?=[=+\-@\t\r])')
+_SPLIT_RISK_FOUND: Final = re.compile(r'(?:^|[;,\r\n])"*[=+\-@\t\r]')
+# Characters that make a CSV cell need quotes: either separator, the quote, line breaks.
+_CSV_QUOTE_NEEDED: Final = re.compile(r'[,;"\r\n]')
 _ZIP_EPOCH: Final = (1980, 1, 1, 0, 0, 0)
 _CORE_TIMESTAMP: Final = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 _FIXED_TIMESTAMP: Final = b"2000-01-01T00:00:00Z"
 
 
-def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
+def neutralize_formulas(df: pd.DataFrame, *, split_parts: bool = False) -> pd.DataFrame:
     """Return a copy whose text cells cannot start a spreadsheet formula.
 
     Text cells (in object, string or categorical columns) starting with ``=``, ``+``, ``-``,
     ``@``, tab or carriage return get a leading apostrophe, and so do such column headers.
     Numeric columns are untouched, so a score of -0.5 stays a number.
+
+    With ``split_parts`` (for CSV) the same holds for every part a spreadsheet could split off:
+    after each ``;``, ``,`` and line break, and after any quote characters there (a parser may
+    take them as quoting), so ``R9;=1+1`` becomes ``R9;'=1+1``. German Excel splits a ``.csv``
+    at ``;`` whatever separator the file uses.
     """
     out = df.copy()
     for position in range(out.shape[1]):
         column = out.iloc[:, position]
-        risky = _text_mask(column, FORMULA_PREFIXES)
+        risky = _text_mask(column, _SPLIT_RISK_FOUND if split_parts else FORMULA_PREFIXES)
         if risky is not None and risky.any():
             values = column.to_numpy(dtype=object, copy=True)
-            values[risky] = "'" + values[risky]
+            values[risky] = [_neutralize(value, split_parts) for value in values[risky]]
             out.isetitem(position, _rebuild(values, column))
     out.columns = pd.Index(
         [
-            "'" + label if isinstance(label, str) and label.startswith(FORMULA_PREFIXES) else label
+            _neutralize(label, split_parts) if isinstance(label, str) else label
             for label in out.columns
         ],
         dtype=object,
     )
     return out
+
+
+def _neutralize(text: str, split_parts: bool) -> str:
+    if split_parts:
+        return _SPLIT_RISK.sub(r"\g<1>'", text)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, fmt: str | None = None) -> Path:
@@ -127,11 +151,67 @@ def _resolve_format(target: Path, fmt: str | None) -> str:
 
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
-    text = neutralize_formulas(df).to_csv(
-        index=False, lineterminator="\n", float_format=_CSV_FLOAT_FORMAT, na_rep=""
-    )
+    """The CSV text: numbers as pandas writes them, text quoted when it holds a separator.
+
+    The csv module quotes only cells holding the delimiter, so text cells are encoded here:
+    a cell with ``;`` must be quoted too, or German Excel (which splits at ``;``) would cut it.
+    """
+    safe = neutralize_formulas(df, split_parts=True)
+    if safe.shape[1] == 0:
+        text = safe.to_csv(index=False, lineterminator="\n")
+    else:
+        header = [_csv_field(str(label)) for label in safe.columns]
+        columns = [_csv_column(safe.iloc[:, i]) for i in range(safe.shape[1])]
+        lines = [",".join(header), *(",".join(row) for row in zip(*columns, strict=True))]
+        if safe.shape[1] == 1:  # an empty single cell must not read back as a blank line
+            lines = [line or '""' for line in lines]
+        text = "\n".join(lines) + "\n"
     # With a BOM, German Excel shows umlauts correctly; pandas and csv readers skip it.
     return text.encode("utf-8-sig")
+
+
+def _csv_column(column: pd.Series) -> list[str]:
+    """The cells of one column as CSV fields, as pandas' ``to_csv`` would render them."""
+    dtype = column.dtype
+    if _is_text(column):
+        text = column.astype(object).fillna("").astype(str)
+        needs = text.str.contains(_CSV_QUOTE_NEEDED.pattern, regex=True)
+        quoted = '"' + text[needs].str.replace('"', '""', regex=False) + '"'
+        return text.mask(needs, quoted).tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = column.to_numpy()
+        rendered = np.char.mod(_CSV_FLOAT_FORMAT, values).astype(object)
+        rendered[np.isnan(values)] = ""
+        return list(rendered)
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return list(column.to_numpy().astype(str).astype(object))
+    rendered_csv = column.to_frame().to_csv(
+        index=False, header=False, lineterminator="\n", float_format=_CSV_FLOAT_FORMAT, na_rep=""
+    )
+    # A row of one empty field is written as "" by the csv module; here it is one of many.
+    return [field if field != '""' else "" for field in rendered_csv.split("\n")[: len(column)]]
+
+
+def _csv_field(text: str) -> str:
+    if _CSV_QUOTE_NEEDED.search(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _is_text(column: pd.Series) -> bool:
+    """Whether pandas could hold text in this column (numbers, dates and flags cannot)."""
+    dtype = column.dtype
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or is_object_dtype(dtype)
+        or is_string_dtype(dtype)
+        or not (
+            is_numeric_dtype(dtype)
+            or is_bool_dtype(dtype)
+            or is_datetime64_any_dtype(dtype)
+            or is_timedelta64_dtype(dtype)
+        )
+    )
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:

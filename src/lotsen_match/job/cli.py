@@ -27,6 +27,7 @@ import typer
 from .. import __version__
 from .._types import OutputFormat, SolverName
 from ..errors import ConfigError, InputValidationError, JobInputError, LotsenMatchError
+from ..printable import printable_lines
 from .logs import configure_logging
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
@@ -191,9 +192,9 @@ class _Session:
         configure_logging(level=level, json_lines=self.log_json)
 
     def say(self, text: str) -> None:
-        """A result line on stdout (suppressed by ``--quiet``)."""
+        """A result line on stdout (suppressed by ``--quiet``); control characters escaped."""
         if not self.quiet:
-            typer.echo(text)
+            typer.echo(printable_lines(text))
 
     def progress(self) -> AbstractContextManager[StageHook | None]:
         """Spinner per stage on stderr, only for a person watching a terminal."""
@@ -231,7 +232,8 @@ def _rich_progress() -> Iterator[StageHook]:
 
 
 def _err(text: str) -> None:
-    typer.echo(text, err=True)
+    """A line on stderr; text from inputs (names, headers, cells) cannot steer the terminal."""
+    typer.echo(printable_lines(text), err=True)
 
 
 def _problem_lines(problems: pd.DataFrame, lang: str) -> list[str]:
@@ -245,6 +247,7 @@ def _problem_lines(problems: pd.DataFrame, lang: str) -> list[str]:
 
 def _report_problems(session: _Session, problems: pd.DataFrame, lang: str) -> None:
     if session.log_json:
+        # No message: it quotes the cell, and JSON logs carry no cell values at all.
         for p in problems.itertuples(index=False):
             logger.error(
                 "invalid input",
@@ -255,7 +258,6 @@ def _report_problems(session: _Session, problems: pd.DataFrame, lang: str) -> No
                         "row": p.row,
                         "column": p.column,
                         "rule": p.rule,
-                        "problem": p.message,
                     }
                 },
             )
@@ -333,7 +335,7 @@ def _describe_os_error(exc: OSError) -> str:
 
 def _debug_traceback(session: _Session) -> None:
     if session.debug:
-        traceback.print_exc(file=sys.stderr)
+        _err(traceback.format_exc().rstrip("\n"))
 
 
 def _config(
@@ -413,6 +415,17 @@ def _root(
     """Propose Integrationslotsinnen and -lotsen for open help requests."""
 
 
+def _check_file_mode(value: str | None) -> str | None:
+    from ..io.atomic import parse_file_mode
+
+    if value is not None:
+        try:
+            parse_file_mode(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from exc
+    return value
+
+
 @app.command()
 def run(
     out: Annotated[
@@ -456,6 +469,23 @@ def run(
             rich_help_panel=_OUT,
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace OUT even if it holds files that no run wrote (they are deleted).",
+            rich_help_panel=_OUT,
+        ),
+    ] = False,
+    file_mode: Annotated[
+        str | None,
+        typer.Option(
+            "--file-mode",
+            callback=_check_file_mode,
+            help="Mode of the result files, octal (default: config output_file_mode, 0640).",
+            rich_help_panel=_OUT,
+        ),
+    ] = None,
     quiet: QuietOpt = False,
     log_json: LogJsonOpt = False,
     verbose: VerboseOpt = False,
@@ -464,8 +494,9 @@ def run(
     """Match and write proposals, unmatched, rejected, alternatives, summary.json, report.html.
 
     Outputs appear atomically in OUT: a run that fails or is killed leaves the previous outputs
-    untouched. With --db the proposals and unmatched requests are also written to the database
-    (tables proposals, unmatched, match_runs) in one transaction, tagged with the run id.
+    untouched. OUT keeps its mode, owner and group; files are created 0640 (--file-mode). With
+    --db the proposals and unmatched requests are also written to the database (tables
+    proposals, unmatched, match_runs) in one transaction, tagged with the run id.
 
     Nightly, from cron: `lotsen-match run --db postgresql+psycopg2://lotsen@db/lotsen
     --out /srv/lotsen/latest --quiet --log-json`
@@ -490,6 +521,8 @@ def run(
                 fmt=fmt,
                 stage=stage,
                 profile=profile,
+                force=force,
+                file_mode=file_mode,
             )
         _say_result(session, job.summary, job.out_dir)
 
@@ -603,7 +636,7 @@ def explain(
             lang=language,
             active_request_ids=frozenset(summary.get("active_request_ids", ())),
         )
-        typer.echo(explanation.text)
+        typer.echo(printable_lines(explanation.text))
         if explanation.status == "unknown":
             _exit(EXIT_INVALID)
 

@@ -13,6 +13,8 @@ import logging
 import sys
 from typing import Any, Final, TextIO
 
+from ..printable import printable, printable_lines
+
 __all__ = ["JsonFormatter", "configure_logging"]
 
 #: Marker attribute on handlers installed here, so reconfiguring replaces only our own.
@@ -35,11 +37,11 @@ class JsonFormatter(logging.Formatter):
             ),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": printable(record.getMessage()),
         }
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            entry.update({str(k): v for k, v in fields.items() if k not in entry})
+            entry.update({str(k): _printable_value(v) for k, v in fields.items() if k not in entry})
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and key not in ("fields", "message", "asctime"):
                 entry.setdefault(key, value)
@@ -49,14 +51,23 @@ class JsonFormatter(logging.Formatter):
 
 
 class _HumanFormatter(logging.Formatter):
-    """``time LEVEL logger: message key=value ...`` with structured fields appended."""
+    """``time LEVEL logger: message key=value ...`` with structured fields appended.
+
+    Control characters are escaped (a file name or header from an input could hold terminal
+    escape sequences); the line breaks of a traceback are kept.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict) and fields:
             line += " " + " ".join(f"{k}={_flat(v)}" for k, v in fields.items())
-        return line
+        return printable_lines(line)
+
+
+def _printable_value(value: object) -> object:
+    """Strings escaped as :func:`printable`; numbers, flags and containers as they are."""
+    return printable(value) if isinstance(value, str) else value
 
 
 def _flat(value: object) -> str:

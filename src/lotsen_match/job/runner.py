@@ -39,8 +39,11 @@ from ..io import (
     write_sql_run,
     write_table,
 )
+from ..io.atomic import is_mount_point, parse_file_mode
 from ..io.inputs import INPUT_TABLES, TableSource, read_database_inputs, read_inputs
+from ..io.limits import limits_for
 from ..io.writers import OUTPUT_EXTENSIONS
+from ..printable import printable
 from ..timing import StageTimer
 from ..validation import ValidatedCaseload, validate_caseload
 
@@ -172,7 +175,7 @@ def load_inputs(
     """
     try:
         if profile is not None:
-            return _load_with_profile(profile, volunteers, requests, assignments)
+            return _load_with_profile(profile, volunteers, requests, assignments, config)
         return _load_inputs(volunteers, requests, assignments, db_url=db_url, config=config)
     except (InputFormatError, MissingTableError) as exc:
         raise JobInputError(str(exc)) from exc
@@ -187,11 +190,16 @@ def _load_with_profile(
     volunteers: TableSource | None,
     requests: TableSource | None,
     assignments: TableSource | None,
+    config: MatchConfig,
 ) -> LoadedInputs:
     from ..ingest.profile import load_with_profile
 
     frames = load_with_profile(
-        profile, volunteers=volunteers, requests=requests, assignments=assignments
+        profile,
+        volunteers=volunteers,
+        requests=requests,
+        assignments=assignments,
+        limits=limits_for(config.ingest.max_input_mb),
     )
     if "volunteers" not in frames or "requests" not in frames:
         raise ArgumentError(
@@ -232,12 +240,16 @@ def _load_inputs(
 
 
 def check_output_dir(
-    out_dir: str | os.PathLike[str], *, inputs: Sequence[TableSource | None] = ()
+    out_dir: str | os.PathLike[str],
+    *,
+    inputs: Sequence[TableSource | None] = (),
+    force: bool = False,
 ) -> None:
     """Refuse an output directory whose replacement would destroy files that are not outputs.
 
-    The directory is swapped as a whole, so it must be new, empty, or the output of an earlier
-    run (it holds ``summary.json``), and no input file may lie inside it.
+    The directory is swapped as a whole, so it must be new, empty, or hold only what an
+    earlier run wrote (the files its ``summary.json`` lists); ``force`` replaces it anyway. No
+    input file may lie inside it, and it cannot be a mount point (which cannot be swapped).
 
     Raises:
         JobInputError: the directory is unsafe to replace.
@@ -245,10 +257,11 @@ def check_output_dir(
     target = Path(os.path.realpath(out_dir))
     if target.exists() and not target.is_dir():
         raise JobInputError(f"{out_dir}: exists and is not a directory")
-    if target.is_dir() and any(target.iterdir()) and not (target / SUMMARY_FILE).is_file():
+    if target.is_dir() and is_mount_point(target):
         raise JobInputError(
-            f"{out_dir}: not empty and not the output of an earlier run (no {SUMMARY_FILE}); "
-            "the output directory is replaced as a whole, so choose a new or empty one"
+            f"{out_dir}: is a mount point; the output directory is replaced as a whole, which "
+            "a mount point cannot be. Give a directory inside it, e.g. "
+            f"{Path(out_dir) / 'latest'}"
         )
     cwd = Path.cwd().resolve()
     if target == cwd or target in cwd.parents:
@@ -262,6 +275,36 @@ def check_output_dir(
                 raise JobInputError(
                     f"{source}: input file lies inside the output directory {out_dir}"
                 )
+    if force or not target.is_dir():
+        return
+    foreign = sorted(set(os.listdir(target)) - _written_by_a_run(target))
+    if foreign:
+        raise JobInputError(_foreign_files_message(out_dir, target, foreign))
+
+
+def _written_by_a_run(target: Path) -> set[str]:
+    """The files the run that last wrote ``target`` recorded in its ``summary.json``."""
+    try:
+        summary = json.loads((target / SUMMARY_FILE).read_text(encoding="utf-8"))
+        outputs = summary["outputs"]
+        return {SUMMARY_FILE, *(str(name) for name in outputs.values())}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
+
+
+def _foreign_files_message(out_dir: object, target: Path, foreign: list[str]) -> str:
+    shown = ", ".join(printable(name) for name in foreign[:5])
+    more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+    if (target / SUMMARY_FILE).is_file():
+        what = f"holds files that no run wrote ({shown}{more})"
+    else:
+        what = f"not empty and not the output of an earlier run (no {SUMMARY_FILE}; it holds "
+        what += f"{shown}{more})"
+    return (
+        f"{out_dir}: {what}. The output directory is replaced as a whole: move those files "
+        "away, choose a new or empty directory, or pass --force to replace it with everything "
+        "in it"
+    )
 
 
 def validate_inputs(inputs: LoadedInputs, config: MatchConfig) -> ValidatedCaseload:
@@ -303,6 +346,8 @@ def run_job(
     stage: StageHook | None = None,
     extra_tables: Mapping[str, pd.DataFrame] | None = None,
     profile: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    file_mode: str | None = None,
 ) -> JobResult:
     """Run the whole job and publish its outputs in ``out_dir`` atomically.
 
@@ -316,6 +361,10 @@ def run_job(
     ``summary.json`` records the wall-clock seconds of every stage (``read``, ``validate``, the
     matching stages, ``write`` for the files, ``database`` for the SQL write) and the ``total``.
 
+    ``out_dir`` keeps its mode, owner and group; the files get ``file_mode`` (octal text,
+    default the config's ``output_file_mode``, 0640). A directory holding files that no run
+    wrote is refused unless ``force`` (see :func:`check_output_dir`).
+
     Raises:
         InputValidationError: strict mode and invalid rows (nothing is written).
         JobInputError, FileNotFoundError: an unusable input or output directory.
@@ -326,7 +375,11 @@ def run_job(
             f"output format must be one of {sorted(OUTPUT_EXTENSIONS)}, got {fmt!r}"
         )
     cfg = config or MatchConfig()
-    check_output_dir(out_dir, inputs=(volunteers, requests, assignments))
+    try:
+        mode = parse_file_mode(file_mode or cfg.output_file_mode)
+    except ValueError as exc:
+        raise JobInputError(f"file mode: {exc}") from exc
+    check_output_dir(out_dir, inputs=(volunteers, requests, assignments), force=force)
     rid = run_id or new_run_id()
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
@@ -351,7 +404,7 @@ def run_job(
     ext = OUTPUT_EXTENSIONS[fmt]
     tables = prepare_outputs(result)
     target = Path(out_dir)
-    with hook("write"), atomic_directory(target) as staging:
+    with hook("write"), atomic_directory(target, file_mode=mode) as staging:
         write_start = time.perf_counter()
         files: dict[str, Path] = {}
         for name, frame in tables.items():

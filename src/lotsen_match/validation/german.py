@@ -56,7 +56,8 @@ _SLOT_HELP: Final[dict[Lang, str]] = {
 
 def _choice(spelling: str, code: str) -> str:
     """ "'Arabisch' (ar)": what to write, and the code it maps to (the mapping shown)."""
-    return p.quote(spelling) if spelling == code or not code else f"{p.quote(spelling)} ({code})"
+    shown = p.quote_known(spelling)
+    return shown if spelling == code or not code else f"{shown} ({code})"
 
 
 def _either(items: Sequence[str], lang: Lang) -> str:
@@ -145,13 +146,14 @@ def languages_cell(
 
 
 def _no_level(entry: str, name: str, lang: Lang) -> str:
+    show = p.quote_known if name else p.quote  # a known language name, else the cell's text
     name = name or entry
     if lang == "de":
         return (
-            f"{p.quote(entry)}: das Sprachniveau fehlt; z. B. {p.quote(name + ' B1')} oder "
-            f"{p.quote(name + ' (Muttersprache)')}"
+            f"{p.quote(entry)}: das Sprachniveau fehlt; z. B. {show(name + ' B1')} oder "
+            f"{show(name + ' (Muttersprache)')}"
         )
-    example = f"{p.quote(name + ' B1')} or {p.quote(name + ' (native)')}"
+    example = f"{show(name + ' B1')} or {show(name + ' (native)')}"
     return f"{p.quote(entry)} has no level; write e.g. {example}"
 
 

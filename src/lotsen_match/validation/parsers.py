@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pycountry
 
 from ..core.vocab import LEVEL_CODE, LEVELS, canonical_language, language_name
+from ..printable import EXCERPT_CHARS, excerpt, printable
 
 __all__ = [
     "BOOL_HELP",
@@ -64,6 +65,7 @@ __all__ = [
     "parse_number_text",
     "parse_vocab_list_cell",
     "quote",
+    "quote_known",
     "select",
     "split_entries",
     "take_values",
@@ -587,10 +589,18 @@ def objects(items: Iterable[str]) -> ObjArray:
     return out
 
 
-def quote(text: str, limit: int = 40) -> str:
-    """Quote user text for a message, shortened: a message must stay readable."""
-    short = text if len(text) <= limit else text[: limit - 1] + "…"
-    return "'" + short.replace("'", "’") + "'"
+def quote(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Quote user text for a message: a short excerpt, control characters escaped.
+
+    A cell may hold free text about a person and characters that steer a terminal, so a
+    message shows no more than needed to find the cell (see :func:`lotsen_match.printable.excerpt`).
+    """
+    return excerpt(text, limit)
+
+
+def quote_known(text: str) -> str:
+    """Quote a word of our own vocabulary (a suggestion, an example) in full."""
+    return "'" + printable(text).replace("'", "’") + "'"
 
 
 def _entry_without_level(entry: str) -> str:
