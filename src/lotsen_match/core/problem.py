@@ -67,6 +67,7 @@ _REQUEST_COLUMNS: Final[tuple[str, ...]] = (
 _ASSIGNMENT_COLUMNS: Final[tuple[str, ...]] = ("request_id", "volunteer_id", "status")
 
 I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
 I16 = npt.NDArray[np.int16]
 I8 = npt.NDArray[np.int8]
 F64 = npt.NDArray[np.float64]
@@ -176,6 +177,13 @@ class MatchProblem:
     volunteer index if the input holds several)."""
     r_prev_vol: I32
     """(n_req,) int32 previous volunteer, -1 if none or unknown."""
+    ended_req: I32
+    """(n_ended,) int32 request of each ``ended`` assignment (history) whose ids are known."""
+    ended_vol: I32
+    """(n_ended,) int32 volunteer of each ``ended`` assignment."""
+    h_ended_keys: I64
+    """Sorted unique int64 keys ``household * max(n_vol, 1) + volunteer``: the volunteer
+    accompanied the household before (an ``ended`` assignment; continuity)."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -281,6 +289,8 @@ def build_problem(
     prev = _lookup(vol_index, _as_str_array(reqs["previous_volunteer_id"]))
 
     by_status = _assignment_pairs(assignments, req_index, vol_index, n_vol)
+    ended_req, ended_vol = by_status["ended"]
+    h_ended_keys = np.unique(r_household[ended_req].astype(np.int64) * max(n_vol, 1) + ended_vol)
     active_req, active_vol = by_status["active"]
     r_is_active = np.zeros(n_req, dtype=np.bool_)
     r_is_active[active_req] = True
@@ -338,6 +348,9 @@ def build_problem(
         v_active_households=v_active_households,
         h_active_volunteer=h_active_volunteer,
         r_prev_vol=prev.astype(np.int32),
+        ended_req=ended_req,
+        ended_vol=ended_vol,
+        h_ended_keys=h_ended_keys.astype(np.int64),
     )
     log.debug(
         "encoded %d volunteers, %d requests, %d households, %d languages, %d active assignments",
@@ -426,7 +439,7 @@ def _assignment_pairs(
     assignments: pd.DataFrame | None, req_index: pd.Index, vol_index: pd.Index, n_vol: int
 ) -> dict[str, tuple[I32, I32]]:
     empty = np.zeros(0, dtype=np.int32)
-    out = {status: (empty, empty) for status in ("active", "proposed", "declined")}
+    out = {status: (empty, empty) for status in ("active", "proposed", "declined", "ended")}
     if assignments is None or len(assignments) == 0:
         return out
     _require_columns("assignments", assignments, _ASSIGNMENT_COLUMNS)

@@ -108,9 +108,18 @@ def modules_component(v_modules: npt.ArrayLike, need: npt.ArrayLike) -> F64:
     return np.asarray(done / np.bitwise_count(relevant), dtype=np.float64)
 
 
-def continuity_component(prev_vol: npt.ArrayLike, vol: npt.ArrayLike) -> F64:
-    """1 if the volunteer accompanied this household before (``previous_volunteer_id``), else 0."""
-    return np.asarray(np.asarray(prev_vol) == np.asarray(vol), dtype=np.float64)
+def continuity_component(
+    prev_vol: npt.ArrayLike, vol: npt.ArrayLike, accompanied: npt.ArrayLike | None = None
+) -> F64:
+    """1 if the volunteer accompanied this household before, else 0.
+
+    Before means: named as ``previous_volunteer_id``, or (``accompanied``, per pair) an
+    ``ended`` assignment of the volunteer with a request of the same household.
+    """
+    same = np.asarray(prev_vol) == np.asarray(vol)
+    if accompanied is not None:
+        same |= np.asarray(accompanied, dtype=np.bool_)
+    return np.asarray(same, dtype=np.float64)
 
 
 def urgency_component(
@@ -181,7 +190,11 @@ def score_components(
         out[b, 1] = distance_component(cand.km[b], config.rules.distance_half_km)
         out[b, 2] = time_component(p.v_slot_mask[vol], p.r_slot_mask[req])
         out[b, 3] = per_need[vol_ix * n_need + p.r_need[req]]
-        out[b, 4] = continuity_component(p.r_prev_vol[req], vol)
+        accompanied = None
+        if p.h_ended_keys.size:
+            hh_keys = pair_keys(p.r_household[req], vol, p.n_volunteers)
+            accompanied = contains_sorted(p.h_ended_keys, hh_keys)
+        out[b, 4] = continuity_component(p.r_prev_vol[req], vol, accompanied)
         out[b, 5] = urgency[req]
         out[b, 6] = stability_component(pair_keys(req, vol, p.n_volunteers), proposed)
 
