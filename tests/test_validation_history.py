@@ -214,9 +214,11 @@ def test_ended_rows_may_name_closed_requests_and_former_volunteers() -> None:
         }
     )
     res = validate_caseload(vols, reqs, asg, config=CFG, strict=False)
-    # The ended rows are history and kept; the declined row names an unknown volunteer.
-    assert list(res.assignments["status"]) == ["ended", "ended"]
-    assert list(res.problems["rule"]) == ["dangling_reference"]
+    # The ended rows are history: kept, no problem and no notice. The declined row naming an
+    # unknown volunteer is a notice (the reference rules of the contract).
+    assert list(res.assignments["status"]) == ["ended", "ended", "declined"]
+    assert res.problems.empty
+    assert list(res.notices["id"]) == ["V9"]
 
 
 def test_ended_rows_use_no_capacity_block_nothing_and_give_continuity() -> None:

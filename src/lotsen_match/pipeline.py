@@ -29,6 +29,7 @@ from .core.scoring import COMPONENTS, quality, score_components
 from .core.vocab import LEVEL_CODE, language_levels
 from .io.inputs import TableSource, read_inputs
 from .results.explain import render_detail_column
+from .results.reconfirm import reconfirm_table
 from .results.result import PROPOSAL_KEYS, PROPOSAL_TAIL, MatchResult
 from .solve import AssignmentModel, SolveResult, get_solver
 from .timing import StageTimer
@@ -194,9 +195,11 @@ def match_validated(
         unmatched = _unmatched(
             problem, cand, q, edge_sel, hm.model, arc_sel, full_after, best_idx, prep, config
         )
+        reconfirm = reconfirm_table(problem, prep.req_frame, proposals)
     summary = _summary(
         caseload, problem, cand, hm.base, solved, proposals, unmatched, prep.fingerprints, config
     )
+    summary["counts"]["reconfirm"] = len(reconfirm)
     summary["timings_s"] = dict(timer.seconds)
     logger.info(
         "matched %d of %d open requests (%s, optimal=%s)",
@@ -220,6 +223,7 @@ def match_validated(
         requests=caseload.requests,
         assignments=caseload.assignments,
         config=config,
+        reconfirm=reconfirm,
     )
 
 

@@ -184,6 +184,13 @@ class MatchProblem:
     h_ended_keys: I64
     """Sorted unique int64 keys ``household * max(n_vol, 1) + volunteer``: the volunteer
     accompanied the household before (an ``ended`` assignment; continuity)."""
+    r_contact_day: I32
+    """(n_req,) int32 day of the last contact: the latest of created_on and the started_on /
+    ended_on of any assignment row of the request (a ``proposed`` row without dates counts
+    as a contact on ``as_of``: an open proposal is being worked on), at most ``as_of``."""
+    r_stale: B
+    """(n_req,) bool: open, and no contact for more than ``reconfirm_after_days``: listed for
+    reconfirmation, and waiting no longer raises its urgency."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -294,6 +301,8 @@ def build_problem(
     active_req, active_vol = by_status["active"]
     r_is_active = np.zeros(n_req, dtype=np.bool_)
     r_is_active[active_req] = True
+    contact = _last_contact(assignments, req_index, created, as_of_day)
+    stale = ~r_is_active & (as_of_day - contact.astype(np.int64) > config.rules.reconfirm_after_days)
     hv_req, hv_vol = _pairs(r_household[active_req], active_vol, n_vol)  # (household, volunteer)
     v_active_households = np.bincount(hv_vol, minlength=n_vol).astype(np.int32)
     h_active_volunteer = np.full(len(household_keys), -1, dtype=np.int32)
@@ -351,6 +360,8 @@ def build_problem(
         ended_req=ended_req,
         ended_vol=ended_vol,
         h_ended_keys=h_ended_keys.astype(np.int64),
+        r_contact_day=contact,
+        r_stale=stale,
     )
     log.debug(
         "encoded %d volunteers, %d requests, %d households, %d languages, %d active assignments",
@@ -433,6 +444,25 @@ def _pairs(
     width = max(n_vol, 1)
     keys = np.unique(r[keep] * width + v[keep])
     return (keys // width).astype(np.int32), (keys % width).astype(np.int32)
+
+
+def _last_contact(
+    assignments: pd.DataFrame | None, req_index: pd.Index, created: I32, as_of_day: int
+) -> I32:
+    """Per request, the day of its last contact (see ``MatchProblem.r_contact_day``)."""
+    contact = created.astype(np.int64)
+    if assignments is None or len(assignments) == 0:
+        return np.minimum(contact, as_of_day).astype(np.int32)
+    req = _lookup(req_index, _as_str_array(assignments["request_id"]))
+    day = np.full(len(assignments), MISSING_DAY, dtype=np.int64)
+    for column in ("started_on", "ended_on"):
+        if column in assignments.columns:
+            day = np.maximum(day, _days(assignments[column]))
+    undated_proposal = (day == MISSING_DAY) & (_as_str_array(assignments["status"]) == "proposed")
+    day[undated_proposal] = as_of_day
+    known = (req >= 0) & (day != MISSING_DAY)
+    np.maximum.at(contact, req[known], np.minimum(day[known], as_of_day))
+    return contact.astype(np.int32)
 
 
 def _assignment_pairs(

@@ -125,19 +125,26 @@ def continuity_component(
 def urgency_component(
     created_day: npt.ArrayLike,
     due_day: npt.ArrayLike,
-    as_of_day: int,
+    as_of_day: int | npt.ArrayLike,
     waiting_full_days: int,
     horizon_days: int,
+    waiting_cap_days: npt.ArrayLike | None = None,
 ) -> F64:
     """``max(min(1, waiting_days / waiting_full_days), due_term)`` per request.
 
-    ``waiting_days = as_of - created_on`` (not below 0); ``due_term = clip(1 - days_until_due /
-    horizon_days, 0, 1)`` where ``due_on`` is set (a past due date gives 1), else 0.
+    ``waiting_days = as_of - created_on`` (not below 0), at most ``waiting_cap_days`` where
+    given (stale requests: ``reconfirm_after_days``, so waiting without a contact does not
+    raise urgency for ever); ``due_term = clip(1 - days_until_due / horizon_days, 0, 1)``
+    where ``due_on`` is set (a past due date gives 1), else 0. ``as_of_day`` may be one day
+    per element (pairs of the history at their start).
     """
     created = np.asarray(created_day, dtype=np.int64)
     due = np.asarray(due_day, dtype=np.int64)
-    waiting = np.clip((as_of_day - created) / waiting_full_days, 0.0, 1.0)
-    due_term = np.clip(1.0 - (due - as_of_day) / horizon_days, 0.0, 1.0)
+    days = np.asarray(as_of_day, dtype=np.int64) - created
+    if waiting_cap_days is not None:
+        days = np.minimum(days, np.asarray(waiting_cap_days, dtype=np.float64))
+    waiting = np.clip(days / waiting_full_days, 0.0, 1.0)
+    due_term = np.clip(1.0 - (due - np.asarray(as_of_day, np.int64)) / horizon_days, 0.0, 1.0)
     due_term = np.where(due == MISSING_DAY, 0.0, due_term)
     return np.asarray(np.maximum(waiting, due_term), dtype=np.float64)
 
@@ -172,6 +179,7 @@ def score_components(
         p.as_of_day,
         config.rules.waiting_full_days,
         config.rules.urgency_horizon_days,
+        np.where(p.r_stale, float(config.rules.reconfirm_after_days), np.inf),
     )
     n_need = len(NEED_TYPES)
     per_need = modules_component(p.v_module_mask[:, None], np.arange(n_need)[None, :]).ravel()
