@@ -28,6 +28,8 @@ from .vocab import ALL_SLOTS, MODULE_BIT, NATIVE, NEED_TYPES, RELEVANT_MODULES
 __all__ = [
     "COMPONENTS",
     "COMPONENT_DTYPE",
+    "SUCCESS",
+    "component_names",
     "continuity_component",
     "distance_component",
     "language_component",
@@ -49,6 +51,10 @@ COMPONENTS: Final[tuple[str, ...]] = (
     "urgency",
     "stability",
 )
+
+#: The learned component (:mod:`lotsen_match.learn`): present only when the config names a
+#: success model, so runs without one keep exactly the columns above.
+SUCCESS: Final[str] = "success"
 
 #: Storage dtype of the component matrix. float32 halves the memory of the largest array of a
 #: statewide run (15M edges x 7: 420 MB instead of 840 MB); components are computed in float64
@@ -210,13 +216,20 @@ def score_components(
     return out
 
 
-def quality(components: npt.ArrayLike, weights: ScoreWeights) -> F64:
-    """Weighted mean of the components per edge with ``weights.pair_weights()``; 0 if all zero.
+def component_names(config: MatchConfig) -> tuple[str, ...]:
+    """The pair components of a run: :data:`COMPONENTS`, plus ``success`` with a model."""
+    return (*COMPONENTS, SUCCESS) if config.rules.success_model is not None else COMPONENTS
+
+
+def quality(
+    components: npt.ArrayLike, weights: ScoreWeights, names: tuple[str, ...] = COMPONENTS
+) -> F64:
+    """Weighted mean of the components per edge (columns ``names``); 0 if all weights are zero.
 
     Summed column by column in a fixed order (deterministic to the bit).
     """
     comps = np.asarray(components)
-    w = list(weights.pair_weights().values())
+    w = weights.component_weights(names)
     if comps.ndim != 2 or comps.shape[1] != len(w):
         raise ArgumentError(f"components must have shape (n, {len(w)}), got {comps.shape}")
     total = float(sum(w))
