@@ -12,7 +12,7 @@ model of what, in this simulated world, makes an accompaniment last::
           + 1.3 * [volunteer speaks the request's first language at C1 or better]
           + 0.5 * [best shared language at C1 or better]
           - 1.8 * s((km - 7) / 1.5) * (1.6 for school and health needs, 0.7 for digital, else 1)
-          + 1.0 * (share of the request's time slots the volunteer covers - 0.5)
+          + 1.0 * (share of the request's time slots the volunteer covers - 0.5)  [any time: 1]
           + 1.2 * (share of relevant training modules) for authority, housing, work, health
           + 0.3 * (share of relevant training modules) for the other needs
           + 0.6 * min(volunteer's earlier accompaniments, 8) / 8
@@ -44,7 +44,7 @@ from .core.candidates import Candidates, best_shared_language, find_candidates
 from .core.geo import haversine_km
 from .core.problem import MatchProblem, build_problem
 from .core.scoring import quality, score_components
-from .core.vocab import LEVEL_CODE, MODULE_BIT, NEED_CODE, NEED_TYPES, RELEVANT_MODULES
+from .core.vocab import ALL_SLOTS, LEVEL_CODE, MODULE_BIT, NEED_CODE, NEED_TYPES, RELEVANT_MODULES
 
 __all__ = ["HISTORY_PREFIX", "History", "generate_history", "true_success_probability"]
 
@@ -89,6 +89,7 @@ def true_success_probability(
     need = problem.r_need[r].astype(np.intp)
     slots_v, slots_r = problem.v_slot_mask[v], problem.r_slot_mask[r]
     covered = np.bitwise_count(slots_v & slots_r) / np.maximum(np.bitwise_count(slots_r), 1)
+    covered = np.where((slots_v == ALL_SLOTS) | (slots_r == ALL_SLOTS), 1.0, covered)
     modules = np.bitwise_count(problem.v_module_mask[v] & _RELEVANT[need]) / np.bitwise_count(
         _RELEVANT[need]
     )
@@ -162,10 +163,13 @@ def generate_history(
         return History(reqs.iloc[:0], empty)
     # The coordinator's choice: a good hand score, with noise (Gumbel-max per request).
     q = quality(score_components(problem, cand, cfg), cfg.weights)
-    key = q + rng.gumbel(size=q.size) * 0.08
+    key = q + rng.gumbel(size=q.size) * 0.3
     order = np.lexsort((-key, cand.req))
     first = np.r_[True, cand.req[order][1:] != cand.req[order][:-1]]
     chosen = order[first]
+    # One request per household: a family has one contact person at a time.
+    _, one = np.unique(problem.r_household[cand.req[chosen]], return_index=True)
+    chosen = chosen[np.sort(one)]
     chosen = chosen[rng.permutation(chosen.size)[:n]]
     r = cand.req[chosen].astype(np.int64)
     v = cand.vol[chosen].astype(np.int64)

@@ -50,6 +50,8 @@ class TrainingData:
     skipped: dict[str, int]
     """Rows of the history not used, by why."""
     history_rows: int
+    keys: pd.DataFrame
+    """Per row: request_id, volunteer_id, start_day (which pairing it is)."""
 
 
 def _days(series: pd.Series) -> npt.NDArray[np.int64]:
@@ -161,6 +163,7 @@ def training_data(
         audit=audit,
         skipped=skipped,
         history_rows=len(hist),
+        keys=pd.DataFrame({"request_id": rids, "volunteer_id": vids, "start_day": start[rows]}),
     )
 
 

@@ -74,7 +74,7 @@ def _make_estimator(kind: ModelKind, n_rows: int, random_state: int) -> Any:
         inner = Pipeline(
             [("scale", StandardScaler()), ("classifier", LogisticRegression(max_iter=1000))]
         )
-    method = "isotonic" if n_rows >= 5000 else "sigmoid"
+    method = "sigmoid"
     return CalibratedClassifierCV(inner, method=method, cv=3)
 
 
@@ -275,7 +275,7 @@ def _card(
         "library_version": __version__,
         "sklearn_version": sklearn.__version__,
         "model": kind,
-        "calibration": "isotonic" if n >= 5000 else "sigmoid",
+        "calibration": "sigmoid",
         "target": "P(pairing ends completed); neutral ends (no_longer_needed, newcomer_moved) "
         "left out",
         "training_period": {"first_start": first.isoformat(), "last_start": last.isoformat()},
