@@ -55,9 +55,7 @@ def _experience(assignments: pd.DataFrame, ids: np.ndarray, as_of: dt.date) -> n
     return counts.reindex(ids).fillna(0).to_numpy(dtype=np.float64)
 
 
-def solve_plan(
-    inst: MatchInstance, q: np.ndarray, config: lm.MatchConfig
-) -> np.ndarray:
+def solve_plan(inst: MatchInstance, q: np.ndarray, config: lm.MatchConfig) -> np.ndarray:
     """Edge mask of the exact plan maximising ``q`` under ``config`` (pipeline's own decoding)."""
     p, cand = inst.problem, inst.cand
     hm = build_household_model(
@@ -78,9 +76,7 @@ def solve_plan(
     return np.asarray(sel, dtype=bool)
 
 
-def compare(
-    caseload: Any, model_path: Path, weight: float, objective: str
-) -> dict[str, Any]:
+def compare(caseload: Any, model_path: Path, weight: float, objective: str) -> dict[str, Any]:
     """Default, learned and oracle plans on one caseload; expected completions of each."""
     base = lm.MatchConfig(as_of=AS_OF, objective=objective)  # type: ignore[arg-type]
     learned_cfg = base.model_copy(
@@ -105,9 +101,7 @@ def compare(
     plans["learned"] = solve_plan(inst, inst.quality, learned_cfg)
     oracle = comps.copy()
     oracle[:, names.index("success")] = truth
-    plans["oracle"] = solve_plan(
-        inst, quality(oracle, learned_cfg.weights, names), learned_cfg
-    )
+    plans["oracle"] = solve_plan(inst, quality(oracle, learned_cfg.weights, names), learned_cfg)
     out: dict[str, Any] = {"objective": objective, "success_weight": weight}
     for name, sel in plans.items():
         out[name] = {
@@ -130,7 +124,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     places = places_within(52.3759, 9.7320, args.radius_km)
     t = time.perf_counter()
     caseload = lm.generate_caseload(
-        args.volunteers, args.requests, seed=args.seed, as_of=AS_OF, places=places,
+        args.volunteers,
+        args.requests,
+        seed=args.seed,
+        as_of=AS_OF,
+        places=places,
         history=args.history,
     )
     gen_seconds = time.perf_counter() - t

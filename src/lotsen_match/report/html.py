@@ -673,6 +673,21 @@ def _reconfirm(ctx: _Context, result: MatchResult, max_rows: int, file: str) -> 
     )
 
 
+def _success_model(ctx: _Context, result: MatchResult) -> None:
+    """Which learned success model scored the pairs (its card's name), if any."""
+    info = result.summary.get("success_model")
+    if not info:
+        return
+    period = info.get("training_period") or {}
+    ctx.model_note = ctx.h["model"].format(
+        name=info.get("name", ""),
+        rows=_int(int(info.get("training_rows") or 0)),
+        start=_date(str(period.get("first_start", "")), ctx.lang),
+        end=_date(str(period.get("last_start", "")), ctx.lang),
+        weight=_dec(float(info.get("weight", 0.0)), 1, ctx.lang),
+    )
+
+
 # --- entry points -------------------------------------------------------------------------------
 
 
@@ -774,6 +789,7 @@ def render_report(
     _rejected(ctx, result, max_rows, files["rejected"])
     _notices(ctx, result, max_rows)
     _reconfirm(ctx, result, max_rows, files.get("reconfirm", "reconfirm"))
+    _success_model(ctx, result)
     return _template().render(c=ctx)
 
 
