@@ -217,6 +217,8 @@ def fit_success_model(
     ArgumentError
         No usable rows, or only one outcome / one volunteer.
     """
+    # Loads scikit-learn's OpenMP runtime now, so that the thread limit below reaches it.
+    from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     cfg = config or MatchConfig()
