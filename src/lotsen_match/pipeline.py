@@ -215,9 +215,7 @@ def match_validated(
             hm.model.arc_volunteer[arc_sel], minlength=problem.v_capacity.shape[0]
         ).astype(np.int32)
         full_after = (hm.volunteer_free - used) <= 0
-        proposals = _proposals(
-            problem, cand, comps, q, edge_sel, used, prep.req_frame, inst.names
-        )
+        proposals = _proposals(problem, cand, comps, q, edge_sel, used, prep.req_frame, inst.names)
         alt_idx, alt_rank = prep.ranked.without(edge_sel, config.report.max_alternatives)
         alternatives = _alternatives(
             problem, cand, comps, q, edge_sel, full_after, alt_idx, alt_rank, inst.names

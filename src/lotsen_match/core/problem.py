@@ -302,7 +302,9 @@ def build_problem(
     r_is_active = np.zeros(n_req, dtype=np.bool_)
     r_is_active[active_req] = True
     contact = _last_contact(assignments, req_index, created, as_of_day)
-    stale = ~r_is_active & (as_of_day - contact.astype(np.int64) > config.rules.reconfirm_after_days)
+    stale = ~r_is_active & (
+        as_of_day - contact.astype(np.int64) > config.rules.reconfirm_after_days
+    )
     hv_req, hv_vol = _pairs(r_household[active_req], active_vol, n_vol)  # (household, volunteer)
     v_active_households = np.bincount(hv_vol, minlength=n_vol).astype(np.int32)
     h_active_volunteer = np.full(len(household_keys), -1, dtype=np.int32)

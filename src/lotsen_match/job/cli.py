@@ -751,7 +751,8 @@ def learn(
 
         def read(paths: list[Path], table: TableName) -> pd.DataFrame:
             frames = [
-                read_table(p, table=table, column_mapping=cfg.columns.get(table)) for p in paths
+                read_table(p, table=table, column_mapping=cfg.ingest.columns.get(table))
+                for p in paths
             ]
             frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
             frame.attrs["source"] = ", ".join(p.name for p in paths)

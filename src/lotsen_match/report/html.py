@@ -40,8 +40,8 @@ from ..ingest.vocabulary_de import STATUS_LABELS_DE
 from ..io import atomic_file
 from ..plural import plural
 from ..results.explain import COMPONENT_LABELS, render_details
-from .html_text import NEED, NEXT_STEPS, REASON, REASON_PHRASE, SOLVER, STATUS, TEXT
 from .history_text import HISTORY_TEXT
+from .html_text import NEED, NEXT_STEPS, REASON, REASON_PHRASE, SOLVER, STATUS, TEXT
 
 if TYPE_CHECKING:
     from ..results.result import MatchResult
@@ -297,7 +297,7 @@ def _proposals(
     t, lang = ctx.t, ctx.lang
     comps = [c for c in result.components if c in result.proposals.columns]
     labels = COMPONENT_LABELS[lang]
-    weights = result.config.weights.pair_weights()
+    weights = dict(zip(comps, result.config.weights.component_weights(tuple(comps)), strict=True))
     ctx.proposals_intro = t["proposals_intro"].format(
         weights=", ".join(
             f"{labels.get(c, c)} {_dec(float(weights.get(c, 0)), 1, lang)}" for c in comps
