@@ -24,7 +24,7 @@ from tests.cli_support import (
     write_inputs,
 )
 
-RESULT_FILES = ("proposals", "unmatched", "rejected", "alternatives")
+RESULT_FILES = ("proposals", "unmatched", "rejected", "alternatives", "reconfirm")
 
 
 @pytest.fixture(scope="module")
@@ -169,7 +169,7 @@ def test_rerun_and_shuffled_inputs_give_byte_identical_results(
         outputs[label] = result_bytes(out)
         summaries[label] = json.loads((out / "summary.json").read_text())
     assert outputs["first"] == outputs["again"] == outputs["shuffled"]
-    assert len(outputs["first"]) == 5
+    assert len(outputs["first"]) == 6
     first, shuffled_summary = summaries["first"], summaries["shuffled"]
     assert first["run_id"] != summaries["again"]["run_id"]
     assert first["fingerprints"] == shuffled_summary["fingerprints"]

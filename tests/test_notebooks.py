@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-EXPECTED = ("01_quickstart", "02_recruitment_planning", "03_fairness_and_weights")
+EXPECTED = (
+    "01_quickstart",
+    "02_recruitment_planning",
+    "03_fairness_and_weights",
+    "04_learning_from_outcomes",
+)
 
 
 def test_the_promised_notebooks_exist() -> None:

@@ -93,6 +93,8 @@ class ScoreWeights(_Section):
     urgency: float = Field(1.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     stability: float = Field(1.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     load: float = Field(0.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    #: The learned success probability (only with ``rules.success_model``).
+    success: float = Field(0.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
 
     def pair_weights(self) -> dict[str, float]:
         """The weights of the per-pair components (everything but ``load``), in output order."""
@@ -105,6 +107,10 @@ class ScoreWeights(_Section):
             "urgency": self.urgency,
             "stability": self.stability,
         }
+
+    def component_weights(self, names: tuple[str, ...]) -> list[float]:
+        """The weights of the named pair components, in that order (``success`` included)."""
+        return [float(getattr(self, name)) for name in names]
 
 
 class RuleSettings(_Section):
@@ -132,6 +138,18 @@ class RuleSettings(_Section):
     )
     urgency_horizon_days: int = Field(
         28, gt=0, le=3650, description="A due date this many days ahead starts to raise urgency."
+    )
+    reconfirm_after_days: int = Field(
+        60,
+        gt=0,
+        le=3650,
+        description="An open request without a contact for longer is listed for reconfirmation "
+        "(reconfirm) and its waiting time stops raising its urgency.",
+    )
+    success_model: Path | None = Field(
+        None,
+        description="A success model learned from outcomes (lotsen-match learn, .skops): adds "
+        "the score component success, weighted by weights.success.",
     )
 
 

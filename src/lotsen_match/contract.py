@@ -53,5 +53,9 @@ CLEAN_DTYPES: Final[dict[str, dict[str, str]]] = {
         "request_id": "object",
         "volunteer_id": "object",
         "status": "object",
+        "started_on": _DATE,
+        "ended_on": _DATE,
+        "end_reason": "object",
+        "decided_by": "object",
     },
 }

@@ -22,7 +22,7 @@ import functools
 import itertools
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
@@ -204,6 +204,9 @@ class Caseload:
     volunteers: pd.DataFrame
     requests: pd.DataFrame
     assignments: pd.DataFrame
+    #: Closed requests named by the ended rows of ``assignments`` (``history=N``; learning
+    #: takes them alongside the open ones). See :mod:`lotsen_match.generate_history`.
+    closed_requests: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def generate_caseload(
@@ -213,12 +216,15 @@ def generate_caseload(
     seed: int = 0,
     as_of: dt.date = dt.date(2026, 11, 2),
     places: pd.DataFrame | None = None,
+    history: int = 0,
 ) -> Caseload:
     """Generate a realistic synthetic caseload, identical for identical arguments.
 
     `places` restricts locations to a region (a subset of `load_places()`, at least the columns
     name, lat, lon, population), e.g. `places_within(52.15, 9.95, 25)` for Hildesheim's
-    surroundings; by default all of Lower Saxony is used.
+    surroundings; by default all of Lower Saxony is used. `history` adds up to that many
+    ended accompaniments (closed requests in `closed_requests`) whose outcomes come from the
+    hidden ground truth of :mod:`lotsen_match.generate_history`; without it nothing changes.
     """
     for name, value in (("n_volunteers", n_volunteers), ("n_requests", n_requests)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
@@ -238,6 +244,17 @@ def generate_caseload(
         len(assignments),
         seed,
     )
+    if isinstance(history, bool) or not isinstance(history, int | np.integer) or history < 0:
+        raise ArgumentError(f"history must be a non-negative integer, got {history!r}")
+    if history:
+        from .generate_history import generate_history
+
+        # Its own stream, spawned from the seed without changing the four above.
+        hist_rng = np.random.default_rng(np.random.SeedSequence([seed, 0x4157]))
+        closed = _requests(hist_rng, int(history * 3) + 10, table, day0)
+        past = generate_history(hist_rng, vol.frame, closed.frame, int(history), as_of)
+        assignments = pd.concat([assignments, past.assignments], ignore_index=True)
+        return Caseload(vol.frame, req.frame, assignments, past.requests)
     return Caseload(volunteers=vol.frame, requests=req.frame, assignments=assignments)
 
 

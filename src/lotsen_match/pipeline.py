@@ -8,11 +8,12 @@ fingerprints) runs while the solver, which releases the GIL, searches.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,10 +26,18 @@ from .core.assignment import SCALE, HouseholdModel, build_household_model
 from .core.candidates import FUNNEL_STEPS, Candidates, find_candidates
 from .core.geo import EARTH_RADIUS_KM
 from .core.problem import MatchProblem, build_problem
-from .core.scoring import COMPONENTS, quality, score_components
+from .core.scoring import (
+    COMPONENT_DTYPE,
+    COMPONENTS,
+    SUCCESS,
+    component_names,
+    quality,
+    score_components,
+)
 from .core.vocab import LEVEL_CODE, language_levels
 from .io.inputs import TableSource, read_inputs
 from .results.explain import render_detail_column
+from .results.reconfirm import reconfirm_table
 from .results.result import PROPOSAL_KEYS, PROPOSAL_TAIL, MatchResult
 from .solve import AssignmentModel, SolveResult, get_solver
 from .timing import StageTimer
@@ -108,6 +117,10 @@ class MatchInstance:
     components: npt.NDArray[np.floating[Any]]
     quality: npt.NDArray[np.float64]
     household: HouseholdModel
+    names: tuple[str, ...] = COMPONENTS
+    """The columns of ``components`` (``success`` last when a model is configured)."""
+    model_card: dict[str, Any] | None = None
+    """The card of the success model used, if any."""
 
 
 def build_instance(
@@ -119,6 +132,12 @@ def build_instance(
     other backends so that every method sees exactly the same model.
     """
     timer = timer or StageTimer()
+    names = component_names(config)
+    model = None
+    if SUCCESS in names and config.rules.success_model is not None:
+        from .learn.model import load_success_model  # scikit-learn and skops load only here
+
+        model = load_success_model(config.rules.success_model)  # fails before any work is done
     with timer.stage("encode"):
         problem = build_problem(
             caseload.volunteers, caseload.requests, caseload.assignments, config
@@ -127,7 +146,16 @@ def build_instance(
         cand = find_candidates(problem, config)
     with timer.stage("score"):
         comps = score_components(problem, cand, config)
-        q = quality(comps, config.weights)
+        if model is not None:
+            from .learn.apply import success_component
+
+            success, _ = success_component(
+                problem, cand, comps, caseload.assignments, config, model
+            )
+            comps = np.asfortranarray(
+                np.column_stack([comps, success.astype(COMPONENT_DTYPE)]), dtype=COMPONENT_DTYPE
+            )
+        q = quality(comps, config.weights, names)
     with timer.stage("model"):
         hm = build_household_model(
             edge_req=cand.req,
@@ -139,7 +167,9 @@ def build_instance(
             v_active_households=problem.v_active_households,
             config=config,
         )
-    return MatchInstance(problem, cand, comps, q, hm)
+    return MatchInstance(
+        problem, cand, comps, q, hm, names, None if model is None else dict(model.card)
+    )
 
 
 def match_validated(
@@ -185,18 +215,29 @@ def match_validated(
             hm.model.arc_volunteer[arc_sel], minlength=problem.v_capacity.shape[0]
         ).astype(np.int32)
         full_after = (hm.volunteer_free - used) <= 0
-        proposals = _proposals(problem, cand, comps, q, edge_sel, used, prep.req_frame)
+        proposals = _proposals(problem, cand, comps, q, edge_sel, used, prep.req_frame, inst.names)
         alt_idx, alt_rank = prep.ranked.without(edge_sel, config.report.max_alternatives)
         alternatives = _alternatives(
-            problem, cand, comps, q, edge_sel, full_after, alt_idx, alt_rank
+            problem, cand, comps, q, edge_sel, full_after, alt_idx, alt_rank, inst.names
         )
         best_idx, _ = prep.ranked.without(edge_sel, 1)
         unmatched = _unmatched(
             problem, cand, q, edge_sel, hm.model, arc_sel, full_after, best_idx, prep, config
         )
+        reconfirm = reconfirm_table(problem, prep.req_frame, proposals)
     summary = _summary(
         caseload, problem, cand, hm.base, solved, proposals, unmatched, prep.fingerprints, config
     )
+    summary["counts"]["reconfirm"] = len(reconfirm)
+    if inst.model_card is not None:
+        summary["success_model"] = {
+            "name": inst.model_card.get("name"),
+            "path": str(config.rules.success_model),
+            "feature_version": inst.model_card.get("feature_version"),
+            "training_period": inst.model_card.get("training_period"),
+            "training_rows": inst.model_card.get("rows", {}).get("training"),
+            "weight": config.weights.success,
+        }
     summary["timings_s"] = dict(timer.seconds)
     logger.info(
         "matched %d of %d open requests (%s, optimal=%s)",
@@ -213,13 +254,14 @@ def match_validated(
         problems=caseload.problems,
         notices=caseload.notices,
         summary=summary,
-        components=COMPONENTS,
+        components=inst.names,
         funnel_steps=FUNNEL_STEPS,
         active_request_ids=frozenset(problem.request_ids[problem.r_is_active].tolist()),
         volunteers=caseload.volunteers,
         requests=caseload.requests,
         assignments=caseload.assignments,
         config=config,
+        reconfirm=reconfirm,
     )
 
 
@@ -338,6 +380,7 @@ def _proposals(
     edge_sel: npt.NDArray[np.bool_],
     used: npt.NDArray[np.int32],
     req_frame: pd.DataFrame,
+    names: tuple[str, ...] = COMPONENTS,
 ) -> pd.DataFrame:
     idx = np.flatnonzero(edge_sel)
     req = cand.req[idx]
@@ -354,25 +397,27 @@ def _proposals(
         "household_id": req_frame["household_id"].to_numpy()[req],
         "score": np.round(q[idx], 4),
     }
-    for k, name in enumerate(COMPONENTS):
+    for k, name in enumerate(names):
         data[name] = np.round(comps[idx, k].astype(np.float64), 4)
     data["distance_km"] = np.round(cand.km[idx], 3)
     data["shared_language"] = np.asarray(problem.languages, dtype=object)[cand.lang[idx]]
     data["status"] = np.where(kept, "kept", "proposed")
     data["volunteer_load"] = np.round(load, 4)
     frame = pd.DataFrame(data)
-    assert tuple(frame.columns) == PROPOSAL_KEYS + COMPONENTS + PROPOSAL_TAIL
+    assert tuple(frame.columns) == PROPOSAL_KEYS + names + PROPOSAL_TAIL
     return frame
 
 
-#: "lacks" text per bit mask of weaker components (bit k = COMPONENTS[k]).
-_LACKS: Final[npt.NDArray[np.object_]] = np.array(
-    [
-        ", ".join(name for k, name in enumerate(COMPONENTS) if mask >> k & 1)
-        for mask in range(1 << len(COMPONENTS))
-    ],
-    dtype=object,
-)
+@functools.cache
+def _lacks(names: tuple[str, ...]) -> npt.NDArray[np.object_]:
+    """ "lacks" text per bit mask of weaker components (bit k = names[k])."""
+    return np.array(
+        [
+            ", ".join(name for k, name in enumerate(names) if mask >> k & 1)
+            for mask in range(1 << len(names))
+        ],
+        dtype=object,
+    )
 
 
 def _alternatives(
@@ -384,6 +429,7 @@ def _alternatives(
     full_after: npt.NDArray[np.bool_],
     idx: npt.NDArray[np.int64],
     rank: npt.NDArray[np.int64],
+    names: tuple[str, ...] = COMPONENTS,
 ) -> pd.DataFrame:
     """Next-best admissible volunteers per request, and where they are weaker than the proposal."""
     req = cand.req[idx]
@@ -395,7 +441,7 @@ def _alternatives(
     ch = chosen[req]
     has = ch >= 0
     weaker = np.zeros(idx.size, dtype=np.int64)
-    for k in range(len(COMPONENTS)):
+    for k in range(len(names)):
         worse = has & (comps[idx, k] < comps[np.maximum(ch, 0), k] - 0.05)
         weaker |= worse.astype(np.int64) << k
     return pd.DataFrame(
@@ -407,7 +453,7 @@ def _alternatives(
             "distance_km": np.round(cand.km[idx], 3),
             "shared_language": np.asarray(problem.languages, dtype=object)[cand.lang[idx]],
             "volunteer_full": full_after[vol],
-            "lacks": _LACKS[weaker],
+            "lacks": _lacks(names)[weaker],
         }
     )
 

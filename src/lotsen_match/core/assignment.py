@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from ..config import MatchConfig
 from ..solve import AssignmentModel
+from .scoring import component_names
 
 __all__ = [
     "SCALE",
@@ -80,7 +81,7 @@ def build_household_model(
     slot_rank = np.arange(slot_offsets[-1], dtype=np.int64) - slot_offsets[slot_vol]
     cap = np.maximum(v_capacity[slot_vol], 1).astype(np.float64)
     load_before = v_active_households[slot_vol] + slot_rank
-    pair_total = sum(config.weights.pair_weights().values())
+    pair_total = sum(config.weights.component_weights(component_names(config)))
     load_weight = config.weights.load / pair_total if pair_total > 0 else config.weights.load
     slot_cost = np.rint(SCALE * load_weight * load_before / cap).astype(np.int64)
 

@@ -67,6 +67,7 @@ _REQUEST_COLUMNS: Final[tuple[str, ...]] = (
 _ASSIGNMENT_COLUMNS: Final[tuple[str, ...]] = ("request_id", "volunteer_id", "status")
 
 I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
 I16 = npt.NDArray[np.int16]
 I8 = npt.NDArray[np.int8]
 F64 = npt.NDArray[np.float64]
@@ -176,6 +177,20 @@ class MatchProblem:
     volunteer index if the input holds several)."""
     r_prev_vol: I32
     """(n_req,) int32 previous volunteer, -1 if none or unknown."""
+    ended_req: I32
+    """(n_ended,) int32 request of each ``ended`` assignment (history) whose ids are known."""
+    ended_vol: I32
+    """(n_ended,) int32 volunteer of each ``ended`` assignment."""
+    h_ended_keys: I64
+    """Sorted unique int64 keys ``household * max(n_vol, 1) + volunteer``: the volunteer
+    accompanied the household before (an ``ended`` assignment; continuity)."""
+    r_contact_day: I32
+    """(n_req,) int32 day of the last contact: the latest of created_on and the started_on /
+    ended_on of any assignment row of the request (a ``proposed`` row without dates counts
+    as a contact on ``as_of``: an open proposal is being worked on), at most ``as_of``."""
+    r_stale: B
+    """(n_req,) bool: open, and no contact for more than ``reconfirm_after_days``: listed for
+    reconfirmation, and waiting no longer raises its urgency."""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -281,9 +296,15 @@ def build_problem(
     prev = _lookup(vol_index, _as_str_array(reqs["previous_volunteer_id"]))
 
     by_status = _assignment_pairs(assignments, req_index, vol_index, n_vol)
+    ended_req, ended_vol = by_status["ended"]
+    h_ended_keys = np.unique(r_household[ended_req].astype(np.int64) * max(n_vol, 1) + ended_vol)
     active_req, active_vol = by_status["active"]
     r_is_active = np.zeros(n_req, dtype=np.bool_)
     r_is_active[active_req] = True
+    contact = _last_contact(assignments, req_index, created, as_of_day)
+    stale = ~r_is_active & (
+        as_of_day - contact.astype(np.int64) > config.rules.reconfirm_after_days
+    )
     hv_req, hv_vol = _pairs(r_household[active_req], active_vol, n_vol)  # (household, volunteer)
     v_active_households = np.bincount(hv_vol, minlength=n_vol).astype(np.int32)
     h_active_volunteer = np.full(len(household_keys), -1, dtype=np.int32)
@@ -338,6 +359,11 @@ def build_problem(
         v_active_households=v_active_households,
         h_active_volunteer=h_active_volunteer,
         r_prev_vol=prev.astype(np.int32),
+        ended_req=ended_req,
+        ended_vol=ended_vol,
+        h_ended_keys=h_ended_keys.astype(np.int64),
+        r_contact_day=contact,
+        r_stale=stale,
     )
     log.debug(
         "encoded %d volunteers, %d requests, %d households, %d languages, %d active assignments",
@@ -422,11 +448,30 @@ def _pairs(
     return (keys // width).astype(np.int32), (keys % width).astype(np.int32)
 
 
+def _last_contact(
+    assignments: pd.DataFrame | None, req_index: pd.Index, created: I32, as_of_day: int
+) -> I32:
+    """Per request, the day of its last contact (see ``MatchProblem.r_contact_day``)."""
+    contact = created.astype(np.int64)
+    if assignments is None or len(assignments) == 0:
+        return np.minimum(contact, as_of_day).astype(np.int32)
+    req = _lookup(req_index, _as_str_array(assignments["request_id"]))
+    day = np.full(len(assignments), MISSING_DAY, dtype=np.int64)
+    for column in ("started_on", "ended_on"):
+        if column in assignments.columns:
+            day = np.maximum(day, _days(assignments[column]))
+    undated_proposal = (day == MISSING_DAY) & (_as_str_array(assignments["status"]) == "proposed")
+    day[undated_proposal] = as_of_day
+    known = (req >= 0) & (day != MISSING_DAY)
+    np.maximum.at(contact, req[known], np.minimum(day[known], as_of_day))
+    return contact.astype(np.int32)
+
+
 def _assignment_pairs(
     assignments: pd.DataFrame | None, req_index: pd.Index, vol_index: pd.Index, n_vol: int
 ) -> dict[str, tuple[I32, I32]]:
     empty = np.zeros(0, dtype=np.int32)
-    out = {status: (empty, empty) for status in ("active", "proposed", "declined")}
+    out = {status: (empty, empty) for status in ("active", "proposed", "declined", "ended")}
     if assignments is None or len(assignments) == 0:
         return out
     _require_columns("assignments", assignments, _ASSIGNMENT_COLUMNS)

@@ -28,6 +28,8 @@ from .vocab import ALL_SLOTS, MODULE_BIT, NATIVE, NEED_TYPES, RELEVANT_MODULES
 __all__ = [
     "COMPONENTS",
     "COMPONENT_DTYPE",
+    "SUCCESS",
+    "component_names",
     "continuity_component",
     "distance_component",
     "language_component",
@@ -49,6 +51,10 @@ COMPONENTS: Final[tuple[str, ...]] = (
     "urgency",
     "stability",
 )
+
+#: The learned component (:mod:`lotsen_match.learn`): present only when the config names a
+#: success model, so runs without one keep exactly the columns above.
+SUCCESS: Final[str] = "success"
 
 #: Storage dtype of the component matrix. float32 halves the memory of the largest array of a
 #: statewide run (15M edges x 7: 420 MB instead of 840 MB); components are computed in float64
@@ -108,27 +114,43 @@ def modules_component(v_modules: npt.ArrayLike, need: npt.ArrayLike) -> F64:
     return np.asarray(done / np.bitwise_count(relevant), dtype=np.float64)
 
 
-def continuity_component(prev_vol: npt.ArrayLike, vol: npt.ArrayLike) -> F64:
-    """1 if the volunteer accompanied this household before (``previous_volunteer_id``), else 0."""
-    return np.asarray(np.asarray(prev_vol) == np.asarray(vol), dtype=np.float64)
+def continuity_component(
+    prev_vol: npt.ArrayLike, vol: npt.ArrayLike, accompanied: npt.ArrayLike | None = None
+) -> F64:
+    """1 if the volunteer accompanied this household before, else 0.
+
+    Before means: named as ``previous_volunteer_id``, or (``accompanied``, per pair) an
+    ``ended`` assignment of the volunteer with a request of the same household.
+    """
+    same = np.asarray(prev_vol) == np.asarray(vol)
+    if accompanied is not None:
+        same |= np.asarray(accompanied, dtype=np.bool_)
+    return np.asarray(same, dtype=np.float64)
 
 
 def urgency_component(
     created_day: npt.ArrayLike,
     due_day: npt.ArrayLike,
-    as_of_day: int,
+    as_of_day: int | npt.ArrayLike,
     waiting_full_days: int,
     horizon_days: int,
+    waiting_cap_days: npt.ArrayLike | None = None,
 ) -> F64:
     """``max(min(1, waiting_days / waiting_full_days), due_term)`` per request.
 
-    ``waiting_days = as_of - created_on`` (not below 0); ``due_term = clip(1 - days_until_due /
-    horizon_days, 0, 1)`` where ``due_on`` is set (a past due date gives 1), else 0.
+    ``waiting_days = as_of - created_on`` (not below 0), at most ``waiting_cap_days`` where
+    given (stale requests: ``reconfirm_after_days``, so waiting without a contact does not
+    raise urgency for ever); ``due_term = clip(1 - days_until_due / horizon_days, 0, 1)``
+    where ``due_on`` is set (a past due date gives 1), else 0. ``as_of_day`` may be one day
+    per element (pairs of the history at their start).
     """
     created = np.asarray(created_day, dtype=np.int64)
     due = np.asarray(due_day, dtype=np.int64)
-    waiting = np.clip((as_of_day - created) / waiting_full_days, 0.0, 1.0)
-    due_term = np.clip(1.0 - (due - as_of_day) / horizon_days, 0.0, 1.0)
+    days = np.asarray(as_of_day, dtype=np.int64) - created
+    if waiting_cap_days is not None:
+        days = np.minimum(days, np.asarray(waiting_cap_days, dtype=np.float64))
+    waiting = np.clip(days / waiting_full_days, 0.0, 1.0)
+    due_term = np.clip(1.0 - (due - np.asarray(as_of_day, np.int64)) / horizon_days, 0.0, 1.0)
     due_term = np.where(due == MISSING_DAY, 0.0, due_term)
     return np.asarray(np.maximum(waiting, due_term), dtype=np.float64)
 
@@ -163,6 +185,7 @@ def score_components(
         p.as_of_day,
         config.rules.waiting_full_days,
         config.rules.urgency_horizon_days,
+        np.where(p.r_stale, float(config.rules.reconfirm_after_days), np.inf),
     )
     n_need = len(NEED_TYPES)
     per_need = modules_component(p.v_module_mask[:, None], np.arange(n_need)[None, :]).ravel()
@@ -181,7 +204,11 @@ def score_components(
         out[b, 1] = distance_component(cand.km[b], config.rules.distance_half_km)
         out[b, 2] = time_component(p.v_slot_mask[vol], p.r_slot_mask[req])
         out[b, 3] = per_need[vol_ix * n_need + p.r_need[req]]
-        out[b, 4] = continuity_component(p.r_prev_vol[req], vol)
+        accompanied = None
+        if p.h_ended_keys.size:
+            hh_keys = pair_keys(p.r_household[req], vol, p.n_volunteers)
+            accompanied = contains_sorted(p.h_ended_keys, hh_keys)
+        out[b, 4] = continuity_component(p.r_prev_vol[req], vol, accompanied)
         out[b, 5] = urgency[req]
         out[b, 6] = stability_component(pair_keys(req, vol, p.n_volunteers), proposed)
 
@@ -189,13 +216,20 @@ def score_components(
     return out
 
 
-def quality(components: npt.ArrayLike, weights: ScoreWeights) -> F64:
-    """Weighted mean of the components per edge with ``weights.pair_weights()``; 0 if all zero.
+def component_names(config: MatchConfig) -> tuple[str, ...]:
+    """The pair components of a run: :data:`COMPONENTS`, plus ``success`` with a model."""
+    return (*COMPONENTS, SUCCESS) if config.rules.success_model is not None else COMPONENTS
+
+
+def quality(
+    components: npt.ArrayLike, weights: ScoreWeights, names: tuple[str, ...] = COMPONENTS
+) -> F64:
+    """Weighted mean of the components per edge (columns ``names``); 0 if all weights are zero.
 
     Summed column by column in a fixed order (deterministic to the bit).
     """
     comps = np.asarray(components)
-    w = list(weights.pair_weights().values())
+    w = weights.component_weights(names)
     if comps.ndim != 2 or comps.shape[1] != len(w):
         raise ArgumentError(f"components must have shape (n, {len(w)}), got {comps.shape}")
     total = float(sum(w))

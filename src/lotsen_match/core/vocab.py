@@ -16,6 +16,8 @@ __all__ = [
     "ASSIGNMENT_STATUSES",
     "DAYS",
     "DAY_PARTS",
+    "DECIDERS",
+    "END_REASONS",
     "GENDERS",
     "GENDER_CODE",
     "LEVELS",
@@ -85,7 +87,27 @@ ALL_SLOTS: Final[int] = (1 << len(SLOTS)) - 1
 GENDERS: Final[tuple[str, ...]] = ("f", "m", "d")
 GENDER_CODE: Final[dict[str, int]] = {name: i + 1 for i, name in enumerate(GENDERS)}
 
-ASSIGNMENT_STATUSES: Final[tuple[str, ...]] = ("active", "proposed", "declined")
+#: ``ended`` is history: a finished accompaniment (no capacity, blocks nothing; it counts for
+#: continuity and for learning from outcomes).
+ASSIGNMENT_STATUSES: Final[tuple[str, ...]] = ("active", "proposed", "declined", "ended")
+
+#: Why an accompaniment or proposal ended (assignments ``end_reason``); ``completed`` is the
+#: outcome :mod:`lotsen_match.learn` predicts.
+END_REASONS: Final[tuple[str, ...]] = (
+    "completed",
+    "no_longer_needed",
+    "newcomer_moved",
+    "volunteer_dropout",
+    "language_mismatch",
+    "personal_mismatch",
+    "declined_by_coordinator",
+    "declined_by_volunteer",
+    "declined_by_newcomer",
+    "other",
+)
+
+#: Who decided an assignment (assignments ``decided_by``).
+DECIDERS: Final[tuple[str, ...]] = ("auto", "coordinator")
 
 
 @lru_cache(maxsize=4096)

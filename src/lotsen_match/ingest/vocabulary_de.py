@@ -36,6 +36,8 @@ from ..core.vocab import (
     ASSIGNMENT_STATUSES,
     DAY_PARTS,
     DAYS,
+    DECIDERS,
+    END_REASONS,
     GENDERS,
     LEVELS,
     MODULES,
@@ -60,7 +62,16 @@ __all__ = [
 Lang = Literal["en", "de"]
 Status = Literal["ok", "ambiguous", "unknown"]
 Kind = Literal[
-    "languages", "levels", "need_types", "modules", "slots", "genders", "booleans", "statuses"
+    "languages",
+    "levels",
+    "need_types",
+    "modules",
+    "slots",
+    "genders",
+    "booleans",
+    "statuses",
+    "end_reasons",
+    "deciders",
 ]
 KINDS: Final[tuple[Kind, ...]] = (
     "languages",
@@ -71,6 +82,8 @@ KINDS: Final[tuple[Kind, ...]] = (
     "genders",
     "booleans",
     "statuses",
+    "end_reasons",
+    "deciders",
 )
 
 
@@ -443,6 +456,73 @@ STATUS_WORDS: Final[dict[str, str]] = {
     "Vorschlag": "proposed",
     "offen": "proposed",
     "abgelehnt": "declined",
+    "beendet": "ended",
+    "abgeschlossen": "ended",
+    "ehemalig": "ended",
+    "vergangen": "ended",
+    "Historie": "ended",
+}
+
+#: Why an accompaniment ended (assignments ``end_reason``): the words offices write.
+END_REASON_WORDS: Final[dict[str, str]] = {
+    **{code: code for code in END_REASONS},  # "no_longer_needed" folds to "no longer needed"
+    "abgeschlossen": "completed",
+    "erfolgreich abgeschlossen": "completed",
+    "erfolgreich": "completed",
+    "erledigt": "completed",
+    "Ziel erreicht": "completed",
+    "done": "completed",
+    "kein Bedarf mehr": "no_longer_needed",
+    "Bedarf entfallen": "no_longer_needed",
+    "nicht mehr benötigt": "no_longer_needed",
+    "nicht mehr nötig": "no_longer_needed",
+    "verzogen": "newcomer_moved",
+    "umgezogen": "newcomer_moved",
+    "weggezogen": "newcomer_moved",
+    "Familie verzogen": "newcomer_moved",
+    "moved": "newcomer_moved",
+    "Lotse ausgefallen": "volunteer_dropout",
+    "Lotsin ausgefallen": "volunteer_dropout",
+    "Lotsin/Lotse ausgefallen": "volunteer_dropout",
+    "Ehrenamt beendet": "volunteer_dropout",
+    "ausgestiegen": "volunteer_dropout",
+    "dropout": "volunteer_dropout",
+    "Sprachprobleme": "language_mismatch",
+    "Verständigungsprobleme": "language_mismatch",
+    "Sprache passt nicht": "language_mismatch",
+    "passt nicht": "personal_mismatch",
+    "persönlich unpassend": "personal_mismatch",
+    "Chemie stimmt nicht": "personal_mismatch",
+    "zwischenmenschlich": "personal_mismatch",
+    "von Koordination abgelehnt": "declined_by_coordinator",
+    "von der Koordinierungsstelle abgelehnt": "declined_by_coordinator",
+    "Koordination abgelehnt": "declined_by_coordinator",
+    "von Lotsin abgelehnt": "declined_by_volunteer",
+    "von Lotse abgelehnt": "declined_by_volunteer",
+    "vom Lotsen abgelehnt": "declined_by_volunteer",
+    "von der Lotsin abgelehnt": "declined_by_volunteer",
+    "Lotsin/Lotse abgelehnt": "declined_by_volunteer",
+    "von Familie abgelehnt": "declined_by_newcomer",
+    "von der Familie abgelehnt": "declined_by_newcomer",
+    "vom Haushalt abgelehnt": "declined_by_newcomer",
+    "von Ratsuchenden abgelehnt": "declined_by_newcomer",
+    "sonstiges": "other",
+    "sonstige": "other",
+    "anderer Grund": "other",
+}
+
+#: Who decided an assignment (assignments ``decided_by``).
+DECIDER_WORDS: Final[dict[str, str]] = {
+    "auto": "auto",
+    "automatisch": "auto",
+    "Vorschlag übernommen": "auto",
+    "coordinator": "coordinator",
+    "Koordination": "coordinator",
+    "Koordinierungsstelle": "coordinator",
+    "Koordinatorin": "coordinator",
+    "Koordinator": "coordinator",
+    "manuell": "coordinator",
+    "von Hand": "coordinator",
 }
 
 DAY_WORDS: Final[dict[str, tuple[str, ...]]] = {
@@ -506,7 +586,21 @@ STATUS_LABELS_DE: Final[dict[str, str]] = {
     "active": "aktiv",
     "proposed": "vorgeschlagen",
     "declined": "abgelehnt",
+    "ended": "beendet",
 }
+END_REASON_LABELS_DE: Final[dict[str, str]] = {
+    "completed": "abgeschlossen",
+    "no_longer_needed": "kein Bedarf mehr",
+    "newcomer_moved": "verzogen",
+    "volunteer_dropout": "Lotsin/Lotse ausgefallen",
+    "language_mismatch": "Sprachprobleme",
+    "personal_mismatch": "passt nicht",
+    "declined_by_coordinator": "von Koordination abgelehnt",
+    "declined_by_volunteer": "von Lotsin/Lotse abgelehnt",
+    "declined_by_newcomer": "von Familie abgelehnt",
+    "other": "sonstiges",
+}
+DECIDER_LABELS_DE: Final[dict[str, str]] = {"auto": "automatisch", "coordinator": "Koordination"}
 
 
 def label(kind: Kind, code: str, lang: Lang = "de") -> str:
@@ -524,6 +618,8 @@ def label(kind: Kind, code: str, lang: Lang = "de") -> str:
         "modules": MODULE_LABELS_DE,
         "genders": GENDER_LABELS_DE,
         "statuses": STATUS_LABELS_DE,
+        "end_reasons": END_REASON_LABELS_DE,
+        "deciders": DECIDER_LABELS_DE,
     }
     return tables.get(kind, {}).get(code, code)
 
@@ -662,6 +758,8 @@ class GermanVocabulary:
         self._modules = self._with_extra(MODULE_WORDS, "modules")
         self._genders = self._with_extra(GENDER_WORDS, "genders")
         self._statuses = self._with_extra(STATUS_WORDS, "statuses")
+        self._end_reasons = self._with_extra(END_REASON_WORDS, "end_reasons")
+        self._deciders = self._with_extra(DECIDER_WORDS, "deciders")
         self._booleans = {fold(w): v for w, v in BOOLEAN_WORDS.items()}
         for word, code in self.extra.get("booleans", {}).items():
             self._booleans[fold(word)] = _BOOL_CODES[fold(code)]
@@ -715,6 +813,14 @@ class GermanVocabulary:
     def status(self, text: str) -> Resolution:
         """An assignment status ("aktiv", "abgelehnt", "proposed")."""
         return self._resolve(text, self._statuses, ASSIGNMENT_STATUSES)
+
+    def end_reason(self, text: str) -> Resolution:
+        """Why an accompaniment ended ("abgeschlossen", "verzogen", "no_longer_needed")."""
+        return self._resolve(text, self._end_reasons, END_REASONS)
+
+    def decider(self, text: str) -> Resolution:
+        """Who decided ("automatisch", "Koordination", "coordinator")."""
+        return self._resolve(text, self._deciders, DECIDERS)
 
     def gender(self, text: str) -> Resolution:
         """w/m/d and the words for them; "egal", "-" and the like mean no preference ("")."""
@@ -868,6 +974,8 @@ def _valid_code(kind: str, code: str) -> bool:
         "modules": MODULES,
         "genders": (*GENDERS, ""),
         "statuses": ASSIGNMENT_STATUSES,
+        "end_reasons": END_REASONS,
+        "deciders": DECIDERS,
     }
     if kind == "languages":
         return canonical_language(code) is not None

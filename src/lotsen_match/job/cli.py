@@ -663,6 +663,15 @@ def generate(
     radius_km: Annotated[
         float, typer.Option("--radius-km", min=0.0, help="Radius around --around.")
     ] = 15.0,
+    history: Annotated[
+        int,
+        typer.Option(
+            "--history",
+            min=0,
+            help="Also up to N ended accompaniments (outcomes from a hidden ground truth) "
+            "and their closed requests (closed_requests file), to learn from.",
+        ),
+    ] = 0,
     quiet: QuietOpt = False,
     log_json: LogJsonOpt = False,
     verbose: VerboseOpt = False,
@@ -674,12 +683,14 @@ def generate(
     if out is None and db is None:
         raise typer.BadParameter("give --out DIR and/or --db URL", param_hint="--out")
     with _errors(session):
-        caseload = _generate(n_volunteers, n_requests, seed, as_of, around, radius_km)
+        caseload = _generate(n_volunteers, n_requests, seed, as_of, around, radius_km, history)
         tables = {
             "volunteers": caseload.volunteers,
             "requests": caseload.requests,
             "assignments": caseload.assignments,
         }
+        if history:
+            tables["closed_requests"] = caseload.closed_requests
         if out is not None:
             from ..io import write_table
 
@@ -701,11 +712,12 @@ def _generate(
     as_of: dt.datetime | None,
     around: str | None,
     radius_km: float,
+    history: int = 0,
 ) -> Any:
     from ..generate import generate_caseload
     from ..ingest.places import load_places, places_within
 
-    kwargs: dict[str, Any] = {"seed": seed}
+    kwargs: dict[str, Any] = {"seed": seed, "history": history}
     if as_of is not None:
         kwargs["as_of"] = as_of.date()
     if around is not None:
@@ -718,6 +730,88 @@ def _generate(
             float(centre["lat"]), float(centre["lon"]), radius_km, places
         )
     return generate_caseload(n_volunteers, n_requests, **kwargs)
+
+
+@app.command()
+def learn(
+    history: Annotated[
+        list[Path],
+        typer.Option(
+            "--history",
+            "-H",
+            help="Assignments with ended rows (started_on, end_reason); repeat for several files.",
+        ),
+    ],
+    volunteers: Annotated[
+        Path, typer.Option("--volunteers", "-V", help="Every volunteer the history names.")
+    ],
+    requests: Annotated[
+        list[Path],
+        typer.Option(
+            "--requests", "-R", help="Every request the history names (open and closed); repeat."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (.skops).")],
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    model: Annotated[str, typer.Option("--model", help="hgb (default) or logistic.")] = "hgb",
+    quiet: QuietOpt = False,
+    log_json: LogJsonOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Learn the success probability of pairings from outcomes; write model, card and page.
+
+    Writes OUT (skops), OUT's stem + .card.json and .card.md, and + .html (metrics,
+    calibration plot, fairness table). Use it with `success_model = "OUT"` and a
+    `[weights] success = ...` in the run config. Exit 2 for invalid input.
+    """
+    import pandas as pd
+
+    from ..config import TableName
+    from ..io import atomic_file, read_table
+
+    session = _Session(quiet, log_json, verbose, debug)
+    session.start()
+    if model not in ("hgb", "logistic"):
+        raise typer.BadParameter("hgb or logistic", param_hint="--model")
+    lang = _config_language(config)
+    with _errors(session, lang):
+        from ..learn import fit_success_model
+        from ..learn.page import learning_page
+
+        cfg = _config(config, as_of)
+
+        def read(paths: list[Path], table: TableName) -> pd.DataFrame:
+            frames = [
+                read_table(p, table=table, column_mapping=cfg.ingest.columns.get(table))
+                for p in paths
+            ]
+            frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            frame.attrs["source"] = ", ".join(p.name for p in paths)
+            return frame
+
+        fitted = fit_success_model(
+            read(history, "assignments"),
+            read([volunteers], "volunteers"),
+            read(requests, "requests"),
+            cfg,
+            model=model,  # type: ignore[arg-type]
+        )
+        files = fitted.save(out)
+        page = out.with_name(out.stem + ".html")
+        with atomic_file(page) as fh:
+            fh.write(learning_page(fitted).encode("utf-8"))
+        cv = fitted.card["metrics"]["group_cv"]
+        session.say(
+            f"{fitted.name}: {fitted.card['rows']['training']} pairings, AUC {cv['auc']} "
+            f"(hand-weighted {cv['baseline_auc']}), Brier {cv['brier']} "
+            f"(hand-weighted {cv['baseline_brier']})"
+        )
+        for path in (*files.values(), page):
+            session.say(f"wrote {path}")
+        for warning in fitted.card["warnings"]:
+            session.say(f"warning: {warning}")
 
 
 @app.command()

@@ -71,7 +71,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Result tables written as files, in this order.
-RESULT_TABLES: Final = ("proposals", "unmatched", "rejected", "alternatives")
+RESULT_TABLES: Final = ("proposals", "unmatched", "rejected", "alternatives", "reconfirm")
 #: Result tables written to the database (each tagged with ``run_id``), plus one ``match_runs`` row.
 SQL_RESULT_TABLES: Final = ("proposals", "unmatched")
 SQL_RUNS_TABLE: Final = "match_runs"
@@ -87,6 +87,7 @@ _SORT_KEYS: Final[dict[str, list[str]]] = {
     "unmatched": ["request_id"],
     "alternatives": ["request_id", "rank"],
     "rejected": ["table", "source", "row"],
+    "reconfirm": [],  # already in its documented order: longest without contact first
 }
 
 
@@ -324,6 +325,7 @@ def prepare_outputs(result: MatchResult) -> dict[str, pd.DataFrame]:
         "unmatched": result.unmatched,
         "rejected": result.rejected,
         "alternatives": result.alternatives,
+        "reconfirm": result.reconfirm,
     }
     out = {}
     for name, frame in tables.items():

@@ -40,6 +40,7 @@ from ..ingest.vocabulary_de import STATUS_LABELS_DE
 from ..io import atomic_file
 from ..plural import plural
 from ..results.explain import COMPONENT_LABELS, render_details
+from .history_text import HISTORY_TEXT
 from .html_text import NEED, NEXT_STEPS, REASON, REASON_PHRASE, SOLVER, STATUS, TEXT
 
 if TYPE_CHECKING:
@@ -120,6 +121,10 @@ class _Context:
     notices: Table | None = None
     notices_intro: str = ""
     n_notices: int = 0
+    h: dict[str, str] = field(default_factory=dict)  # wording of history_text
+    reconfirm_intro: str = ""
+    reconfirm: Table | None = None
+    model_note: str = ""
     footer: str = ""
 
 
@@ -292,7 +297,7 @@ def _proposals(
     t, lang = ctx.t, ctx.lang
     comps = [c for c in result.components if c in result.proposals.columns]
     labels = COMPONENT_LABELS[lang]
-    weights = result.config.weights.pair_weights()
+    weights = dict(zip(comps, result.config.weights.component_weights(tuple(comps)), strict=True))
     ctx.proposals_intro = t["proposals_intro"].format(
         weights=", ".join(
             f"{labels.get(c, c)} {_dec(float(weights.get(c, 0)), 1, lang)}" for c in comps
@@ -617,6 +622,72 @@ def _notices(ctx: _Context, result: MatchResult, max_rows: int) -> None:
     )
 
 
+def _reconfirm(ctx: _Context, result: MatchResult, max_rows: int, file: str) -> None:
+    """Open requests without a contact for too long (``results.reconfirm``)."""
+    h = ctx.h = HISTORY_TEXT[ctx.lang]
+    days = result.config.rules.reconfirm_after_days if result.config is not None else 60
+    stale = result.reconfirm
+    if stale.empty:
+        ctx.reconfirm_intro = h["reconfirm_none"].format(days=days)
+        return
+    ctx.reconfirm_intro = h["reconfirm_intro"].format(n=_int(len(stale)), days=days)
+    part = stale.head(max_rows)
+    rows: list[list[Cell]] = [
+        [
+            (rid, "h", ""),
+            (hh, "t", ""),
+            (_need(need, ctx.lang), "t", ""),
+            (_date(created, ctx.lang), "t", created),
+            (_date(contact, ctx.lang), "t", contact),
+            (_int(int(n)), "n", ""),
+            (vol, "t", ""),
+        ]
+        for rid, hh, need, created, contact, n, vol in zip(
+            _text(part["request_id"]),
+            _text(part["household_id"]),
+            _text(part["need_type"]),
+            _text(part["created_on"]),
+            _text(part["last_contact_on"]),
+            part["days_without_contact"],
+            _text(part["proposed_volunteer_id"]),
+            strict=True,
+        )
+    ]
+    ctx.reconfirm = Table(
+        "t-reconfirm",
+        h["reconfirm_caption"],
+        [
+            Header(h["request"]),
+            Header(h["household"]),
+            Header(h["need"]),
+            Header(h["created"]),
+            Header(h["last_contact"]),
+            Header(h["days"], True),
+            Header(h["proposed"]),
+        ],
+        rows,
+        note=h["more_rows"].format(shown=_int(len(rows)), total=_int(len(stale)), file=file)
+        if len(rows) < len(stale)
+        else "",
+        filter=len(rows) > 10,
+    )
+
+
+def _success_model(ctx: _Context, result: MatchResult) -> None:
+    """Which learned success model scored the pairs (its card's name), if any."""
+    info = result.summary.get("success_model")
+    if not info:
+        return
+    period = info.get("training_period") or {}
+    ctx.model_note = ctx.h["model"].format(
+        name=info.get("name", ""),
+        rows=_int(int(info.get("training_rows") or 0)),
+        start=_date(str(period.get("first_start", "")), ctx.lang),
+        end=_date(str(period.get("last_start", "")), ctx.lang),
+        weight=_dec(float(info.get("weight", 0.0)), 1, ctx.lang),
+    )
+
+
 # --- entry points -------------------------------------------------------------------------------
 
 
@@ -717,6 +788,8 @@ def render_report(
     _help(ctx, result, out, usage, max_rows)
     _rejected(ctx, result, max_rows, files["rejected"])
     _notices(ctx, result, max_rows)
+    _reconfirm(ctx, result, max_rows, files.get("reconfirm", "reconfirm"))
+    _success_model(ctx, result)
     return _template().render(c=ctx)
 
 

@@ -41,6 +41,7 @@ COMPONENT_LABELS: dict[str, dict[str, str]] = {
         "continuity": "Kontinuität",
         "urgency": "Dringlichkeit",
         "stability": "Stabilität",
+        "success": "Erfolgsaussicht",
     },
     "en": {
         "language": "language",
@@ -50,6 +51,7 @@ COMPONENT_LABELS: dict[str, dict[str, str]] = {
         "continuity": "continuity",
         "urgency": "urgency",
         "stability": "stability",
+        "success": "success",
     },
 }
 

@@ -52,6 +52,9 @@ class MatchResult:
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     config: MatchConfig = field(default_factory=MatchConfig, repr=False)
     notices: pd.DataFrame = field(default_factory=empty_notices, repr=False)
+    #: Open requests without a contact for longer than ``reconfirm_after_days`` (ask whether
+    #: help is still needed; see :mod:`lotsen_match.results.reconfirm`).
+    reconfirm: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def explain(self, request_id: str, *, lang: str | None = None) -> Explanation:
         """Score breakdown and next-best volunteers, or the funnel of an unmatched request."""

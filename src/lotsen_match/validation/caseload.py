@@ -150,6 +150,12 @@ def check_references(vol: TableCheck, req: TableCheck, asg: TableCheck) -> pd.Da
 
     Requests' references come first, so pairs naming a request rejected for a misspelt
     reference cascade; the assignment rules then see the rows that passed every earlier rule.
+
+    ``ended`` rows are history: their request is usually closed (no longer in the export of
+    open requests) and their volunteer may have left, so the reference rules skip them (no
+    problem, no notice). They are kept as they are; the matching core uses the ones it can
+    resolve (continuity) and ignores the rest, and :mod:`lotsen_match.learn` reads them with
+    the closed requests and former volunteers alongside.
     """
     notices = NoticeCollector()
     check_request_references(vol, req, notices)
@@ -169,8 +175,8 @@ def _references(
     ids_text = asg.text(column)
     target_ids = target.text(target.id_column)
     target_bad = target.problems.bad
-    alive = ~asg.problems.bad & (ids != "")
-    present = ids != ""
+    present = (ids != "") & (asg.values["status"] != "ended")  # history: see check_references
+    alive = ~asg.problems.bad & present
     check_reference(
         asg, column, p.select(ids_text, present), np.flatnonzero(present), target, notices
     )

@@ -14,7 +14,16 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ..core.vocab import ASSIGNMENT_STATUSES, GENDERS, LEVEL_CODE, LEVELS, MODULES, NEED_TYPES
+from ..core.vocab import (
+    ASSIGNMENT_STATUSES,
+    DECIDERS,
+    END_REASONS,
+    GENDERS,
+    LEVEL_CODE,
+    LEVELS,
+    MODULES,
+    NEED_TYPES,
+)
 from ..ingest.vocabulary_de import GermanVocabulary, Kind, Lang, Resolution, label, split_cell
 from . import parsers as p
 
@@ -35,12 +44,16 @@ _NOUNS: Final[dict[str, dict[Lang, str]]] = {
     "slots": {"de": "kein bekanntes Zeitfenster", "en": "not a known time slot"},
     "genders": {"de": "keine bekannte Geschlechtsangabe", "en": "not a known gender"},
     "statuses": {"de": "kein bekannter Status", "en": "not a known assignment status"},
+    "end_reasons": {"de": "kein bekannter Beendigungsgrund", "en": "not a known end reason"},
+    "deciders": {"de": "keine bekannte Angabe, wer entschied", "en": "not a known decider"},
 }
 _VALID: Final[dict[str, tuple[str, ...]]] = {
     "need_types": NEED_TYPES,
     "modules": MODULES,
     "genders": GENDERS,
     "statuses": ASSIGNMENT_STATUSES,
+    "end_reasons": END_REASONS,
+    "deciders": DECIDERS,
 }
 _LEVEL_HELP: Final[dict[Lang, str]] = {
     "de": "gültig: Muttersprache, C2, C1, B2, B1, A2, A1 oder verhandlungssicher (C2), "
@@ -100,6 +113,8 @@ def _kind(kind: str) -> Kind:
         "modules": "modules",
         "genders": "genders",
         "statuses": "statuses",
+        "end_reasons": "end_reasons",
+        "deciders": "deciders",
     }
     return kinds[kind]
 
@@ -237,6 +252,8 @@ def _resolver(kind: Kind, vocab: GermanVocabulary) -> Callable[[str], Resolution
         "slots": vocab.slots,
         "genders": vocab.gender,
         "statuses": vocab.status,
+        "end_reasons": vocab.end_reason,
+        "deciders": vocab.decider,
     }
     return resolvers[kind]
 

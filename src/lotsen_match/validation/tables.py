@@ -16,6 +16,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import MatchConfig
@@ -23,6 +24,8 @@ from ..contract import CLEAN_DTYPES
 from ..core.vocab import (
     ALL_SLOTS,
     ASSIGNMENT_STATUSES,
+    DECIDERS,
+    END_REASONS,
     GENDERS,
     MODULE_BIT,
     MODULES,
@@ -104,6 +107,8 @@ MEANINGS_DE: Final[dict[str, str]] = {
     "end of the active period": "Ende des aktiven Zeitraums",
     "when the request was opened": "Eingangsdatum der Anfrage",
     "date of the appointment": "Datum des Termins",
+    "start of the accompaniment": "Beginn der Begleitung",
+    "end of the accompaniment": "Ende der Begleitung",
     "write a unique pseudonymous id": "eine eindeutige pseudonyme ID angeben",
     "write the request_id of the pair": "die Anfrage-ID des Paars angeben",
     "write the volunteer_id of the pair": "die Lotsen-ID des Paars angeben",
@@ -692,15 +697,75 @@ def check_assignments(
     t.values["volunteer_id"] = p.text_values(volunteers)
     status_cell = t.choice_parser("statuses", ASSIGNMENT_STATUSES, "assignment status", None)
     status_help = t.say(
-        f"write one of {', '.join(ASSIGNMENT_STATUSES)}", "aktiv, vorgeschlagen oder abgelehnt"
+        f"write one of {', '.join(ASSIGNMENT_STATUSES)}",
+        "aktiv, vorgeschlagen, abgelehnt oder beendet",
     )
     status = t.parsed_list("status", status_cell, required=status_help)
     t.values["status"] = status.canonical
     t.ids = p.text_values(p.join_text(requests, volunteers, "/"))
     complete = pc.and_(pc.not_equal(requests, ""), pc.not_equal(volunteers, ""))
     keys = pc.if_else(complete, p.join_text(requests, volunteers, PAIR_SEP), "")
+    # A pair may have ended several times (and run again): ended rows are told apart by start.
+    ended = status.canonical == "ended"
+    if ended.any():
+        history = p.join_text(keys, t.text("started_on"), f"{PAIR_SEP}ended{PAIR_SEP}")
+        keys = pc.if_else(pc.and_(complete, pa.array(ended)), history, keys)
     t.add_duplicates("volunteer_id", keys, "duplicate_pair", "pair (request_id/volunteer_id)")
+    _history(t, config)
     return t
+
+
+def _history(t: TableCheck, config: MatchConfig) -> None:
+    """Optional history columns: started_on, ended_on, end_reason, decided_by (SPEC.md).
+
+    An end (ended_on, end_reason) belongs to ``ended`` rows, or to ``declined`` ones (when and
+    why a proposal was declined); on an ``active`` or ``proposed`` row it contradicts the
+    status. An ``ended`` row without ended_on or end_reason is accepted (older exports recorded
+    only the status); learning skips rows it cannot use and says so in its model card.
+    """
+    status = t.values["status"]
+    started = _dates(t, "started_on", required=False, meaning="start of the accompaniment")
+    ended_on = _dates(t, "ended_on", required=False, meaning="end of the accompaniment")
+    t.date_order("started_on", started, "ended_on", ended_on)
+    reason_cell = t.choice_parser("end_reasons", END_REASONS, "end reason", None)
+    t.values["end_reason"] = t.parsed_list("end_reason", reason_cell, required=None).canonical
+    decider_cell = t.choice_parser("deciders", DECIDERS, "decider (auto or coordinator)", None)
+    t.values["decided_by"] = t.parsed_list("decided_by", decider_cell, required=None).canonical
+    as_of = np.datetime64(config.as_of, "ns")
+    for column, parsed in (("started_on", started), ("ended_on", ended_on)):
+        given = ~parsed.missing & ~parsed.bad
+        future = given & (status == "ended") & (parsed.values > as_of)
+        head = t.header(column)
+        t.add(
+            future,
+            column,
+            "future_end",
+            _quoted(
+                t.say(
+                    f" lies after the run date {config.as_of.isoformat()}; an ended "
+                    f"accompaniment lies in the past: fix {head} or keep the row active",
+                    f" liegt nach dem Stichtag {config.as_of:%d.%m.%Y}; eine beendete "
+                    f"Begleitung liegt in der Vergangenheit: {head} korrigieren oder die "
+                    "Zeile aktiv lassen",
+                )
+            ),
+        )
+    open_row = np.isin(status, ("active", "proposed"))
+    for column in ("ended_on", "end_reason"):
+        has_end = open_row & (t.text(column).to_numpy(zero_copy_only=False) != "")
+        head = t.header(column)
+        t.add(
+            has_end,
+            column,
+            "end_of_open_assignment",
+            t.say(
+                f"{head} is set, but the status is active or proposed; write status ended "
+                f"(or declined) for a finished pair, or leave {head} empty",
+                f"{head} ist angegeben, der Status ist aber aktiv oder vorgeschlagen; für ein "
+                f"beendetes Paar den Status beendet (oder abgelehnt) angeben, sonst {head} "
+                "leer lassen",
+            ),
+        )
 
 
 def validate_volunteers(
