@@ -28,6 +28,7 @@ __all__ = [
     "RELEVANT_MODULES",
     "SLOTS",
     "SLOT_BIT",
+    "VOLUNTEER_STATUSES",
     "canonical_language",
     "language_label",
     "language_levels",
@@ -86,6 +87,8 @@ GENDERS: Final[tuple[str, ...]] = ("f", "m", "d")
 GENDER_CODE: Final[dict[str, int]] = {name: i + 1 for i, name in enumerate(GENDERS)}
 
 ASSIGNMENT_STATUSES: Final[tuple[str, ...]] = ("active", "proposed", "declined")
+#: A volunteer's status; empty means active. Only active volunteers are proposed (rule 8).
+VOLUNTEER_STATUSES: Final[tuple[str, ...]] = ("active", "inactive", "paused")
 
 
 @lru_cache(maxsize=4096)

@@ -14,8 +14,24 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ..core.vocab import ASSIGNMENT_STATUSES, GENDERS, LEVEL_CODE, LEVELS, MODULES, NEED_TYPES
-from ..ingest.vocabulary_de import GermanVocabulary, Kind, Lang, Resolution, label, split_cell
+from ..core.vocab import (
+    ASSIGNMENT_STATUSES,
+    GENDERS,
+    LEVEL_CODE,
+    LEVELS,
+    MODULES,
+    NEED_TYPES,
+    VOLUNTEER_STATUSES,
+)
+from ..ingest.vocabulary_de import (
+    ANY_TIME_WORDS,
+    GermanVocabulary,
+    Kind,
+    Lang,
+    Resolution,
+    label,
+    split_cell,
+)
 from . import parsers as p
 
 __all__ = [
@@ -35,12 +51,14 @@ _NOUNS: Final[dict[str, dict[Lang, str]]] = {
     "slots": {"de": "kein bekanntes Zeitfenster", "en": "not a known time slot"},
     "genders": {"de": "keine bekannte Geschlechtsangabe", "en": "not a known gender"},
     "statuses": {"de": "kein bekannter Status", "en": "not a known assignment status"},
+    "volunteer_statuses": {"de": "kein bekannter Status", "en": "not a known volunteer status"},
 }
 _VALID: Final[dict[str, tuple[str, ...]]] = {
     "need_types": NEED_TYPES,
     "modules": MODULES,
     "genders": GENDERS,
     "statuses": ASSIGNMENT_STATUSES,
+    "volunteer_statuses": VOLUNTEER_STATUSES,
 }
 _LEVEL_HELP: Final[dict[Lang, str]] = {
     "de": "gültig: Muttersprache, C2, C1, B2, B1, A2, A1 oder verhandlungssicher (C2), "
@@ -49,8 +67,12 @@ _LEVEL_HELP: Final[dict[Lang, str]] = {
     "very good (B2), good (B1), basic (A2)",
 }
 _SLOT_HELP: Final[dict[Lang, str]] = {
-    "de": "z. B. 'Di abends', 'Mo-Fr vormittags', 'Wochenende' oder tue-eve",
-    "en": "e.g. 'Tue evenings', 'Mon-Fri mornings', 'weekend' or tue-eve",
+    "de": "z. B. 'Di abends', 'Mo-Fr vormittags', 'Wochenende' oder tue-eve; jederzeit: "
+    + ", ".join(f"'{w}'" for w in ANY_TIME_WORDS[:6])
+    + " oder leer",
+    "en": "e.g. 'Tue evenings', 'Mon-Fri mornings', 'weekend' or tue-eve; any time: "
+    + ", ".join(f"'{w}'" for w in ANY_TIME_WORDS[:6])
+    + ", 'any time' or empty",
 }
 
 
@@ -100,6 +122,7 @@ def _kind(kind: str) -> Kind:
         "modules": "modules",
         "genders": "genders",
         "statuses": "statuses",
+        "volunteer_statuses": "volunteer_statuses",
     }
     return kinds[kind]
 
@@ -181,6 +204,7 @@ def list_cell(
         problems: list[tuple[str, str]] = []
         entries = split_cell(cell, seps)
         context = cell if len(entries) > 1 else ""
+        any_time = False
         for entry in entries:
             if kind == "modules" and vocab.all_modules(entry):
                 found.update(vocabulary)
@@ -188,9 +212,12 @@ def list_cell(
             res = resolve(entry)
             if res.ok:
                 found.update(v for v in res.value.split(";") if v)
+                any_time |= kind == "slots" and not res.value  # "nach Absprache", "jederzeit"
             else:
                 rule = "ambiguous" if res.status == "ambiguous" else "vocabulary"
                 problems.append((rule, unknown_message(kind, entry, res, lang, context)))
+        if any_time:
+            return p.CellResult("", 0, tuple(problems))  # empty = any time (SPEC)
         ordered = [w for w in vocabulary if w in found]
         mask = 0
         for w in ordered:
@@ -237,6 +264,7 @@ def _resolver(kind: Kind, vocab: GermanVocabulary) -> Callable[[str], Resolution
         "slots": vocab.slots,
         "genders": vocab.gender,
         "statuses": vocab.status,
+        "volunteer_statuses": vocab.volunteer_status,
     }
     return resolvers[kind]
 
