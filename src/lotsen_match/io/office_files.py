@@ -26,7 +26,14 @@ import pandas as pd
 
 from ..errors import ArgumentError
 from .atomic import atomic_file
-from .writers import _deterministic_zip, _excel_compatible, _sheet_title, neutralize_formulas
+from .writers import (
+    _csv_column,
+    _csv_field,
+    _deterministic_zip,
+    _excel_compatible,
+    _sheet_title,
+    neutralize_formulas,
+)
 
 __all__ = [
     "OFFICE_DATE_FORMAT",
@@ -116,16 +123,19 @@ def write_office_table(
 def office_csv_bytes(
     df: pd.DataFrame, *, encoding: OfficeEncoding = "cp1252", name: str = ""
 ) -> bytes:
-    """``;``-separated CSV with decimal commas and dd.mm.yyyy dates, encoded for German Excel."""
-    safe = neutralize_formulas(_dates_as_text(df))
-    text = safe.to_csv(
-        index=False,
-        sep=";",
-        decimal=",",
-        float_format=_FLOAT_FORMAT,
-        lineterminator="\r\n",
-        na_rep="",
-    )
+    """``;``-separated CSV with decimal commas and dd.mm.yyyy dates, encoded for German Excel.
+
+    Text holding ``;``, ``,``, quotes or line breaks is quoted, and every part a spreadsheet
+    could split off is neutralised (as the contract form's CSV), so the file is safe whichever
+    separator the opening program splits at.
+    """
+    safe = neutralize_formulas(_dates_as_text(df), split_parts=True)
+    header = [_csv_field(str(label)) for label in safe.columns]
+    columns = [_office_column(safe.iloc[:, i]) for i in range(safe.shape[1])]
+    lines = [";".join(header), *(";".join(row) for row in zip(*columns, strict=True))]
+    if safe.shape[1] == 1:  # an empty single cell must not read back as a blank line
+        lines = [line or '""' for line in lines]
+    text = "\r\n".join(lines) + "\r\n"
     if encoding == "utf-8-sig":
         return text.encode("utf-8-sig")
     payload, replaced = encode_cp1252(text)
@@ -137,6 +147,16 @@ def office_csv_bytes(
             replaced,
         )
     return payload
+
+
+def _office_column(column: pd.Series[Any]) -> list[str]:
+    """One column's CSV fields: floats with a decimal comma, the rest as the contract form."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        values = column.to_numpy()
+        rendered = np.char.replace(np.char.mod(_FLOAT_FORMAT, values), ".", ",").astype(object)
+        rendered[np.isnan(values)] = ""
+        return list(rendered)
+    return _csv_column(column)
 
 
 def encode_cp1252(text: str) -> tuple[bytes, int]:
