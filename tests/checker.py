@@ -117,6 +117,7 @@ def pair_violations(
         (start and as_of < start)
         or (end and as_of > end)
         or (require_certification and (cert is None or cert > as_of))
+        or _text(v.get("status")) not in ("", "active")  # inactive and paused: never proposed
     ):
         bad.append("active")
     return bad

@@ -59,6 +59,7 @@ def caseloads(
                 "police_check_until": _date(draw, -30, 60),
                 "available_from": draw(st.sampled_from([None, None, AS_OF + dt.timedelta(3)])),
                 "available_until": None,
+                "status": draw(st.sampled_from([None, None, "active", "inactive", "paused"])),
             }
         )
     reqs = []

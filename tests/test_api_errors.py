@@ -145,7 +145,6 @@ def test_match_validated_refuses_what_validate_caseload_did_not_make() -> None:
         (lambda: validate_caseload(_multiindex(VOL), REQ, config=CFG), "volunteers"),
         (lambda: validate_caseload(VOL, REQ, config=None), "config"),
         (lambda: validate_caseload(VOL, REQ, config=CFG, strict="no"), "strict"),
-        (lambda: validate_caseload(VOL, REQ, config=CFG, options={"vocabulary": "de"}), "options"),
     ],
 )
 def test_validate_caseload_refuses_wrong_arguments(
@@ -196,7 +195,6 @@ def test_no_argument_of_any_type_escapes_the_error_contract(bad: Any) -> None:
         lambda: validate_caseload(bad, REQ, config=CFG),
         lambda: validate_caseload(VOL, REQ, bad, config=CFG),
         lambda: validate_caseload(VOL, REQ, config=bad),
-        lambda: validate_caseload(VOL, REQ, config=CFG, options=bad),
         lambda: read_table(bad, table="volunteers"),
         lambda: read_table(VOL, table=bad),
         lambda: read_table(VOL, table="volunteers", column_mapping=bad),

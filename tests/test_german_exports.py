@@ -18,8 +18,8 @@ import pytest
 import lotsen_match as lm
 from lotsen_match.config import MatchConfig, TableName
 from lotsen_match.errors import InputValidationError
-from lotsen_match.ingest.profile import load_with_profile
-from lotsen_match.validation import ImportOptions, validate_caseload
+from lotsen_match.ingest.profile import load_profile, load_with_profile
+from lotsen_match.validation import validate_caseload
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -34,9 +34,10 @@ def spec_twin() -> dict[str, pd.DataFrame]:
 
 
 def test_round_trip_german_export_and_twin_match_identically() -> None:
-    frames = load_with_profile(GERMAN / "profil.toml")
+    profile = load_profile(GERMAN / "profil.toml").replace(as_of=CFG.as_of)
+    frames = load_with_profile(profile)
     twin = spec_twin()
-    german = lm.match(frames["volunteers"], frames["requests"], frames["assignments"], CFG)
+    german = lm.match(frames["volunteers"], frames["requests"], frames["assignments"], profile)
     plain = lm.match(twin["volunteers"], twin["requests"], twin["assignments"], CFG)
     assert len(german.rejected) == 0 and len(german.proposals) > 50
     key = ["request_id"]
@@ -54,9 +55,13 @@ def test_round_trip_german_export_and_twin_match_identically() -> None:
 def test_shipped_profile_reads_the_first_sample_like_its_config() -> None:
     """The profile for the bundled Excel export gives the clean frames of sample_config.toml."""
     config = MatchConfig.from_toml(SAMPLES / "sample_config.toml")
-    frames = load_with_profile(ROOT / "data" / "profiles" / "beispiel_hildesheim.toml")
+    profile = load_profile(ROOT / "data" / "profiles" / "beispiel_hildesheim.toml")
+    frames = load_with_profile(profile)
     via_profile = validate_caseload(
-        frames["volunteers"], frames["requests"], frames["assignments"], config=config
+        frames["volunteers"],
+        frames["requests"],
+        frames["assignments"],
+        config=profile.replace(as_of=config.as_of),
     )
     files: dict[TableName, str] = {
         "volunteers": "ehrenamt_lotsen.csv",
@@ -174,6 +179,12 @@ def messy(tmp_path: Path) -> dict[str, pd.DataFrame]:
     return load_with_profile(tmp_path / "profil.toml", requests=tmp_path / "anfragen.csv")
 
 
+@pytest.fixture
+def messy_config(messy: dict[str, pd.DataFrame], tmp_path: Path) -> MatchConfig:
+    """The messy export's profile as the (lenient) config of the run."""
+    return load_profile(tmp_path / "profil.toml").replace(as_of=CFG.as_of, strict=False)
+
+
 def volunteers() -> pd.DataFrame:
     return pd.DataFrame(
         {"volunteer_id": ["V1"], "languages": ["ar:native"], "lat": [52.2], "lon": [9.9]}
@@ -181,8 +192,10 @@ def volunteers() -> pd.DataFrame:
     )
 
 
-def test_messy_export_accepts_every_realistic_spelling(messy: dict[str, pd.DataFrame]) -> None:
-    result = validate_caseload(volunteers(), messy["requests"], config=LENIENT)
+def test_messy_export_accepts_every_realistic_spelling(
+    messy: dict[str, pd.DataFrame], messy_config: MatchConfig
+) -> None:
+    result = validate_caseload(volunteers(), messy["requests"], config=messy_config)
     clean = result.requests.set_index("request_id")
     assert list(clean.index) == ["A1", "A2", "A3", "A4", "A5"]
     assert clean["languages"].tolist() == [
@@ -205,9 +218,9 @@ def test_messy_export_accepts_every_realistic_spelling(messy: dict[str, pd.DataF
 
 
 def test_messy_export_rejects_each_bad_row_with_a_german_message(
-    messy: dict[str, pd.DataFrame],
+    messy: dict[str, pd.DataFrame], messy_config: MatchConfig
 ) -> None:
-    result = validate_caseload(volunteers(), messy["requests"], config=LENIENT)
+    result = validate_caseload(volunteers(), messy["requests"], config=messy_config)
     assert result.rows_read["requests"] == len(ROWS)
     assert len(result.requests) + int((result.rejected["table"] == "requests").sum()) == len(ROWS)
     problems = result.problems[result.problems["table"] == "requests"]
@@ -223,9 +236,11 @@ def test_messy_export_rejects_each_bad_row_with_a_german_message(
         )
 
 
-def test_messages_in_english_on_request(messy: dict[str, pd.DataFrame]) -> None:
-    options = ImportOptions(vocabulary="de", messages="en")
-    result = validate_caseload(volunteers(), messy["requests"], config=LENIENT, options=options)
+def test_messages_in_english_on_request(
+    messy: dict[str, pd.DataFrame], messy_config: MatchConfig
+) -> None:
+    config = messy_config.replace(messages="en")
+    result = validate_caseload(volunteers(), messy["requests"], config=config)
     messages = result.problems["message"]
     assert messages.str.contains(
         "'Arabish' is not a known language — did you mean 'Arabisch' (ar)?", regex=False
@@ -233,9 +248,11 @@ def test_messages_in_english_on_request(messy: dict[str, pd.DataFrame]) -> None:
     assert messages.str.contains("'Hildesheym' is not a known place in Lower Saxony").any()
 
 
-def test_strict_mode_raises_with_every_problem(messy: dict[str, pd.DataFrame]) -> None:
+def test_strict_mode_raises_with_every_problem(
+    messy: dict[str, pd.DataFrame], messy_config: MatchConfig
+) -> None:
     with pytest.raises(InputValidationError) as err:
-        validate_caseload(volunteers(), messy["requests"], config=CFG)
+        validate_caseload(volunteers(), messy["requests"], config=messy_config.replace(strict=True))
     assert set(err.value.problems["column"]) >= {"Sprachen", "Wohnort", "PLZ", "Anliegen"}
 
 
@@ -251,9 +268,7 @@ def test_decimal_commas_and_coordinates_win_over_places() -> None:
             "created_on": ["01.10.2026", "01.10.2026"],
         }
     )
-    result = validate_caseload(
-        volunteers(), requests, config=CFG, options=ImportOptions(vocabulary="de")
-    )
+    result = validate_caseload(volunteers(), requests, config=CFG.replace(vocabulary="de"))
     assert result.requests["lat"].tolist()[0] == 52.5
     assert result.requests["lat"].tolist()[1] == pytest.approx(52.23495)
 
@@ -274,9 +289,7 @@ def test_german_vocabulary_on_100k_rows_parses_each_distinct_cell_once() -> None
             "involves_minors": np.array(["ja", "nein", "x", ""])[rng.integers(0, 4, n)],
         }
     )
-    result = validate_caseload(
-        volunteers(), requests, config=CFG, options=ImportOptions(vocabulary="de")
-    )
+    result = validate_caseload(volunteers(), requests, config=CFG.replace(vocabulary="de"))
     assert len(result.requests) == n
     assert result.requests["lat"].notna().all()
 
@@ -312,7 +325,7 @@ def test_cross_table_messages_in_german() -> None:
         }
     )
     result = validate_caseload(
-        volunteers(), requests, assignments, config=LENIENT, options=ImportOptions(vocabulary="de")
+        volunteers(), requests, assignments, config=LENIENT.replace(vocabulary="de")
     )
     assert result.assignments["status"].tolist() == ["active", "declined"]
     (problem,) = result.problems["message"].tolist()

@@ -10,9 +10,8 @@ import pytest
 
 from lotsen_match.config import MatchConfig
 from lotsen_match.errors import ConfigError
-from lotsen_match.ingest.options import ATTRS_KEY
 from lotsen_match.ingest.profile import load_profile, load_with_profile
-from lotsen_match.validation import ImportOptions, validate_caseload
+from lotsen_match.validation import validate_caseload
 from lotsen_match.validation.describe import describe_profile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,16 +27,16 @@ def write(tmp_path: Path, text: str, name: str = "profil.toml") -> Path:
 
 
 def test_shipped_profiles_load() -> None:
-    profile = load_profile(SHIPPED)
+    profile = load_profile(SHIPPED).ingest
     assert profile.vocabulary == "de" and profile.lang == "de"
     assert profile.columns["requests"]["Sprachen"] == "languages"
     assert profile.files["requests"] == SHIPPED.parent / "../samples/anfragen.csv"
     assert profile.near == "Hildesheim"
-    german = load_profile(GERMAN)
+    german = load_profile(GERMAN).ingest
     assert german.list_separators == (";", ",", "\n")
     assert german.date_formats == ("%d.%m.%Y",)
-    options = german.options()
-    assert options == ImportOptions.from_attrs(options.to_attrs())
+    # A profile is a settings file: MatchConfig reads it the same way.
+    assert MatchConfig.from_toml(GERMAN).ingest == german
 
 
 def test_profile_problems_are_all_reported_with_suggestions(tmp_path: Path) -> None:
@@ -59,7 +58,7 @@ neer = "Hildesheim"
     with pytest.raises(ConfigError) as err:
         load_profile(path)
     problems = dict(err.value.problems)
-    assert "did you mean date_format?" in problems["date_fromat"]
+    assert "did you mean 'date_format'?" in problems["date_fromat"]
     assert "did you mean geocoding.near?" in problems["geocoding.neer"]
     assert "did you mean 'languages'?" in problems["columns.requests.Sprachen"]
     assert "unknown table" in problems["columns.lotsen"]
@@ -69,7 +68,7 @@ neer = "Hildesheim"
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('vocabulary = "deutsch"', "vocabulary must be"),
+        ('vocabulary = "deutsch"', "vocabulary: Input should be 'spec' or 'de'"),
         ('vocabulary = "de"\n[geocoding]\nnear = "Neuenkirchen"', "not exactly one place"),
         ('vocabulary = "de"\n[synonyms.need_types]\n"Amt" = "office"', "unknown code"),
         ("vocabulary = [", "syntax"),
@@ -82,14 +81,13 @@ def test_invalid_profiles(tmp_path: Path, text: str, message: str) -> None:
         load_profile(tmp_path / "missing.toml")
 
 
-def test_load_with_profile_carries_options_and_headers() -> None:
+def test_load_with_profile_maps_the_headers() -> None:
     frames = load_with_profile(GERMAN)
     assert set(frames) == {"volunteers", "requests", "assignments"}
     requests = frames["requests"]
     assert "languages" in requests.columns and "Sprachen" not in requests.columns
     assert requests.attrs["original_columns"]["languages"] == "Sprachen"
     assert requests.attrs["encoding"] == "cp1252" and requests.attrs["delimiter"] == ";"
-    assert requests.attrs[ATTRS_KEY]["vocabulary"] == "de"
     # Tables given explicitly win over the profile's [files].
     only = load_with_profile(GERMAN, requests=ROOT / "data/deutsch/anfragen.csv")
     assert len(only["requests"]) == 360
@@ -117,19 +115,20 @@ volunteers = "lotsen.csv"
 "Seit" = "certified_on"
 """,
     )
-    frames = load_with_profile(path)
+    profile = load_profile(path).replace(as_of=CFG.as_of, strict=False)
+    frames = load_with_profile(profile)
     volunteers = frames["volunteers"]
     requests = pd.DataFrame(
         {"request_id": ["R1"], "languages": ["ar:B1"], "lat": [52.1], "lon": [9.9]}
         | {"need_type": ["school"], "created_on": ["2026-10-01"]}
     )
-    result = validate_caseload(volunteers, requests, config=CFG)
+    result = validate_caseload(volunteers, requests, config=profile)
     row = result.volunteers.iloc[0]
     assert (row["languages"], row["need_types"]) == ("ar:native;de:B1", "school;health")
     assert row["certified_on"] == pd.Timestamp("2025-02-03")
     # German words stay invalid with the contract vocabulary.
     volunteers.loc[0, "need_types"] = "Schule"
-    rejected = validate_caseload(volunteers, requests, config=CFG)
+    rejected = validate_caseload(volunteers, requests, config=profile)
     assert rejected.problems["message"].str.contains("did you mean 'school'").any()
 
 
@@ -163,14 +162,22 @@ def test_describe_profile_counts_invalid_cells(tmp_path: Path) -> None:
     assert table.loc[("requests", "(berechnet aus Ort)"), "invalid"] == 1
 
 
-def test_options_come_from_the_config_ingest_section() -> None:
-    from lotsen_match.ingest.options import resolve_options
-
-    config = MatchConfig(vocabulary="de", list_separators=[";", ","], near="Hildesheim")
-    frame = pd.DataFrame({"a": [1]})
-    options = resolve_options({"requests": frame}, config, None)
-    assert (options.vocabulary, options.separators, options.near) == (
-        "de",
-        (";", ","),
-        "Hildesheim",
+def test_validation_reads_its_settings_from_the_config_alone() -> None:
+    """One way in: frames read with a profile carry no settings of their own."""
+    frames = load_with_profile(GERMAN)
+    assert not any(key.startswith("lotsen") for key in frames["requests"].attrs)
+    plain = validate_caseload(frames["volunteers"], frames["requests"], config=CFG)
+    assert len(plain.rejected) == len(frames["volunteers"]) + len(frames["requests"])
+    german = validate_caseload(
+        frames["volunteers"], frames["requests"], config=CFG.with_file(GERMAN)
     )
+    assert len(german.rejected) == 0
+
+
+def test_config_and_profile_layer_in_order(tmp_path: Path) -> None:
+    config = write(tmp_path, 'as_of = 2026-11-02\nvocabulary = "spec"\n', "config.toml")
+    layered = MatchConfig.from_toml(config, GERMAN)
+    assert layered.as_of == dt.date(2026, 11, 2)  # from the config
+    assert layered.ingest.vocabulary == "de"  # the profile wins
+    assert layered.ingest.files["requests"] == GERMAN.parent / "anfragen.csv"  # its own dir
+    assert MatchConfig.from_toml(GERMAN, config).ingest.vocabulary == "spec"

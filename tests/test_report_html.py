@@ -196,7 +196,7 @@ def test_need_and_language_tables_match_groupbys(sample: lm.MatchResult, html_de
     req = sample.requests[~sample.requests["request_id"].isin(sample.active_request_ids)]
     served = req["request_id"].isin(sample.proposals["request_id"])
     by_need = pd.DataFrame({"need": req["need_type"], "s": served}).groupby("need")["s"]
-    labels = {"Schule/Kita": "school", "Behörden": "authority", "Gesundheit": "health"}
+    labels = {"Schule/Kita": "school", "Behördengang": "authority", "Gesundheit": "health"}
     rows = {r[0]: r for r in page.rows("t-need_type")}
     assert len(rows) == by_need.ngroups
     for label, code in labels.items():

@@ -11,7 +11,7 @@ import pytest
 from lotsen_match import match
 from lotsen_match.config import MatchConfig
 from lotsen_match.errors import InputValidationError
-from lotsen_match.validation import ImportOptions, validate_caseload
+from lotsen_match.validation import validate_caseload
 
 STRICT = MatchConfig(as_of=dt.date(2026, 11, 2))
 LENIENT = STRICT.model_copy(update={"strict": False})
@@ -127,11 +127,9 @@ def test_previous_volunteer_and_assignment_references_are_checked_the_same_way()
 
 
 def test_german_messages() -> None:
-    opts = ImportOptions(messages="de")
+    german = STRICT.replace(messages="de")
     with pytest.raises(InputValidationError) as err:
-        validate_caseload(
-            volunteers("V2"), requests({"excluded_volunteers": "v2"}), config=STRICT, options=opts
-        )
+        validate_caseload(volunteers("V2"), requests({"excluded_volunteers": "v2"}), config=german)
     message = err.value.problems["message"].iloc[0]
     assert "meinten Sie 'V2'?" in message and "Groß-/Kleinschreibung" in message
 
@@ -277,12 +275,10 @@ def test_commas_separate_excluded_ids_too() -> None:
 
 
 def test_german_profile_separators_split_excluded_ids() -> None:
-    opts = ImportOptions(vocabulary="de")
     res = validate_caseload(
         volunteers("V1", "V2", "V3"),
         requests({"excluded_volunteers": "V1\nV2"}),
-        config=STRICT,
-        options=opts,
+        config=STRICT.replace(vocabulary="de"),
     )
     assert res.requests["excluded_volunteers"].iloc[0] == "V1;V2"
 

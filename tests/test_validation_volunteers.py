@@ -151,7 +151,8 @@ CASES: list[tuple[str, str, str, list[str], str]] = [
         ["'31.02.2026' is not a valid date", "YYYY-MM-DD", "DD.MM.YYYY"],
         "28.02.2026",
     ),
-    ("certified_on", "25.11.26", "type", ["is not a valid date"], "2026-11-25"),
+    # Two-digit years are read (5.5.22 is 2022-05-05); one digit is ambiguous and refused.
+    ("certified_on", "25.11.6", "type", ["is not a valid date"], "25.11.26"),
     ("police_check_until", "morgen", "type", ["is not a valid date"], "31.12.9999"),
     ("available_from", "01.01.0026", "range", ["before 1900"], "01.01.2026"),
     (

@@ -301,7 +301,7 @@ def test_fold_and_split() -> None:
 
 def test_labels() -> None:
     assert label("slots", "tue-eve") == "Di abends"
-    assert label("need_types", "authority") == "Behörde"
+    assert label("need_types", "authority") == "Behördengang"
     assert label("languages", "kmr") == "Kurdisch (Kurmandschi)"
     assert label("need_types", "authority", "en") == "authority"
 

@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from ._types import SOLVER_NAMES, LevelName, SolverName, TableName
+from .contract import MAPPABLE_COLUMNS, VOCABULARY_KINDS
 from .errors import ConfigError
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "IngestSettings",
     "LevelName",
     "MatchConfig",
+    "OutputForm",
+    "OutputSettings",
     "ReportSettings",
     "RuleSettings",
     "ScoreWeights",
@@ -54,6 +57,7 @@ __all__ = [
     "route_flat_keys",
 ]
 
+OutputForm = Literal["auto", "contract", "office"]
 
 #: A weight above this is a typo, not a preference: it would swamp the integer cost scale.
 MAX_WEIGHT: Final[float] = 1_000.0
@@ -166,8 +170,14 @@ class SolverSettings(_Section):
 
 
 class IngestSettings(_Section):
-    """How an office's export is read: vocabulary, separators, date formats, places."""
+    """How an office's export is read: vocabulary, separators, date formats, places.
 
+    This section is the one home of import settings: an import profile is a settings file
+    with only this section (written in the profile's own keys, see :func:`route_flat_keys`),
+    and validation reads nothing else.
+    """
+
+    name: str = Field("", description="Name of the export these settings describe (profiles).")
     vocabulary: Literal["spec", "de"] = Field(
         "spec",
         description="spec: contract codes only; de: also German/English words of real exports "
@@ -196,10 +206,36 @@ class IngestSettings(_Section):
     max_input_mb: float = Field(
         256, gt=0, description="Largest input table read, in MB (unpacked size for Excel)."
     )
+    geocode: bool = Field(
+        True, description="Look up place / postal_code where lat and lon are both empty."
+    )
     columns: dict[TableName, dict[str, str]] = Field(
         default_factory=dict,
         description="Per table, export header -> contract column (e.g. Sprachen -> languages).",
     )
+    synonyms: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Per vocabulary, the office's own words -> code (needs vocabulary de), "
+        'e.g. need_types: "Begleitung Amt" = "authority".',
+    )
+    files: dict[TableName, Path] = Field(
+        default_factory=dict,
+        description="Per table, the export file read when none is given on the command line.",
+    )
+
+    @property
+    def lang(self) -> Literal["en", "de"]:
+        """Language of validation messages: ``messages``, else German for vocabulary de."""
+        if self.messages is not None:
+            return self.messages
+        return "de" if self.vocabulary == "de" else "en"
+
+    @property
+    def separators(self) -> tuple[str, ...]:
+        """Separators between list entries: ``;``, for vocabulary de also ``,`` and newline."""
+        if self.list_separators is not None:
+            return self.list_separators
+        return (";", ",", "\n") if self.vocabulary == "de" else (";",)
 
     @field_validator("list_separators")
     @classmethod
@@ -226,18 +262,40 @@ class IngestSettings(_Section):
                 )
         return value
 
-    @field_validator("columns")
+    @field_validator("columns", mode="before")
     @classmethod
-    def _targets_unique(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
-        for table, mapping in value.items():
-            seen: dict[str, str] = {}
-            for src, dst in mapping.items():
-                if dst in seen:
-                    raise ValueError(
-                        f"{table}: columns {seen[dst]!r} and {src!r} both map to {dst!r}"
-                    )
-                seen[dst] = src
+    def _targets_valid(cls, value: Any) -> Any:
+        problems = column_mapping_problems(value) if isinstance(value, Mapping) else []
+        if problems:
+            raise ValueError(_join_problems(problems))
         return value
+
+    @field_validator("files", mode="before")
+    @classmethod
+    def _file_tables_known(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            problems = [
+                (f"files.{table}", f"unknown table; valid: {', '.join(MAPPABLE_COLUMNS)}")
+                for table in value
+                if table not in MAPPABLE_COLUMNS
+            ]
+            if problems:
+                raise ValueError(_join_problems(problems))
+        return value
+
+    @field_validator("synonyms")
+    @classmethod
+    def _kinds_known(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        problems = synonym_problems(value)
+        if problems:
+            raise ValueError(_join_problems(problems))
+        return value
+
+    @model_validator(mode="after")
+    def _synonyms_need_german(self) -> Self:
+        if self.synonyms and self.vocabulary != "de":
+            raise ValueError('synonyms need vocabulary = "de"')
+        return self
 
 
 class ReportSettings(_Section):
@@ -247,12 +305,34 @@ class ReportSettings(_Section):
     max_alternatives: int = Field(3, ge=0, le=50, description="Next-best volunteers explained.")
 
 
+class OutputSettings(_Section):
+    """The form of the result files: the contract's, or the office's own export form.
+
+    ``office`` writes the export's own headers (the inverse of ``ingest.columns``), German
+    words for codes (Arabisch, Behördengang), ``;``-separated Windows-1252 CSV with decimal
+    commas and dd.mm.yyyy dates, and Excel files with typed cells, so German Excel opens them
+    as columns. ``auto`` (default) means office for settings that read German words
+    (``vocabulary = "de"``, as every import profile of a German export does) and contract
+    otherwise.
+    """
+
+    form: OutputForm = Field(
+        "auto", description="contract | office | auto (office for vocabulary de)."
+    )
+    encoding: Literal["cp1252", "utf-8-sig"] = Field(
+        "cp1252",
+        description="Encoding of office CSV files: cp1252 (German Excel; characters it cannot "
+        "hold are replaced, e.g. ş -> s) or utf-8-sig (UTF-8 with BOM, nothing replaced).",
+    )
+
+
 _SECTIONS: Final[dict[str, type[_Section]]] = {
     "rules": RuleSettings,
     "weights": ScoreWeights,
     "solver": SolverSettings,
     "ingest": IngestSettings,
     "report": ReportSettings,
+    "output": OutputSettings,
 }
 _SECTION_OF: Final[dict[str, str]] = {cls.__name__: name for name, cls in _SECTIONS.items()}
 #: Flat keys of older files and keyword arguments -> (section, field).
@@ -264,7 +344,18 @@ FLAT_KEYS: Final[dict[str, tuple[str, str]]] = {
     "num_workers": ("solver", "num_workers"),
     "report_language": ("report", "language"),
     "max_alternatives": ("report", "max_alternatives"),
+    "output_form": ("output", "form"),
+    "output_encoding": ("output", "encoding"),
 }
+#: Keys of an import profile's ``[geocoding]`` table -> fields of the ingest section.
+GEOCODING_KEYS: Final[dict[str, str]] = {
+    "places": "places",
+    "near": "near",
+    "near_km": "near_km",
+    "enabled": "geocode",
+}
+#: Profile spellings that name no field but are accepted (see :func:`route_flat_keys`).
+_PROFILE_ONLY_KEYS: Final[tuple[str, ...]] = ("date_format", "geocoding")
 
 
 def _today() -> dt.date:
@@ -309,6 +400,7 @@ class MatchConfig(BaseModel):
     solver: SolverSettings = Field(default_factory=lambda: SolverSettings())
     ingest: IngestSettings = Field(default_factory=lambda: IngestSettings())
     report: ReportSettings = Field(default_factory=lambda: ReportSettings())
+    output: OutputSettings = Field(default_factory=lambda: OutputSettings())
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -329,15 +421,21 @@ class MatchConfig(BaseModel):
         return value
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "config") -> MatchConfig:
+    def from_mapping(
+        cls, data: Mapping[str, Any], *, source: str = "config", base: Path | None = None
+    ) -> MatchConfig:
         """Validate a plain mapping (e.g. parsed TOML); all problems are reported at once.
 
         Parameters
         ----------
         data
-            Settings, flat (``min_language_level``) or in sections (``[rules]``).
+            Settings, flat (``min_language_level``) or in sections (``[rules]``), or in the
+            keys of an import profile (``date_format``, ``[geocoding]``, ``[columns.*]``).
         source
             Name used in messages (the file name).
+        base
+            Directory against which relative paths (``places``, ``[files]``) are resolved;
+            None leaves them as given (relative to the working directory).
 
         Returns
         -------
@@ -348,19 +446,39 @@ class MatchConfig(BaseModel):
         ConfigError
             Every invalid or unknown setting, with suggestions for misspelt names.
         """
+        values = dict(data)
+        early = _geocoding_problems(values.get("geocoding"))
+        if early and isinstance(values.get("geocoding"), Mapping):
+            values["geocoding"] = {
+                k: v for k, v in values["geocoding"].items() if k in GEOCODING_KEYS
+            }
+        elif early:
+            values.pop("geocoding")
+        if base is not None:
+            values = _resolve_paths(values, base)
         try:
-            return cls(**dict(data))
+            config = cls(**values)
         except ConfigError as exc:
-            raise ConfigError(exc.problems, source=source) from None
+            raise ConfigError([*early, *exc.problems], source=source) from None
+        if early:
+            raise ConfigError(early, source=source)
+        return config
 
     @classmethod
-    def from_toml(cls, path: str | os.PathLike[str]) -> MatchConfig:
-        """Load a TOML file.
+    def from_toml(cls, path: str | os.PathLike[str], *more: str | os.PathLike[str]) -> MatchConfig:
+        """Load a settings file: a config, an import profile, or both in one file.
 
         Parameters
         ----------
         path
-            The file; flat keys and ``[rules]``/``[weights]``/... sections both load.
+            The file; flat keys, ``[rules]``/``[weights]``/... sections and the keys of an
+            import profile (``name``, ``vocabulary``, ``date_format``, ``[geocoding]``,
+            ``[files]``, ``[columns.*]``, ``[synonyms.*]``) all load. Relative paths in it
+            are taken from the file's directory.
+        *more
+            Further files laid over the first in order (``--config`` then ``--profile``):
+            a later file's setting wins; a table of ``columns``, ``files`` or ``synonyms``
+            replaces the same table of an earlier file as a whole.
 
         Returns
         -------
@@ -372,14 +490,34 @@ class MatchConfig(BaseModel):
             Missing file, TOML syntax error or invalid values, naming the file and the setting.
         """
         p = Path(path)
-        try:
-            with p.open("rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ConfigError([("file", "does not exist")], source=str(p)) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([("syntax", str(exc))], source=str(p)) from None
-        return cls.from_mapping(data, source=p.name)
+        config = cls.from_mapping(_read_toml(p), source=p.name, base=p.parent)
+        for each in more:
+            config = config.with_file(each)
+        return config
+
+    def with_file(self, path: str | os.PathLike[str]) -> MatchConfig:
+        """This config with a settings file laid over it: the file's settings win.
+
+        A table of ``columns``, ``files`` or ``synonyms`` in the file replaces the same table
+        here as a whole; every other setting replaces its value.
+
+        Raises
+        ------
+        ConfigError
+            The file is missing, not TOML, invalid on its own or in combination.
+        """
+        p = Path(path)
+        data = _read_toml(p)
+        MatchConfig.from_mapping(data, source=p.name, base=p.parent)  # the file's own problems
+        layer = route_flat_keys(_resolve_paths(data, p.parent))
+        return MatchConfig.from_mapping(_overlay(self.model_dump(), layer), source=p.name)
+
+    @property
+    def office_output(self) -> bool:
+        """Whether result files take the office's form (see :class:`OutputSettings`)."""
+        if self.output.form == "auto":
+            return self.ingest.vocabulary == "de"
+        return self.output.form == "office"
 
     def replace(self, **changes: Any) -> MatchConfig:
         """A validated copy with ``changes`` applied (flat keys or whole sections).
@@ -427,7 +565,7 @@ def route_flat_keys(data: Mapping[str, Any]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     flat: dict[str, dict[str, Any]] = {}
-    for key, value in data.items():
+    for key, value in _route_profile_keys(data).items():
         target = FLAT_KEYS.get(key)
         if target is None or (key == "solver" and not isinstance(value, str)):
             out[key] = value
@@ -452,9 +590,159 @@ def route_flat_keys(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def column_mapping_problems(columns: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Problems of a ``[columns.*]`` mapping: unknown tables, unknown or doubly used targets."""
+    problems: list[tuple[str, str]] = []
+    for table, mapping in columns.items():
+        if table not in MAPPABLE_COLUMNS:
+            problems.append(
+                (f"columns.{table}", f"unknown table; valid: {', '.join(MAPPABLE_COLUMNS)}")
+            )
+            continue
+        if not isinstance(mapping, Mapping):
+            continue  # pydantic reports the wrong type
+        seen: dict[str, str] = {}
+        for header, target in mapping.items():
+            if target not in MAPPABLE_COLUMNS[table]:
+                close = difflib.get_close_matches(str(target), MAPPABLE_COLUMNS[table], n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                problems.append(
+                    (f"columns.{table}.{header}", f"{target!r} is not a column of {table}{hint}")
+                )
+            elif target in seen:
+                problems.append(
+                    (
+                        f"columns.{table}",
+                        f"columns {seen[target]!r} and {header!r} both map to {target!r}",
+                    )
+                )
+            seen.setdefault(str(target), str(header))
+    return problems
+
+
+def synonym_problems(synonyms: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Problems of ``[synonyms.*]``: vocabularies that do not exist (codes are checked on use)."""
+    return [
+        (f"synonyms.{kind}", f"unknown vocabulary; valid: {', '.join(VOCABULARY_KINDS)}")
+        for kind in synonyms
+        if kind not in VOCABULARY_KINDS
+    ]
+
+
+def _geocoding_problems(geocoding: Any) -> list[tuple[str, str]]:
+    if geocoding is None:
+        return []
+    if not isinstance(geocoding, Mapping):
+        return [("geocoding", "must be a table of key = value (places, near, near_km, enabled)")]
+    problems = []
+    for key in geocoding:
+        if key not in GEOCODING_KEYS:
+            close = difflib.get_close_matches(str(key), sorted(GEOCODING_KEYS), n=1)
+            hint = f"; did you mean geocoding.{close[0]}?" if close else ""
+            problems.append((f"geocoding.{key}", f"unknown setting{hint}"))
+    return problems
+
+
+def _route_profile_keys(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn an import profile's own spellings into flat keys of the ingest section.
+
+    ``date_format = "%d.%m.%Y"`` is the first of ``date_formats``; ``[geocoding]`` holds
+    ``places``, ``near``, ``near_km`` and ``enabled`` (= ``geocode``).
+    """
+    out = dict(data)
+    if "date_format" in out:
+        first = out.pop("date_format")
+        rest = out.get("date_formats", ())
+        out["date_formats"] = [first, *rest] if isinstance(rest, list | tuple) else rest
+    if "geocoding" in out:
+        geocoding = out.pop("geocoding")
+        problems = _geocoding_problems(geocoding)
+        if problems:
+            raise ConfigError(problems)
+        for key, value in geocoding.items():
+            field = GEOCODING_KEYS[key]
+            if field in out:
+                raise ConfigError(
+                    [(f"geocoding.{key}", f"also given as {field}; keep one of the two")]
+                )
+            out[field] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError([("file", "does not exist")], source=str(path)) from None
+    except IsADirectoryError:
+        raise ConfigError([("file", "is a directory, not a TOML file")], source=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([("syntax", str(exc))], source=str(path)) from None
+
+
+def _resolve_paths(data: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    """Relative ``places`` and ``files`` paths of a settings file, taken from its directory."""
+
+    def fix(value: Any) -> Any:
+        if not isinstance(value, str | os.PathLike):
+            return value
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else base / path
+
+    def fix_holder(holder: Any) -> Any:
+        if not isinstance(holder, Mapping):
+            return holder
+        out = dict(holder)
+        if "places" in out:
+            out["places"] = fix(out["places"])
+        if isinstance(out.get("files"), Mapping):
+            out["files"] = {table: fix(v) for table, v in out["files"].items()}
+        return out
+
+    resolved = fix_holder(data)
+    for key in ("ingest", "geocoding"):
+        if key in resolved:
+            resolved[key] = fix_holder(resolved[key])
+    return dict(resolved)
+
+
+#: Fields of the ingest section whose tables a later settings file replaces one by one.
+_TABLE_FIELDS: Final[frozenset[str]] = frozenset({"columns", "files", "synonyms"})
+
+
+def _overlay(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """``top`` laid over ``base`` (both routed): section by section, key by key."""
+    out = dict(base)
+    for key, value in top.items():
+        below = out.get(key)
+        if key in _SECTIONS and isinstance(value, Mapping) and isinstance(below, Mapping):
+            merged = dict(below)
+            for field, inner in value.items():
+                if field in _TABLE_FIELDS and isinstance(inner, Mapping):
+                    previous = merged.get(field)
+                    merged[field] = {**(previous if isinstance(previous, Mapping) else {}), **inner}
+                else:
+                    merged[field] = inner
+            out[key] = merged
+        else:
+            out[key] = value
+    return out
+
+
+_PROBLEM_SEP: Final[str] = "\x1e"
+_KEY_SEP: Final[str] = "\x1f"
+
+
+def _join_problems(problems: list[tuple[str, str]]) -> str:
+    """Several keyed problems in one validator message; :func:`_describe` splits them again."""
+    return _PROBLEM_SEP.join(f"{key}{_KEY_SEP}{msg}" for key, msg in problems)
+
+
 def _describe(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
     """Turn pydantic errors into (setting, message) pairs with the valid choices spelled out."""
-    fields = {*MatchConfig.model_fields, *FLAT_KEYS}
+    fields = {*MatchConfig.model_fields, *FLAT_KEYS, *_PROFILE_ONLY_KEYS}
+    fields |= {f"geocoding.{k}" for k in GEOCODING_KEYS}
     for name, section in _SECTIONS.items():
         fields |= {f"{name}.{f}" for f in section.model_fields}
     out: list[tuple[str, str]] = []
@@ -465,6 +753,12 @@ def _describe(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
             continue
         loc = ".".join(str(part) for part in ((prefix,) if prefix else ()) + tuple(err["loc"]))
         msg = err["msg"].removeprefix("Value error, ")
+        if _KEY_SEP in msg:  # keyed problems of one validator (column mappings, synonyms)
+            out.extend(
+                (key, text)
+                for key, _, text in (part.partition(_KEY_SEP) for part in msg.split(_PROBLEM_SEP))
+            )
+            continue
         if err["type"] == "extra_forbidden":
             close = difflib.get_close_matches(loc, sorted(fields), n=1)
             msg = "unknown setting" + (f"; did you mean {close[0]!r}?" if close else "")

@@ -360,7 +360,7 @@ def _exclusions_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
 
 
 def _active_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
-    """8. Active: available on as_of (and certified, if required)."""
+    """8. Active: status active or empty, available on as_of (and certified, if required)."""
     return _bool((e.both & _ACTIVE_FIELD) != 0)
 
 

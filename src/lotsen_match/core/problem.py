@@ -148,7 +148,8 @@ class MatchProblem:
     r_created_day: I32
     """(n_req,) int32 day the request was opened."""
     v_is_active: B
-    """(n_vol,) bool: available on ``as_of`` (and certified, if the config requires it)."""
+    """(n_vol,) bool: status active (or empty), available on ``as_of`` and certified (if the
+    config requires it)."""
     v_capacity: I32
     """(n_vol,) int32 households the volunteer accompanies at once."""
 
@@ -278,6 +279,9 @@ def build_problem(
     )
     if config.rules.require_certification:
         v_is_active &= (certified != MISSING_DAY) & (certified <= as_of_day)
+    if "status" in vols.columns:  # empty = active; inactive and paused are never proposed
+        status = vols["status"].fillna("").to_numpy(dtype=object)
+        v_is_active &= (status == "") | (status == "active")
 
     created = _days(reqs["created_on"])
     if (created == MISSING_DAY).any():

@@ -30,6 +30,7 @@ __all__ = [
     "RELEVANT_MODULES",
     "SLOTS",
     "SLOT_BIT",
+    "VOLUNTEER_STATUSES",
     "canonical_language",
     "language_label",
     "language_levels",
@@ -108,6 +109,8 @@ END_REASONS: Final[tuple[str, ...]] = (
 
 #: Who decided an assignment (assignments ``decided_by``).
 DECIDERS: Final[tuple[str, ...]] = ("auto", "coordinator")
+#: A volunteer's status; empty means active. Only active volunteers are proposed (rule 8).
+VOLUNTEER_STATUSES: Final[tuple[str, ...]] = ("active", "inactive", "paused")
 
 
 @lru_cache(maxsize=4096)

@@ -1,146 +1,66 @@
-"""How an export is to be read: vocabulary, message language, cell separators, geocoding.
+"""What the ingest settings stand for at run time: the German vocabulary and the geocoder.
 
-The contract vocabulary (``spec``) stays the default; ``de`` also accepts the German and English
-words of real exports (see :mod:`lotsen_match.ingest.vocabulary_de`). Options reach
-validation explicitly (``validate_caseload(..., options=...)``), or travel with the raw frames
-in ``df.attrs["lotsen_import"]`` (set by
-:func:`lotsen_match.ingest.profile.load_with_profile`), or come
-from config fields of the same names once the config has them; the first found wins.
+The settings themselves live in one place, the ``ingest`` section of the config
+(:class:`lotsen_match.config.IngestSettings`); an import profile is a settings file with that
+section. This module builds the two expensive objects they describe, once per distinct
+setting, and turns a setting that cannot be used (a synonym for an unknown code, a places
+table with the wrong headers, a ``near`` that names no place) into a
+:class:`~lotsen_match.errors.ConfigError` naming the setting, before any row is read.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any, Final, Literal
 
-import pandas as pd
-
+from ..config import IngestSettings
 from ..errors import ArgumentError, ConfigError, InputFormatError
 from .geocode import Geocoder
-from .vocabulary_de import GermanVocabulary, Lang, default_vocabulary
+from .vocabulary_de import GermanVocabulary, default_vocabulary
 
-__all__ = ["ATTRS_KEY", "ImportOptions", "resolve_options"]
-
-#: Key of ``DataFrame.attrs`` under which raw frames carry their import options.
-ATTRS_KEY: Final[str] = "lotsen_import"
-_SPEC_SEPARATORS: Final[tuple[str, ...]] = (";",)
-_GERMAN_SEPARATORS: Final[tuple[str, ...]] = (";", ",", "\n")
+__all__ = ["check_ingest_settings", "geocoder_for", "german_vocabulary"]
 
 
-@dataclass(frozen=True)
-class ImportOptions:
-    """Reading options of one caseload (plain values, so they can travel in ``df.attrs``).
+def german_vocabulary(settings: IngestSettings) -> GermanVocabulary | None:
+    """The German vocabulary with the settings' synonyms, or None for vocabulary ``spec``.
 
-    Attributes:
-        vocabulary: ``spec`` (contract codes only) or ``de`` (also German/English words).
-        messages: language of problem messages; default German for ``de``, else English.
-        list_separators: separators between entries of list cells; default ``;`` for
-            ``spec`` and ``;``, ``,`` and line breaks for ``de``.
-        date_formats: strptime formats tried before the built-in ones (e.g. ``%d.%m.%y``).
-        synonyms: extra words per vocabulary kind (``{"need_types": {"Amt": "authority"}}``).
-        places: a user table (postal code / place / address key -> lat, lon), path.
-        near: the office's centre (place name) for ambiguous place names.
-        near_km: how far from ``near`` an ambiguous place may lie to be chosen.
-        geocode: resolve ``place``/``postal_code`` where lat and lon are both empty.
+    Raises
+    ------
+    ConfigError
+        A synonym maps to a code the vocabulary does not have.
     """
-
-    vocabulary: Literal["spec", "de"] = "spec"
-    messages: Literal["en", "de"] | None = None
-    list_separators: tuple[str, ...] | None = None
-    date_formats: tuple[str, ...] = ()
-    synonyms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    places: str | None = None
-    near: str | None = None
-    near_km: float = 30.0
-    geocode: bool = True
-
-    def __post_init__(self) -> None:
-        if self.vocabulary not in ("spec", "de"):
-            raise ArgumentError(f"vocabulary must be 'spec' or 'de', got {self.vocabulary!r}")
-        if self.messages not in (None, "en", "de"):
-            raise ArgumentError(f"messages must be 'en' or 'de', got {self.messages!r}")
-        if self.synonyms and self.vocabulary != "de":
-            raise ArgumentError("synonyms need vocabulary = 'de'")
-        if self.list_separators is not None and not all(self.list_separators):
-            raise ArgumentError("list_separators: a separator cannot be empty")
-        self.german()  # unknown kinds or codes in synonyms fail here, not mid-validation
-
-    @property
-    def lang(self) -> Lang:
-        """Language of messages."""
-        if self.messages is not None:
-            return self.messages
-        return "de" if self.vocabulary == "de" else "en"
-
-    @property
-    def separators(self) -> tuple[str, ...]:
-        """Entry separators inside list cells."""
-        if self.list_separators is not None:
-            return self.list_separators
-        return _GERMAN_SEPARATORS if self.vocabulary == "de" else _SPEC_SEPARATORS
-
-    def german(self) -> GermanVocabulary | None:
-        """The German vocabulary with this caseload's synonyms, or None for ``spec``."""
-        if self.vocabulary != "de":
-            return None
-        if not self.synonyms:
-            return default_vocabulary()
-        return _vocabulary(_freeze(self.synonyms))
-
-    def geocoder(self) -> Geocoder:
-        """The geocoder for these options (built once per distinct setting)."""
-        stamp = (
-            os.stat(self.places).st_mtime_ns if self.places and os.path.exists(self.places) else 0
-        )
-        return _geocoder(self.places, self.near, self.near_km, stamp)
-
-    def to_attrs(self) -> dict[str, Any]:
-        """Plain JSON-like dict for ``df.attrs[ATTRS_KEY]``."""
-        data = asdict(self)
-        data["synonyms"] = {k: dict(v) for k, v in self.synonyms.items()}
-        return data
-
-    @classmethod
-    def from_attrs(cls, data: Mapping[str, Any]) -> ImportOptions:
-        """Inverse of :meth:`to_attrs` (lists become tuples)."""
-        values = dict(data)
-        for key in ("list_separators", "date_formats"):
-            if values.get(key) is not None:
-                values[key] = tuple(values[key])
-        return cls(**values)
+    if settings.vocabulary != "de":
+        return None
+    if not settings.synonyms:
+        return default_vocabulary()
+    return _vocabulary(_freeze(settings.synonyms))
 
 
-def resolve_options(
-    frames: Mapping[str, pd.DataFrame | None], config: Any, options: ImportOptions | None
-) -> ImportOptions:
-    """The options in force: explicit, else carried by a frame, else config fields, else default."""
-    if options is not None:
-        return options
-    for frame in frames.values():
-        if frame is not None and isinstance(frame.attrs.get(ATTRS_KEY), Mapping):
-            return ImportOptions.from_attrs(frame.attrs[ATTRS_KEY])
-    from_config = {
-        name: getattr(config.ingest, name)
-        for name in (
-            "vocabulary",
-            "messages",
-            "list_separators",
-            "date_formats",
-            "places",
-            "near",
-            "near_km",
-        )
-        if config is not None and getattr(config.ingest, name, None) is not None
-    }
-    if from_config.get("places") is not None:
-        from_config["places"] = os.fspath(from_config["places"])
-    for key in ("list_separators", "date_formats"):
-        if key in from_config:
-            from_config[key] = tuple(from_config[key])
-    return ImportOptions(**from_config) if from_config else ImportOptions()
+def geocoder_for(settings: IngestSettings) -> Geocoder:
+    """The geocoder of the settings' places table and ``near`` (built once per setting).
+
+    Raises
+    ------
+    ConfigError
+        The places table cannot be read or has the wrong headers, or ``near`` names no place.
+    """
+    places = os.fspath(settings.places) if settings.places is not None else None
+    stamp = os.stat(places).st_mtime_ns if places and os.path.exists(places) else 0
+    return _geocoder(places, settings.near, settings.near_km, stamp)
+
+
+def check_ingest_settings(settings: IngestSettings) -> None:
+    """Build what the settings describe, so a setting that cannot be used fails before any row.
+
+    Raises
+    ------
+    ConfigError
+        See :func:`german_vocabulary` and :func:`geocoder_for`.
+    """
+    german_vocabulary(settings)
+    if settings.geocode and (settings.places is not None or settings.near is not None):
+        geocoder_for(settings)
 
 
 def _freeze(
@@ -151,16 +71,15 @@ def _freeze(
 
 @lru_cache(maxsize=16)
 def _vocabulary(frozen: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> GermanVocabulary:
-    return GermanVocabulary({kind: dict(words) for kind, words in frozen})
+    try:
+        return GermanVocabulary({kind: dict(words) for kind, words in frozen})
+    except ArgumentError as exc:
+        raise ConfigError([("ingest.synonyms", str(exc))]) from None
 
 
 @lru_cache(maxsize=16)
 def _geocoder(places: str | None, near: str | None, near_km: float, stamp: int) -> Geocoder:
-    """``stamp`` (the table's mtime) keys the cache so an edited table is read again.
-
-    The places table and ``near`` are configuration: a table that cannot be read or has the
-    wrong headers, or a ``near`` that names no single place, is a ConfigError naming the setting.
-    """
+    """``stamp`` (the table's mtime) keys the cache so an edited table is read again."""
     try:
         return Geocoder.from_settings(places, near, near_km)
     except (ArgumentError, InputFormatError, OSError) as exc:

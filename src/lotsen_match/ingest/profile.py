@@ -1,5 +1,9 @@
 """Import profiles: how one office's export is to be read, written down once in a TOML file.
 
+A profile is a settings file like any other (:meth:`lotsen_match.config.MatchConfig.from_toml`
+reads it; ``--config`` and ``--profile`` take the same format): its keys fill the config's
+``ingest`` section, and it may hold ``[rules]``, ``[weights]`` or ``[output]`` as well.
+
 An export is described by its column headers, the separator between entries of a list cell
 ("," or ";"), its vocabulary (contract codes or German words), its date format, and where
 place names are geocoded. A profile says all of that, so that a coordinator's Monday-morning
@@ -22,270 +26,115 @@ export loads without editing it::
     "Begleitung Amt" = "authority"
 
 :func:`lotsen_match.validation.describe.describe_profile` shows, before anything runs, how
-each column was understood.
+each column was understood. In Python::
+
+    config = MatchConfig.from_toml("profil.toml")        # or load_profile("profil.toml")
+    result = lotsen_match.match("lotsen.csv", "anfragen.csv", config=config)
 """
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import pandas as pd
 
-from ..contract import CLEAN_DTYPES
+from ..config import MatchConfig, TableName
+from ..contract import MAPPABLE_COLUMNS
 from ..errors import ConfigError
 from ..io import read_table
 from ..io.inputs import TableSource
-from ..io.limits import InputLimits
-from .options import ATTRS_KEY, ImportOptions
-from .vocabulary_de import KINDS, Lang
+from ..io.limits import InputLimits, limits_for
+from .options import check_ingest_settings
 
 __all__ = [
     "PROFILE_TABLES",
-    "Profile",
+    "TARGETS",
     "load_profile",
     "load_with_profile",
+    "profile_from_mapping",
 ]
 
 logger = logging.getLogger(__name__)
 
 PROFILE_TABLES: Final[tuple[str, ...]] = ("volunteers", "requests", "assignments")
-_TOP_KEYS: Final[frozenset[str]] = frozenset(
-    {
-        "name",
-        "vocabulary",
-        "messages",
-        "date_format",
-        "date_formats",
-        "list_separators",
-        "geocoding",
-        "columns",
-        "synonyms",
-        "files",
-    }
-)
-_GEOCODING_KEYS: Final[frozenset[str]] = frozenset({"places", "near", "near_km", "enabled"})
 #: Contract columns a profile may map onto, per table (the contract columns plus place columns).
-TARGETS: Final[dict[str, tuple[str, ...]]] = {
-    table: tuple(
-        c
-        for c in (
-            *CLEAN_DTYPES[table],
-            *(("place", "postal_code") if table != "assignments" else ()),
-        )
-        if not c.endswith("_mask") and c != "need_code"
-    )
-    for table in PROFILE_TABLES
-}
+TARGETS: Final[dict[str, tuple[str, ...]]] = MAPPABLE_COLUMNS
 
 
-@dataclass(frozen=True)
-class Profile:
-    """An import profile (see the module docstring); paths are resolved against its file."""
+def load_profile(path: str | os.PathLike[str]) -> MatchConfig:
+    """Read and check a profile: the settings, with its vocabulary and geocoder built.
 
-    name: str = ""
-    vocabulary: Literal["spec", "de"] = "spec"
-    messages: Literal["en", "de"] | None = None
-    date_formats: tuple[str, ...] = ()
-    list_separators: tuple[str, ...] | None = None
-    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    synonyms: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    places: Path | None = None
-    near: str | None = None
-    near_km: float = 30.0
-    geocode: bool = True
-    files: Mapping[str, Path] = field(default_factory=dict)
-    source: str = "<profile>"
+    Parameters
+    ----------
+    path
+        The TOML file; relative paths in it are taken from its directory.
 
-    def options(self) -> ImportOptions:
-        """The validation options this profile stands for."""
-        return ImportOptions(
-            vocabulary=self.vocabulary,
-            messages=self.messages,
-            list_separators=self.list_separators,
-            date_formats=self.date_formats,
-            synonyms=self.synonyms,
-            places=os.fspath(self.places) if self.places is not None else None,
-            near=self.near,
-            near_km=self.near_km,
-            geocode=self.geocode,
-        )
+    Returns
+    -------
+    MatchConfig
+        The settings the file describes (defaults for everything it does not say).
 
-    @property
-    def lang(self) -> Lang:
-        """Language of messages and of the description table."""
-        return self.options().lang
-
-
-def load_profile(path: str | os.PathLike[str]) -> Profile:
-    """Read and check a profile; every problem is reported at once as a :class:`ConfigError`."""
+    Raises
+    ------
+    ConfigError
+        Every problem at once: unknown keys with suggestions, columns that are not contract
+        columns, synonyms for unknown codes, a places table or ``near`` that cannot be used.
+    """
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError([("file", "does not exist")], source=str(p)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([("syntax", str(exc))], source=str(p)) from None
-    return profile_from_mapping(data, base=p.parent, source=p.name)
+    config = MatchConfig.from_toml(p)
+    return _checked(config, p.name)
 
 
 def profile_from_mapping(
     data: Mapping[str, Any], *, base: Path | None = None, source: str = "<profile>"
-) -> Profile:
-    """Build a profile from parsed TOML; relative paths are taken from ``base``."""
-    problems: list[tuple[str, str]] = []
-    base = base or Path.cwd()
-    _unknown_keys(data, _TOP_KEYS, "", problems)
-    geo = data.get("geocoding", {})
-    if isinstance(geo, Mapping):
-        _unknown_keys(geo, _GEOCODING_KEYS, "geocoding.", problems)
-    columns = _table_section(data.get("columns", {}), "columns", problems)
-    for table, mapping in columns.items():
-        for header, target in mapping.items():
-            if target not in TARGETS[table]:
-                close = difflib.get_close_matches(target, TARGETS[table], n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                problems.append(
-                    (f"columns.{table}.{header}", f"{target!r} is not a column of {table}{hint}")
-                )
-        targets = list(mapping.values())
-        for target in {t for t in targets if targets.count(t) > 1}:
-            problems.append((f"columns.{table}", f"two headers map to {target!r}"))
-    files = {
-        table: base / str(value)
-        for table, value in _plain_section(data.get("files", {}), "files", problems).items()
-        if _check_table(table, "files", problems)
-    }
-    synonyms = {
-        str(kind): {str(k): str(v) for k, v in words.items()}
-        for kind, words in _nested(data.get("synonyms", {}), "synonyms", problems).items()
-    }
-    for kind in synonyms:
-        if kind not in KINDS:
-            problems.append((f"synonyms.{kind}", f"unknown vocabulary; valid: {', '.join(KINDS)}"))
-    date_formats = data.get("date_formats", [])
-    if "date_format" in data:
-        date_formats = [data["date_format"], *date_formats]
-    separators = data.get("list_separators")
-    if separators is not None and not all(separators):
-        problems.append(("list_separators", "a separator cannot be empty"))
-    places = geo.get("places") if isinstance(geo, Mapping) else None
-    fields: dict[str, Any] = {
-        "name": str(data.get("name", "")),
-        "vocabulary": data.get("vocabulary", "spec"),
-        "messages": data.get("messages"),
-        "date_formats": tuple(str(f) for f in date_formats),
-        "list_separators": tuple(str(s) for s in separators) if separators is not None else None,
-        "columns": columns,
-        "synonyms": {k: v for k, v in synonyms.items() if k in KINDS},
-        "places": base / str(places) if places else None,
-        "near": geo.get("near") if isinstance(geo, Mapping) else None,
-        "near_km": float(geo.get("near_km", 30.0)) if isinstance(geo, Mapping) else 30.0,
-        "geocode": bool(geo.get("enabled", True)) if isinstance(geo, Mapping) else True,
-        "files": files,
-        "source": source,
-    }
-    if problems:
-        raise ConfigError(problems, source=source)
-    profile = Profile(**fields)
+) -> MatchConfig:
+    """Build profile settings from parsed TOML; relative paths are taken from ``base``."""
+    config = MatchConfig.from_mapping(data, source=source, base=base or Path.cwd())
+    return _checked(config, source)
+
+
+def _checked(config: MatchConfig, source: str) -> MatchConfig:
     try:
-        options = profile.options()
-        if profile.geocode and (profile.near or profile.places):
-            options.geocoder()  # a wrong centre or a broken places table fails here
-    except (ValueError, OSError) as exc:
-        raise ConfigError([("profile", str(exc))], source=source) from None
-    return profile
-
-
-def _unknown_keys(
-    data: Mapping[str, Any], known: frozenset[str], prefix: str, problems: list[tuple[str, str]]
-) -> None:
-    for key in data:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), sorted(known), n=1)
-            hint = f"; did you mean {prefix}{close[0]}?" if close else ""
-            problems.append((f"{prefix}{key}", f"unknown setting{hint}"))
-
-
-def _check_table(table: str, section: str, problems: list[tuple[str, str]]) -> bool:
-    if table in PROFILE_TABLES:
-        return True
-    problems.append((f"{section}.{table}", f"unknown table; valid: {', '.join(PROFILE_TABLES)}"))
-    return False
-
-
-def _plain_section(value: Any, section: str, problems: list[tuple[str, str]]) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        problems.append((section, "must be a table of key = value"))
-        return {}
-    return {str(k): v for k, v in value.items()}
-
-
-def _nested(value: Any, section: str, problems: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for key, inner in _plain_section(value, section, problems).items():
-        if isinstance(inner, Mapping):
-            out[key] = {str(k): v for k, v in inner.items()}
-        else:
-            problems.append((f"{section}.{key}", "must be a table of key = value"))
-    return out
-
-
-def _table_section(
-    value: Any, section: str, problems: list[tuple[str, str]]
-) -> dict[str, dict[str, str]]:
-    nested = _nested(value, section, problems)
-    return {
-        table: {str(k): str(v) for k, v in mapping.items()}
-        for table, mapping in nested.items()
-        if _check_table(table, section, problems)
-    }
-
-
-# ------------------------------------------------------------------------------------------------
-# loading
+        check_ingest_settings(config.ingest)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems, source=source) from None
+    return config
 
 
 def load_with_profile(
-    profile: str | os.PathLike[str] | Profile,
+    profile: str | os.PathLike[str] | MatchConfig,
     *,
     volunteers: TableSource | None = None,
     requests: TableSource | None = None,
     assignments: TableSource | None = None,
     limits: InputLimits | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Read the tables as the profile says: raw frames ready for ``validate_caseload``.
+    """Read the tables as the profile says: raw frames with the contract's column names.
 
-    Headers are mapped onto contract columns (messages still name the export's headers), and
-    every frame carries the profile's reading options in ``attrs`` so that
-    ``validate_caseload(frames["volunteers"], frames["requests"], ...)`` uses its vocabulary,
-    separators, date formats and geocoding without further arguments. Tables not given are
-    taken from the profile's ``[files]``; a table given nowhere is left out. ``limits`` bound
-    the reading (see :func:`lotsen_match.io.read_table`).
+    Headers are mapped onto contract columns (messages still name the export's headers, kept
+    in ``attrs["original_columns"]``). Validate them with the same settings:
+    ``validate_caseload(frames["volunteers"], frames["requests"], config=config)``. Tables
+    not given are taken from the profile's ``[files]``; a table given nowhere is left out.
+    ``limits`` bound the reading (default: the settings' ``max_input_mb``; see
+    :func:`lotsen_match.io.read_table`).
     """
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    options = prof.options().to_attrs()
-    given = {"volunteers": volunteers, "requests": requests, "assignments": assignments}
+    config = profile if isinstance(profile, MatchConfig) else load_profile(profile)
+    given: dict[TableName, TableSource | None] = {
+        "volunteers": volunteers,
+        "requests": requests,
+        "assignments": assignments,
+    }
     frames: dict[str, pd.DataFrame] = {}
     for table, source in given.items():
-        source = source if source is not None else prof.files.get(table)
+        source = source if source is not None else config.ingest.files.get(table)
         if source is None:
             continue
-        frame = read_table(
-            source, table=table, column_mapping=prof.columns.get(table), limits=limits
-        )
-        frame.attrs[ATTRS_KEY] = options
-        frames[table] = frame
-    logger.info("loaded %s with profile %s", ", ".join(frames), prof.source)
+        mapping = config.ingest.columns.get(table)
+        bound = limits if limits is not None else limits_for(config.ingest.max_input_mb)
+        frames[table] = read_table(source, table=table, column_mapping=mapping, limits=bound)
+    logger.info("loaded %s with profile %s", ", ".join(frames), config.ingest.name or "(unnamed)")
     return frames
-
-
-# ------------------------------------------------------------------------------------------------
-# how each column was understood

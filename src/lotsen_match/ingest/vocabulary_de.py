@@ -32,6 +32,7 @@ from typing import Final, Literal
 
 import pycountry
 
+from ..contract import VOCABULARY_KINDS, VocabularyKind
 from ..core.vocab import (
     ASSIGNMENT_STATUSES,
     DAY_PARTS,
@@ -42,13 +43,23 @@ from ..core.vocab import (
     LEVELS,
     MODULES,
     NEED_TYPES,
+    VOLUNTEER_STATUSES,
     canonical_language,
     language_label,
 )
 from ..errors import ArgumentError
 
 __all__ = [
+    "ANY_TIME_WORDS",
+    "BOOLEAN_LABELS_DE",
     "KINDS",
+    "LEVEL_LABELS_DE",
+    "MODULE_LABELS_DE",
+    "NEED_LABELS_DE",
+    "PROPOSAL_STATUS_LABELS_DE",
+    "REASON_LABELS_DE",
+    "STATUS_LABELS_DE",
+    "VOLUNTEER_STATUS_LABELS_DE",
     "GermanVocabulary",
     "Kind",
     "Lang",
@@ -61,30 +72,8 @@ __all__ = [
 
 Lang = Literal["en", "de"]
 Status = Literal["ok", "ambiguous", "unknown"]
-Kind = Literal[
-    "languages",
-    "levels",
-    "need_types",
-    "modules",
-    "slots",
-    "genders",
-    "booleans",
-    "statuses",
-    "end_reasons",
-    "deciders",
-]
-KINDS: Final[tuple[Kind, ...]] = (
-    "languages",
-    "levels",
-    "need_types",
-    "modules",
-    "slots",
-    "genders",
-    "booleans",
-    "statuses",
-    "end_reasons",
-    "deciders",
-)
+Kind = VocabularyKind
+KINDS: Final[tuple[Kind, ...]] = VOCABULARY_KINDS
 
 
 @dataclass(frozen=True)
@@ -455,6 +444,7 @@ STATUS_WORDS: Final[dict[str, str]] = {
     "vorgeschlagen": "proposed",
     "Vorschlag": "proposed",
     "offen": "proposed",
+    "beibehalten": "proposed",  # a kept proposal, as the office form writes it
     "abgelehnt": "declined",
     "beendet": "ended",
     "abgeschlossen": "ended",
@@ -525,6 +515,24 @@ DECIDER_WORDS: Final[dict[str, str]] = {
     "von Hand": "coordinator",
 }
 
+#: A volunteer's status (the volunteers table's ``status`` column).
+VOLUNTEER_STATUS_WORDS: Final[dict[str, str]] = {
+    "aktiv": "active",
+    "verfügbar": "active",
+    "einsatzbereit": "active",
+    "inaktiv": "inactive",
+    "nicht aktiv": "inactive",
+    "ausgeschieden": "inactive",
+    "beendet": "inactive",
+    "pausiert": "paused",
+    "Pause": "paused",
+    "ruhend": "paused",
+    "ruht": "paused",
+    "in Pause": "paused",
+    "available": "active",
+    "on hold": "paused",
+}
+
 DAY_WORDS: Final[dict[str, tuple[str, ...]]] = {
     **{
         w: (d,)
@@ -552,15 +560,33 @@ PART_WORDS: Final[dict[str, tuple[str, ...]]] = {
     **dict.fromkeys(("abends", "abend", "eve", "evening", "evenings"), ("eve",)),
     **dict.fromkeys(("ganztags", "ganztaegig", "all day", "ganzer tag"), DAY_PARTS),
 }
+#: Whole phrases meaning "any time": the same as an empty availability cell.
+ANY_TIME_WORDS: Final[tuple[str, ...]] = (
+    "nach Absprache",
+    "flexibel",
+    "jederzeit",
+    "egal",
+    "immer",
+    "täglich",
+    "nach Vereinbarung",
+    "beliebig",
+    "keine Einschränkung",
+    "any time",
+    "anytime",
+    "flexible",
+    "always",
+)
 #: Filler words in slot phrases ("am Wochenende", "Mo bis Fr", "jeweils abends").
 _SLOT_FILLERS: Final[frozenset[str]] = frozenset({"am", "an", "jeweils", "nur", "on", "at"})
 _RANGE_WORDS: Final[frozenset[str]] = frozenset({"bis", "to", "until"})
 _AND_WORDS: Final[frozenset[str]] = frozenset({"und", "and", "sowie", "oder", "or"})
 
-#: German display labels (messages, profile descriptions); English uses the codes themselves.
+#: German display labels: messages, profile descriptions, the report, the explanations and
+#: the result files in the office's form all name a code with these words, and each of them
+#: reads back as its code (tests/test_vocabulary_agreement.py). English uses the codes.
 NEED_LABELS_DE: Final[dict[str, str]] = {
     "school": "Schule/Kita",
-    "authority": "Behörde",
+    "authority": "Behördengang",
     "health": "Gesundheit",
     "housing": "Wohnen",
     "work": "Arbeit/Ausbildung",
@@ -601,6 +627,32 @@ END_REASON_LABELS_DE: Final[dict[str, str]] = {
     "other": "sonstiges",
 }
 DECIDER_LABELS_DE: Final[dict[str, str]] = {"auto": "automatisch", "coordinator": "Koordination"}
+VOLUNTEER_STATUS_LABELS_DE: Final[dict[str, str]] = {
+    "active": "aktiv",
+    "inactive": "inaktiv",
+    "paused": "pausiert",
+}
+#: A proposal's status in the result files (``kept``: last run's proposal, kept).
+PROPOSAL_STATUS_LABELS_DE: Final[dict[str, str]] = {
+    "proposed": "vorgeschlagen",
+    "kept": "beibehalten",
+}
+#: Why a request got no proposal (the ``reason`` column of unmatched), in a few words.
+REASON_LABELS_DE: Final[dict[str, str]] = {
+    "language": "keine Lotsin/kein Lotse mit dieser Sprache",
+    "distance": "keine Lotsin/kein Lotse im Umkreis",
+    "need": "keine Lotsin/kein Lotse für dieses Anliegen",
+    "time": "keine Lotsin/kein Lotse zu diesen Zeiten",
+    "minors": "kein gültiges Führungszeugnis (Kinder beteiligt)",
+    "gender": "Wunschgeschlecht nicht verfügbar",
+    "exclusions": "alle Passenden ausgeschlossen oder abgelehnt",
+    "active": "keine aktive Lotsin/kein aktiver Lotse",
+    "capacity": "keine freie Kapazität",
+    "household": "Haushalt wird anders begleitet",
+    "quality": "Vorschlag würde die Gesamtbewertung senken",
+}
+#: Yes/no cells in the result files (they read back through BOOLEAN_WORDS).
+BOOLEAN_LABELS_DE: Final[dict[bool, str]] = {True: "ja", False: "nein"}
 
 
 def label(kind: Kind, code: str, lang: Lang = "de") -> str:
@@ -620,6 +672,7 @@ def label(kind: Kind, code: str, lang: Lang = "de") -> str:
         "statuses": STATUS_LABELS_DE,
         "end_reasons": END_REASON_LABELS_DE,
         "deciders": DECIDER_LABELS_DE,
+        "volunteer_statuses": VOLUNTEER_STATUS_LABELS_DE,
     }
     return tables.get(kind, {}).get(code, code)
 
@@ -760,6 +813,7 @@ class GermanVocabulary:
         self._statuses = self._with_extra(STATUS_WORDS, "statuses")
         self._end_reasons = self._with_extra(END_REASON_WORDS, "end_reasons")
         self._deciders = self._with_extra(DECIDER_WORDS, "deciders")
+        self._volunteer_statuses = self._with_extra(VOLUNTEER_STATUS_WORDS, "volunteer_statuses")
         self._booleans = {fold(w): v for w, v in BOOLEAN_WORDS.items()}
         for word, code in self.extra.get("booleans", {}).items():
             self._booleans[fold(word)] = _BOOL_CODES[fold(code)]
@@ -821,6 +875,10 @@ class GermanVocabulary:
     def decider(self, text: str) -> Resolution:
         """Who decided ("automatisch", "Koordination", "coordinator")."""
         return self._resolve(text, self._deciders, DECIDERS)
+
+    def volunteer_status(self, text: str) -> Resolution:
+        """A volunteer's status ("aktiv", "inaktiv", "pausiert", "paused")."""
+        return self._resolve(text, self._volunteer_statuses, VOLUNTEER_STATUSES)
 
     def gender(self, text: str) -> Resolution:
         """w/m/d and the words for them; "egal", "-" and the like mean no preference ("")."""
@@ -906,6 +964,8 @@ class GermanVocabulary:
         key = fold(entry)
         if key in self._slot_extra:
             return Resolution(self._slot_extra[key])
+        if key in _ANY_TIME_KEYS:
+            return Resolution("")  # any time, as an empty cell
         spec = entry.strip().lower()
         pieces = [x.strip() for x in re.split(r"[,;]", spec) if x.strip()]
         if pieces and all(_SPEC_SLOT.fullmatch(x) for x in pieces):
@@ -957,13 +1017,16 @@ class GermanVocabulary:
         return [*groups, (days, parts)]
 
     def _bad_slot(self, entry: str) -> Resolution:
-        words = [w for w in list(DAY_WORDS) + list(PART_WORDS) if len(w) > 3]
+        words = [w for w in (*DAY_WORDS, *PART_WORDS, *_ANY_TIME_KEYS) if len(w) > 3]
         close = difflib.get_close_matches(fold(entry), words, n=1, cutoff=0.7)
+        close = [_ANY_TIME_SPELLING.get(w, w) for w in close]
         close += difflib.get_close_matches(entry.strip().lower(), _ALL_SLOTS, n=1, cutoff=0.6)
         return Resolution("", "unknown", tuple((w, "") for w in close))
 
 
 _ALL_SLOTS: Final[tuple[str, ...]] = tuple(f"{d}-{p}" for d in DAYS for p in DAY_PARTS)
+_ANY_TIME_SPELLING: Final[dict[str, str]] = {fold(w): w for w in ANY_TIME_WORDS}
+_ANY_TIME_KEYS: Final[frozenset[str]] = frozenset(_ANY_TIME_SPELLING)
 _BOOL_CODES: Final[dict[str, bool]] = {"true": True, "false": False, "ja": True, "nein": False}
 
 
@@ -976,6 +1039,7 @@ def _valid_code(kind: str, code: str) -> bool:
         "statuses": ASSIGNMENT_STATUSES,
         "end_reasons": END_REASONS,
         "deciders": DECIDERS,
+        "volunteer_statuses": VOLUNTEER_STATUSES,
     }
     if kind == "languages":
         return canonical_language(code) is not None

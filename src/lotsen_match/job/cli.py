@@ -344,6 +344,7 @@ def _config(
     solver: str | None = None,
     strict: bool | None = None,
     retention_days: int | None = None,
+    profile: Path | None = None,
 ) -> MatchConfig:
     from .runner import build_config
 
@@ -353,6 +354,7 @@ def _config(
         solver=solver,
         strict=strict,
         retention_days=retention_days,
+        profile=profile,
     )
 
 
@@ -382,12 +384,14 @@ def _check_sources(
     assignments: Path | None,
     db: str | None,
     profile: Path | None = None,
+    config: Path | None = None,
 ) -> None:
     if db is not None and (volunteers or requests or assignments or profile):
         raise typer.BadParameter(
             "give either --db or input files (and --profile), not both", param_hint="--db"
         )
-    if db is None and profile is None and (volunteers is None or requests is None):
+    settings = profile is not None or config is not None  # their [files] may name the tables
+    if db is None and not settings and (volunteers is None or requests is None):
         raise typer.BadParameter(
             "both --volunteers and --requests are required (or --db URL)",
             param_hint="--volunteers/--requests",
@@ -505,10 +509,10 @@ def run(
 
     session = _Session(quiet, log_json, verbose, debug)
     session.start()
-    _check_sources(volunteers, requests, assignments, db, profile)
+    _check_sources(volunteers, requests, assignments, db, profile, config)
     lang = _config_language(config)
     with _errors(session, lang):
-        cfg = _config(config, as_of, solver, strict, retention_days)
+        cfg = _config(config, as_of, solver, strict, retention_days, profile)
         lang = cfg.report.language
         with session.progress() as stage:
             job = run_job(
@@ -520,29 +524,81 @@ def run(
                 db_url=db,
                 fmt=fmt,
                 stage=stage,
-                profile=profile,
                 force=force,
                 file_mode=file_mode,
             )
         _say_result(session, job.summary, job.out_dir)
 
 
+#: What the CLI says after a run or a check, in the run's language (``ingest.lang``).
+_WORDS: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "result": "{proposals} of {requests_open} open requests got a proposal "
+        "({proposals_kept} kept), {unmatched} unmatched, {rejected_rows} rows rejected; "
+        "{backend}, {optimal}. Run {run_id}.",
+        "optimal": "optimal",
+        "not_optimal": "not proven optimal ({status})",
+        "report": "Report: {path}",
+        "counts": "{source}: {rows} rows, {valid} valid, {bad} rejected",
+        "problems": "error: {n} problem(s) in the input.",
+        "valid": "ok: all rows are valid.",
+        "notices": "{n} notice(s): references to ids that no input row has (e.g. a Lotse who "
+        "left the pool); listed in summary.json and the report.",
+        "notice": "notice: {source}, row {row}, column {column}: {text}",
+    },
+    "de": {
+        "result": "{proposals} von {requests_open} offenen Anfragen haben einen Vorschlag "
+        "({proposals_kept} beibehalten), {unmatched} ohne Vorschlag, {rejected_rows} Zeilen "
+        "abgelehnt; Verfahren {backend}, {optimal}. Lauf {run_id}.",
+        "optimal": "nachweislich optimal",
+        "not_optimal": "nicht nachweislich optimal ({status})",
+        "report": "Bericht: {path}",
+        "counts": "{source}: {rows} Zeilen, {valid} gültig, {bad} abgelehnt",
+        "problems": "Fehler: {n} Problem(e) in der Eingabe.",
+        "valid": "ok: alle Zeilen sind gültig.",
+        "notices": "{n} Hinweis(e): Verweise auf IDs, die keine Eingabezeile hat (z. B. eine "
+        "Lotsin, die nicht mehr dabei ist); aufgeführt in summary.json und im Bericht.",
+        "notice": "Hinweis: {source}, Zeile {row}, Spalte {column}: {text}",
+    },
+}
+
+
+def _terminal_width() -> int | None:
+    """The terminal's width when stdout is one (tables wrap there), else None (no wrapping)."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
 def _say_result(session: _Session, summary: dict[str, Any], out_dir: Path) -> None:
+    """The result line in the run's language: German for settings that read a German export."""
     c = summary["counts"]
     s = summary["solver"]
-    optimal = "optimal" if s["optimal"] else f"not proven optimal ({s['status']})"
+    words = _WORDS[_summary_language(summary)]
+    optimal = words["optimal"] if s["optimal"] else words["not_optimal"].format(status=s["status"])
     session.say(
-        f"{c['proposals']} of {c['requests_open']} open requests got a proposal "
-        f"({c['proposals_kept']} kept), {c['unmatched']} unmatched, {c['rejected_rows']} rows "
-        f"rejected; {s['backend']}, {optimal}. Run {summary['run_id']}."
+        words["result"].format(
+            **{k: c[k] for k in ("proposals", "requests_open", "proposals_kept", "unmatched")},
+            rejected_rows=c["rejected_rows"],
+            backend=s["backend"],
+            optimal=optimal,
+            run_id=summary["run_id"],
+        )
     )
     notices = summary.get("notices", {}).get("count", 0)
     if notices:
-        session.say(
-            f"{notices} notice(s): references to ids that no input row has (e.g. a Lotse who "
-            "left the pool); listed in summary.json and the report."
-        )
-    session.say(f"Report: {out_dir / 'report.html'}")
+        session.say(words["notices"].format(n=notices))
+    session.say(words["report"].format(path=out_dir / "report.html"))
+
+
+def _summary_language(summary: Mapping[str, Any]) -> str:
+    """The run's CLI language from its recorded config: ``ingest.lang`` (German export: de)."""
+    from ..config import MatchConfig
+
+    try:
+        return MatchConfig.from_mapping(summary.get("config") or {}).ingest.lang
+    except ConfigError:
+        return "en"
 
 
 @app.command()
@@ -569,22 +625,18 @@ def validate(
 
     session = _Session(quiet, log_json, verbose, debug)
     session.start()
-    _check_sources(volunteers, requests, assignments, db, profile)
+    _check_sources(volunteers, requests, assignments, db, profile, config)
     lang = _config_language(config)
     with _errors(session, lang):
-        cfg = _config(config, as_of)
+        cfg = _config(config, as_of, profile=profile)
         lang = cfg.report.language
-        loaded = load_inputs(
-            volunteers, requests, assignments, db_url=db, config=cfg, profile=profile
-        )
+        loaded = load_inputs(volunteers, requests, assignments, db_url=db, config=cfg)
         if profile is not None:
-            from ..ingest.profile import load_profile
-            from ..validation.describe import describe_profile
+            from ..validation.describe import describe_profile, describe_text
 
-            prof = load_profile(profile)
-            lang = prof.lang
-            understood = describe_profile(prof, loaded.frames)
-            session.say(understood.to_string(index=False, max_colwidth=40))
+            lang = cfg.ingest.lang
+            understood = describe_profile(cfg, loaded.frames)
+            session.say(describe_text(understood, cfg.ingest.lang, width=_terminal_width()))
         caseload = validate_caseload(
             loaded.frames["volunteers"],
             loaded.frames["requests"],
@@ -592,17 +644,47 @@ def validate(
             config=cfg,
             strict=False,
         )
+        words = _WORDS[cfg.ingest.lang]
         for table, info in loaded.sources.items():
             rows = caseload.rows_read.get(table, info["rows"])
             bad = int((caseload.rejected["table"] == table).sum()) if len(caseload.rejected) else 0
-            session.say(f"{info['source']}: {rows} rows, {rows - bad} valid, {bad} rejected")
+            session.say(
+                words["counts"].format(source=info["source"], rows=rows, valid=rows - bad, bad=bad)
+            )
         for n in caseload.notices.itertuples():
-            session.say(f"notice: {n.source}, row {n.row}, column {n.column}: {n.message}")
+            session.say(
+                words["notice"].format(source=n.source, row=n.row, column=n.column, text=n.message)
+            )
         if len(caseload.problems):
             _report_problems(session, caseload.problems, lang)
-            _err(f"error: {len(caseload.problems)} problem(s) in the input.")
+            _err(words["problems"].format(n=len(caseload.problems)))
             _exit(EXIT_INVALID)
-        session.say("ok: all rows are valid.")
+        session.say(words["valid"])
+
+
+@app.command()
+def columns(
+    language: Annotated[
+        ReportLanguage,
+        typer.Option("--language", "--lang", help="Language of the listing (de or en)."),
+    ] = ReportLanguage.de,
+    table: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--table", "-t", help="Only this table (repeatable), e.g. volunteers, proposals."
+        ),
+    ] = None,
+) -> None:
+    """List the data contract: tables, columns, required, type, meaning and vocabularies."""
+    from .contract_text import CONTRACT_TABLES, contract_text
+
+    unknown = [t for t in table or () if t not in CONTRACT_TABLES]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown table {unknown[0]!r}; valid: {', '.join(CONTRACT_TABLES)}",
+            param_hint="--table",
+        )
+    typer.echo(contract_text(language.value, table, width=_terminal_width()), nl=False)
 
 
 @app.command()

@@ -13,6 +13,7 @@ inputs: tables are sorted by id, and timings and the run id live in ``summary.js
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 import os
@@ -41,7 +42,6 @@ from ..io import (
 )
 from ..io.atomic import is_mount_point, parse_file_mode
 from ..io.inputs import INPUT_TABLES, TableSource, read_database_inputs, read_inputs
-from ..io.limits import limits_for
 from ..io.writers import OUTPUT_EXTENSIONS
 from ..printable import printable
 from ..timing import StageTimer
@@ -66,6 +66,7 @@ __all__ = [
     "redact_url",
     "run_job",
     "validate_inputs",
+    "with_profile",
 ]
 
 logger = logging.getLogger(__name__)
@@ -133,9 +134,22 @@ def build_config(
     solver: str | None = None,
     strict: bool | None = None,
     retention_days: int | None = None,
+    profile: str | os.PathLike[str] | None = None,
 ) -> MatchConfig:
-    """The config file (or the defaults) with command-line overrides, validated as a whole."""
-    base = MatchConfig.from_toml(path) if path is not None else MatchConfig()
+    """The settings files (or the defaults) with command-line overrides, validated as a whole.
+
+    ``path`` (``--config``) and ``profile`` (``--profile``) are read in the same format; the
+    profile is laid over the config, so its import settings win.
+    """
+    files = [f for f in (path, profile) if f is not None]
+    base = MatchConfig.from_toml(*files) if files else MatchConfig()
+    if profile is not None:
+        from ..ingest.options import check_ingest_settings
+
+        try:
+            check_ingest_settings(base.ingest)
+        except ConfigError as exc:
+            raise ConfigError(exc.problems, source=Path(profile).name) from None
     overrides: dict[str, Any] = {}
     if retention_days is not None:
         overrides["retention_days"] = retention_days
@@ -153,6 +167,11 @@ def build_config(
         raise ConfigError(exc.problems, source="command line") from None
 
 
+def with_profile(config: MatchConfig, profile: str | os.PathLike[str]) -> MatchConfig:
+    """``config`` with a profile (a settings file) laid over it: the profile's settings win."""
+    return config.with_file(profile)
+
+
 def load_inputs(
     volunteers: TableSource | None = None,
     requests: TableSource | None = None,
@@ -164,9 +183,10 @@ def load_inputs(
 ) -> LoadedInputs:
     """Read the inputs from files (format by extension), DataFrames, or the database tables.
 
-    With an import ``profile`` (TOML, see :mod:`lotsen_match.ingest.profile`) files are read
-    with the profile's column names, vocabulary, separators and geocoding; tables not given on the
-    command line come from the profile's ``[files]``.
+    Files are read with the settings' column mapping (``config.ingest.columns``); a table not
+    given comes from the settings' ``[files]`` (an import profile names its export files
+    there). ``profile`` is a settings file laid over ``config`` first (see
+    :func:`with_profile`); it is better merged into the config once, with :func:`build_config`.
 
     With ``db_url`` the tables ``volunteers``, ``requests`` and (if present) ``assignments`` are
     read; a database without an ``assignments`` table simply has no earlier state.
@@ -174,9 +194,9 @@ def load_inputs(
         JobInputError: a file or table cannot be read as a table, or a table is missing.
         FileNotFoundError: an input file does not exist.
     """
+    if profile is not None:
+        config = with_profile(config, profile)
     try:
-        if profile is not None:
-            return _load_with_profile(profile, volunteers, requests, assignments, config)
         return _load_inputs(volunteers, requests, assignments, db_url=db_url, config=config)
     except (InputFormatError, MissingTableError) as exc:
         raise JobInputError(str(exc)) from exc
@@ -184,29 +204,6 @@ def load_inputs(
         if isinstance(exc, LotsenMatchError):
             raise
         raise JobInputError(str(exc)) from exc
-
-
-def _load_with_profile(
-    profile: str | os.PathLike[str],
-    volunteers: TableSource | None,
-    requests: TableSource | None,
-    assignments: TableSource | None,
-    config: MatchConfig,
-) -> LoadedInputs:
-    from ..ingest.profile import load_with_profile
-
-    frames = load_with_profile(
-        profile,
-        volunteers=volunteers,
-        requests=requests,
-        assignments=assignments,
-        limits=limits_for(config.ingest.max_input_mb),
-    )
-    if "volunteers" not in frames or "requests" not in frames:
-        raise ArgumentError(
-            "volunteers and requests are required (on the command line or in the profile)"
-        )
-    return LoadedInputs(frames, {t: _source_info(f) for t, f in frames.items()})
 
 
 def _source_info(frame: pd.DataFrame) -> dict[str, Any]:
@@ -234,8 +231,15 @@ def _load_inputs(
         frames = read_database_inputs(db_url, config)
         sources = {t: {"source": t, "format": "sql", "rows": len(f)} for t, f in frames.items()}
         return LoadedInputs(frames, sources)
+    files = config.ingest.files
+    volunteers = volunteers if volunteers is not None else files.get("volunteers")
+    requests = requests if requests is not None else files.get("requests")
+    assignments = assignments if assignments is not None else files.get("assignments")
     if volunteers is None or requests is None:
-        raise ArgumentError("volunteers and requests are required")
+        raise JobInputError(
+            "volunteers and requests are required: give --volunteers and --requests, "
+            "or name the files in the settings' [files]"
+        )
     frames = read_inputs(volunteers, requests, assignments, config)
     return LoadedInputs(frames, {t: _source_info(f) for t, f in frames.items()})
 
@@ -377,6 +381,8 @@ def run_job(
             f"output format must be one of {sorted(OUTPUT_EXTENSIONS)}, got {fmt!r}"
         )
     cfg = config or MatchConfig()
+    if profile is not None:
+        cfg = with_profile(cfg, profile)
     try:
         mode = parse_file_mode(file_mode or cfg.output_file_mode)
     except ValueError as exc:
@@ -391,9 +397,7 @@ def run_job(
     logger.info("run started", extra={"fields": fields})
 
     with timer.stage("read"), hook("read"):
-        inputs = load_inputs(
-            volunteers, requests, assignments, db_url=db_url, config=cfg, profile=profile
-        )
+        inputs = load_inputs(volunteers, requests, assignments, db_url=db_url, config=cfg)
     with timer.stage("validate"), hook("validate"):
         caseload = validate_inputs(inputs, cfg)
     from ..pipeline import match_validated  # after validation: bad input fails fast
@@ -406,13 +410,12 @@ def run_job(
     ext = OUTPUT_EXTENSIONS[fmt]
     tables = prepare_outputs(result)
     target = Path(out_dir)
+    write = _table_writer(cfg, fmt)
     with hook("write"), atomic_directory(target, file_mode=mode) as staging:
         write_start = time.perf_counter()
         files: dict[str, Path] = {}
-        for name, frame in tables.items():
-            files[name] = write_table(frame, staging / f"{name}{ext}", fmt=fmt)
-        for name, frame in (extra_tables or {}).items():
-            files[name] = write_table(frame, staging / f"{name}{ext}", fmt=fmt)
+        for name, frame in {**tables, **(extra_tables or {})}.items():
+            files[name] = write(name, frame, staging / f"{name}{ext}")
         names = {n: p.name for n, p in files.items()}
         report = render_report(result, file_names=names)
         files["report"] = staging / REPORT_FILE
@@ -424,6 +427,7 @@ def run_job(
                 retention = _write_database(db_url, tables, result, rid, started, cfg)
         timings["total"] = round(time.perf_counter() - clock, 6)
         summary = _summary(result, inputs, cfg, rid, started, fmt, names, timings, db_url)
+        summary["output_form"] = "office" if _office_form(cfg, fmt) else "contract"
         if retention:
             summary["database"]["retention"] = retention
         files["summary"] = staging / SUMMARY_FILE
@@ -447,6 +451,27 @@ def run_job(
     return JobResult(rid, target, final, summary, result)
 
 
+def _office_form(config: MatchConfig, fmt: str) -> bool:
+    """Whether the result files take the office's form (Parquet is for programs: contract)."""
+    return config.office_output and fmt in ("csv", "xlsx")
+
+
+def _table_writer(config: MatchConfig, fmt: str) -> Callable[[str, pd.DataFrame, Path], Path]:
+    """Writes one named table: in the contract's form, or in the office's (see OutputSettings)."""
+    if not _office_form(config, fmt):
+        return lambda _name, frame, path: write_table(frame, path, fmt=fmt)
+    from ..io.office_files import write_office_table
+    from ..results.office_form import office_form, to_office
+
+    form = office_form(config)
+
+    def write(name: str, frame: pd.DataFrame, path: Path) -> Path:
+        office = to_office(name, frame, form)
+        return write_office_table(office, path, fmt=fmt, encoding=config.output.encoding)
+
+    return write
+
+
 def read_run_tables(
     run_dir: str | os.PathLike[str],
     names: Sequence[str] = ("proposals", "unmatched", "alternatives"),
@@ -454,7 +479,8 @@ def read_run_tables(
     """Read a finished run's tables ``names`` and ``summary.json`` back (``explain``, ``export``).
 
     Numbers come back as numbers whatever the file format, and the apostrophe that neutralised a
-    formula-like text cell is removed again, so ids read back equal the ids written.
+    formula-like text cell is removed again, so ids read back equal the ids written. Files in
+    the office's form (German headers and words) come back in the contract's.
 
     Raises:
         FileNotFoundError: ``run_dir`` holds no ``summary.json`` or misses a result file.
@@ -469,13 +495,26 @@ def read_run_tables(
     outputs: dict[str, str] = summary.get("outputs", {})
     numeric = frozenset(_NUMERIC_COLUMNS) | frozenset(summary.get("components", []))
     tables: dict[str, pd.DataFrame] = {}
+    back = _from_office(summary)
+    office = summary.get("output_form") == "office"
     for name in names:
         file_name = outputs.get(name, f"{name}.csv")
         path = directory / file_name
         if not path.is_file():
             raise FileNotFoundError(2, f"result file {file_name} is missing", str(path))
-        tables[name] = _restore_types(_read_result_file(path), numeric)
+        frame = back(name, _read_result_file(path, office=office))
+        tables[name] = _restore_types(frame, numeric)
     return tables, summary
+
+
+def _from_office(summary: Mapping[str, Any]) -> Callable[[str, pd.DataFrame], pd.DataFrame]:
+    """The inverse of the run's office form (identity for contract-form files)."""
+    if summary.get("output_form") != "office":
+        return lambda _name, frame: frame
+    from ..results.office_form import from_office, office_form
+
+    form = office_form(MatchConfig.from_mapping(summary.get("config") or {}, source=SUMMARY_FILE))
+    return lambda name, frame: from_office(name, frame, form)
 
 
 # --- internals -------------------------------------------------------------------------------
@@ -562,10 +601,21 @@ def _json_default(value: object) -> object:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def _read_result_file(path: Path) -> pd.DataFrame:
+def _read_result_file(path: Path, *, office: bool = False) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return pd.read_parquet(path)
+    if suffix == ".csv" and office:
+        raw = path.read_bytes()
+        encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "cp1252"
+        return pd.read_csv(
+            io.BytesIO(raw),
+            sep=";",
+            encoding=encoding,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+        )
     if suffix == ".csv":
         # Text as written (ids like "007" stay text); numbers are restored per column below.
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
@@ -579,6 +629,7 @@ _NUMERIC_COLUMNS: Final = (
     "volunteer_load",
     "best_score",
     "nearest_km",
+    "nearest_radius_km",
     "rank",
 )
 

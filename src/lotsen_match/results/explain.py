@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..core.vocab import language_label
+from ..ingest.vocabulary_de import NEED_LABELS_DE
 from ..plural import PluralFormatter, format_field
 
 __all__ = [
@@ -55,19 +56,9 @@ COMPONENT_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-NEED_LABELS: dict[str, dict[str, str]] = {
-    "de": {
-        "school": "Schule/Kita",
-        "authority": "Behörden",
-        "health": "Gesundheit",
-        "housing": "Wohnen",
-        "work": "Arbeit/Ausbildung",
-        "everyday": "Alltag",
-        "digital": "Digitales",
-        "leisure": "Freizeit",
-    },
-    "en": {},
-}
+#: Need types in words: the German ones are the import vocabulary's (one source, so the report,
+#: the explanations and the result files name a need as the office's export does).
+NEED_LABELS: dict[str, dict[str, str]] = {"de": dict(NEED_LABELS_DE), "en": {}}
 
 STEP_LABELS: dict[str, dict[str, str]] = {
     "de": {

@@ -8,7 +8,6 @@ valid. :func:`validate_caseload` adds the cross-table rules and applies strict o
 from __future__ import annotations
 
 from ..contract import CLEAN_DTYPES
-from ..ingest.options import ImportOptions
 from .caseload import ValidatedCaseload, validate_caseload
 from .problems import PROBLEM_COLUMNS, REJECTED_COLUMNS
 from .tables import (
@@ -24,7 +23,6 @@ __all__ = [
     "PROBLEM_COLUMNS",
     "REJECTED_COLUMNS",
     "REQUIRED_COLUMNS",
-    "ImportOptions",
     "ValidatedCaseload",
     "ValidatedTable",
     "validate_assignments",

@@ -19,8 +19,9 @@ import pandas as pd
 from ..arguments import CONFIG_HELP, check_flag, check_frames, check_instance
 from ..config import MatchConfig
 from ..errors import InputValidationError
-from ..ingest.options import ImportOptions, resolve_options
+from ..ingest.options import check_ingest_settings
 from . import parsers as p
+from .hints import column_hints
 from .notices import empty_notices
 from .problems import ObjArray, empty_problems, empty_rejected, label_order
 from .references import NoticeCollector, check_reference, check_request_references
@@ -72,7 +73,6 @@ def validate_caseload(
     *,
     config: MatchConfig,
     strict: bool | None = None,
-    options: ImportOptions | None = None,
 ) -> ValidatedCaseload:
     """Validate all tables, then the references between them.
 
@@ -81,10 +81,9 @@ def validate_caseload(
     with all problems of all tables if there is any; lenient mode returns the clean rows and the
     rejected ones.
 
-    ``options`` (vocabulary, message language, separators, geocoding) default to the ones the
-    frames carry in ``attrs`` (set by
-    :func:`lotsen_match.ingest.profile.load_with_profile`), then to the contract vocabulary
-    with English messages.
+    How cells are read (vocabulary, message language, separators, date formats, geocoding) is
+    ``config.ingest`` and nothing else; an import profile is such a config
+    (``MatchConfig.from_toml("profil.toml")``).
 
     Raises
     ------
@@ -92,7 +91,7 @@ def validate_caseload(
         Missing required columns (both modes) or invalid rows (strict mode).
     ArgumentTypeError
         A table that is not a DataFrame (or has MultiIndex columns), a config that is not a
-        ``MatchConfig``, ``strict`` not a bool, ``options`` not ``ImportOptions``.
+        ``MatchConfig``, ``strict`` not a bool.
     """
     check_frames(
         {"volunteers": volunteers, "requests": requests, "assignments": assignments},
@@ -100,27 +99,26 @@ def validate_caseload(
     )
     check_instance(config, MatchConfig, "config", CONFIG_HELP)
     strict = check_flag(strict, "strict")
-    check_instance(options, ImportOptions, "options", "an ImportOptions or None", optional=True)
     strict = config.strict if strict is None else strict
     raws = {
         "volunteers": volunteers,
         "requests": requests,
         "assignments": assignments if assignments is not None else _no_assignments(),
     }
-    opts = resolve_options(raws, config, options)
-    if opts.places is not None or opts.near is not None:
-        opts.geocoder()  # the places table and `near` are settings: refuse them before any row
+    opts = config.ingest
+    check_ingest_settings(opts)  # synonyms, places table and `near`: refused before any row
     header_problems = [
         column_problems(table, raw, geocode=opts.geocode) for table, raw in raws.items()
     ]
     if any(len(frame) for frame in header_problems):
         raise InputValidationError(_concat([f for f in header_problems if len(f)]))
 
-    checks = {table: CHECKS[table](raw, config, opts) for table, raw in raws.items()}
+    checks = {table: CHECKS[table](raw, config) for table, raw in raws.items()}
     notices = check_references(checks["volunteers"], checks["requests"], checks["assignments"])
     results: dict[str, ValidatedTable] = {t: c.result() for t, c in checks.items()}
 
     problems = _concat([r.problems for r in results.values()])
+    problems = _concat([column_hints(problems, raws, opts), problems])
     for table, res in results.items():
         logger.info(
             "%s: %d rows read, %d accepted, %d rejected",

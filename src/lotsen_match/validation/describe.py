@@ -7,6 +7,7 @@ whether "Sprachkenntnisse" became languages and "Wohnort" coordinates.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping
 from typing import Any, Final
@@ -14,16 +15,17 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ..config import MatchConfig
-from ..contract import CLEAN_DTYPES
+from ..config import IngestSettings, MatchConfig
+from ..contract import CLEAN_DTYPES, TABLE_LABELS
 from ..errors import InputValidationError
-from ..ingest.profile import PROFILE_TABLES, TARGETS, Profile, load_profile
+from ..ingest.options import geocoder_for
+from ..ingest.profile import PROFILE_TABLES, TARGETS, load_profile
 from ..ingest.vocabulary_de import Lang
 from . import parsers as vp
-from .problems import truncate
+from .problems import MAX_VALUE_CHARS, truncate
 from .tables import CHECKS, TableCheck
 
-__all__ = ["describe_profile"]
+__all__ = ["DESCRIBE_HEADERS", "describe_profile", "describe_text", "render_table"]
 
 _DESCRIBE_COLUMNS: Final[tuple[str, ...]] = (
     "table",
@@ -35,6 +37,29 @@ _DESCRIBE_COLUMNS: Final[tuple[str, ...]] = (
     "filled",
     "invalid",
 )
+#: Titles of the description's columns as ``lotsen-match validate --profile`` shows them.
+DESCRIBE_HEADERS: Final[dict[Lang, dict[str, str]]] = {
+    "de": {
+        "table": "Tabelle",
+        "export_column": "Spalte im Export",
+        "contract_column": "Vertragsspalte",
+        "understood_as": "verstanden als",
+        "example": "Beispiel",
+        "example_parsed": "gelesen als",
+        "filled": "gefüllt",
+        "invalid": "ungültig",
+    },
+    "en": {
+        "table": "table",
+        "export_column": "export column",
+        "contract_column": "contract column",
+        "understood_as": "understood as",
+        "example": "example",
+        "example_parsed": "read as",
+        "filled": "filled",
+        "invalid": "invalid",
+    },
+}
 _MEANING: Final[dict[str, dict[Lang, str]]] = {
     "volunteer_id": {"de": "Lotsen-ID (pseudonym, eindeutig)", "en": "volunteer id (unique)"},
     "request_id": {"de": "Anfrage-ID (pseudonym, eindeutig)", "en": "request id (unique)"},
@@ -91,6 +116,13 @@ _VOCAB_MEANING: Final[dict[str, dict[tuple[str, Lang], str]]] = {
         ("spec", "en"): "status: active / proposed / declined",
     },
 }
+_VOLUNTEER_STATUS_MEANING: Final[dict[tuple[str, Lang], str]] = {
+    ("de", "de"): "Status: aktiv / inaktiv / pausiert (leer = aktiv; nur aktive werden "
+    "vorgeschlagen)",
+    ("de", "en"): "status: active / inactive / paused (German words too; empty = active)",
+    ("spec", "de"): "Status: active / inactive / paused (leer = aktiv)",
+    ("spec", "en"): "status: active / inactive / paused (empty = active)",
+}
 _VOCAB_MEANING["need_type"] = _VOCAB_MEANING["need_types"]
 _VOCAB_MEANING["preferred_gender"] = _VOCAB_MEANING["gender"]
 _DATE_COLUMNS: Final[frozenset[str]] = frozenset(
@@ -103,7 +135,7 @@ _IGNORED: Final[dict[Lang, str]] = {"de": "(nicht verwendet)", "en": "(ignored)"
 
 
 def describe_profile(
-    profile: str | os.PathLike[str] | Profile, raw_frames: Mapping[str, pd.DataFrame]
+    profile: str | os.PathLike[str] | MatchConfig, raw_frames: Mapping[str, pd.DataFrame]
 ) -> pd.DataFrame:
     """How each export column was understood: a short table to show before anything runs.
 
@@ -114,10 +146,9 @@ def describe_profile(
     example (they may hold free text). ``df.attrs["files"]`` names source, encoding and
     delimiter per table.
     """
-    prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    options = prof.options()
-    lang = options.lang
-    config = MatchConfig()
+    config = profile if isinstance(profile, MatchConfig) else load_profile(profile)
+    prof = config.ingest
+    lang = prof.lang
     records: list[dict[str, Any]] = []
     files: dict[str, dict[str, Any]] = {}
     for table in PROFILE_TABLES:
@@ -127,7 +158,7 @@ def describe_profile(
         files[table] = {k: raw.attrs.get(k) for k in ("source", "encoding", "delimiter")}
         files[table]["rows"] = len(raw)
         try:
-            check: TableCheck | None = CHECKS[table](raw, config, options)
+            check: TableCheck | None = CHECKS[table](raw, config)
         except InputValidationError:  # missing columns: still describe what is there
             check = None
         original = raw.attrs.get("original_columns", {}) or {}
@@ -147,7 +178,7 @@ def _describe_column(
     raw: pd.DataFrame,
     check: TableCheck | None,
     original: Mapping[str, str],
-    prof: Profile,
+    prof: IngestSettings,
     lang: Lang,
 ) -> dict[str, Any]:
     header = str(original.get(column, column))
@@ -158,7 +189,7 @@ def _describe_column(
         "table": table,
         "export_column": header,
         "contract_column": column if known else "",
-        "understood_as": _meaning(column, prof, lang) if known else _IGNORED[lang],
+        "understood_as": _meaning(column, prof, lang, table) if known else _IGNORED[lang],
         "example": "",
         "example_parsed": "",
         "filled": int(filled.sum()),
@@ -173,7 +204,7 @@ def _describe_column(
     good = filled & ~np.isin(labels, bad_rows.to_numpy())
     if good.any():
         i = int(np.flatnonzero(good)[0])
-        record["example"] = truncate(str(vp.take_values(text, np.array([i]))[0]), 60)
+        record["example"] = truncate(str(vp.take_values(text, np.array([i]))[0]), MAX_VALUE_CHARS)
         record["example_parsed"] = _parsed_value(check, column, i)
     return record
 
@@ -194,18 +225,20 @@ def _parsed_value(check: TableCheck, column: str, i: int) -> str:
     return str(value)
 
 
-def _meaning(column: str, prof: Profile, lang: Lang) -> str:
+def _meaning(column: str, prof: IngestSettings, lang: Lang, table: str = "") -> str:
+    if column == "status" and table == "volunteers":
+        return _VOLUNTEER_STATUS_MEANING[(prof.vocabulary, lang)]
     if column in _MEANING:
         text = _MEANING[column][lang]
         if column in ("lat", "lon", "max_distance_km"):
             text += " (Dezimalkomma erlaubt)" if lang == "de" else " (decimal comma allowed)"
         if column in _DATE_COLUMNS:
-            formats = ", ".join(dict.fromkeys([*prof.date_formats, "%Y-%m-%d", "%d.%m.%Y"]))
+            formats = ", ".join(dict.fromkeys([*prof.date_formats, *vp.DATE_FORMATS[:3]]))
             text += f" [{formats}]"
         return text
     if column in _VOCAB_MEANING:
         text = _VOCAB_MEANING[column][(prof.vocabulary, lang)]
-        seps = " ".join(repr(s) for s in prof.options().separators if s != "\n")
+        seps = " ".join(repr(s) for s in prof.separators if s != "\n")
         if column in ("languages", "need_types", "availability", "modules"):
             text += f"; Trennzeichen {seps}" if lang == "de" else f"; separators {seps}"
         return text
@@ -243,7 +276,7 @@ def _geocoded_row(table: str, check: TableCheck, lang: Lang) -> dict[str, Any]:
     resolved = int(np.isfinite(lat).sum())
     place = check.text("place")
     postal = check.text("postal_code")
-    result = check.opts.geocoder().geocode(vp.text_values(place), vp.text_values(postal))
+    result = geocoder_for(check.opts).geocode(vp.text_values(place), vp.text_values(postal))
     counts = {k: v for k, v in result.counts().items() if k in _HOW_DE}
     shown = ", ".join(
         f"{n} {_HOW_DE[k] if lang == 'de' else k}"
@@ -260,3 +293,71 @@ def _geocoded_row(table: str, check: TableCheck, lang: Lang) -> dict[str, Any]:
         "filled": resolved,
         "invalid": int(check.n - resolved),
     }
+
+
+def describe_text(frame: pd.DataFrame, lang: Lang, width: int | None = None) -> str:
+    """The description as a text table with titles in ``lang``; no value is cut off.
+
+    ``width`` is the terminal's: long cells wrap inside their column there. Without one (a
+    pipe, a log file) the table is as wide as its longest cells, one line per export column.
+    """
+    titles = DESCRIBE_HEADERS[lang]
+    shown = frame.copy()
+    if lang == "de":
+        shown["table"] = shown["table"].map(lambda t: TABLE_LABELS.get(str(t), {}).get("de", t))
+    columns = [c for c in _DESCRIBE_COLUMNS if c in shown.columns]
+    rows = [[str(v) for v in row] for row in shown[columns].itertuples(index=False)]
+    return render_table(
+        [titles[c] for c in columns], rows, width=width, right=("filled", "invalid")
+    )
+
+
+#: The narrowest a column gets when a table wraps in a narrow terminal.
+_MIN_COLUMN: Final[int] = 8
+
+
+def render_table(
+    titles: list[str],
+    rows: list[list[str]],
+    *,
+    width: int | None = None,
+    right: tuple[str, ...] = (),
+) -> str:
+    """Plain text table; cells wrap inside their column at ``width``, else nothing wraps.
+
+    ``right`` names the titles whose column is right-aligned (counts).
+    """
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    natural = [max([len(t), *(len(r[i]) for r in rows)]) for i, t in enumerate(titles)]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    right_titles = {DESCRIBE_HEADERS[lang][c] for c in right for lang in DESCRIBE_HEADERS}
+    total = sum(natural) + 3 * len(titles) + 4
+    fits = width is None or total <= width
+    for i, (title, size) in enumerate(zip(titles, natural, strict=True)):
+        # Too wide for the terminal: the first column (the key) stays whole, the others wrap,
+        # each getting room in proportion to its longest cell (long meanings get most).
+        whole = fits or i == 0
+        table.add_column(
+            title,
+            justify="right" if title in right_titles or title in right else "left",
+            overflow="fold",
+            no_wrap=whole,
+            min_width=size if whole else min(size, _MIN_COLUMN),
+            ratio=None if whole else size,
+        )
+    for row in rows:
+        table.add_row(*row)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=min(width, total) if width else total,
+        color_system=None,
+        force_terminal=False,
+        highlight=False,
+        soft_wrap=False,
+    )
+    console.print(table)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..contract import PLACE_COLUMNS
 from ..ingest.geocode import describe_failure
+from ..ingest.options import geocoder_for
 from . import parsers as p
 
 if TYPE_CHECKING:
@@ -23,14 +25,12 @@ __all__ = ["coordinates_with_places"]
 
 logger = logging.getLogger(__name__)
 
-_PLACE_COLUMNS = ("place", "postal_code")
-
 
 def coordinates_with_places(t: TableCheck) -> tuple[p.Parsed, p.Parsed]:
     """Parsed lat and lon, with geocoded values filled in where both were empty."""
     lat = p.parse_number(t.series("lat"))
     lon = p.parse_number(t.series("lon"))
-    if not t.opts.geocode or not any(c in t.raw.columns for c in _PLACE_COLUMNS):
+    if not t.opts.geocode or not any(c in t.raw.columns for c in PLACE_COLUMNS):
         return lat, lon
     place, postal = t.text("place"), t.text("postal_code")
     nowhere = lat.missing & lon.missing
@@ -56,7 +56,7 @@ def coordinates_with_places(t: TableCheck) -> tuple[p.Parsed, p.Parsed]:
     rows = np.flatnonzero(wanted)
     keys = p.join_text(p.select(postal, wanted), p.select(place, wanted), "\x1f")
     codes, uniques = p.factorize(keys)
-    geocoder = t.opts.geocoder()
+    geocoder = geocoder_for(t.opts)
     matches = [geocoder.resolve(*reversed(u.split("\x1f", 1))) for u in uniques]
     ok_u = np.array([m.status == "ok" for m in matches], dtype=np.bool_)
     lat_u = np.array([m.lat for m in matches], dtype=np.float64)
@@ -75,7 +75,7 @@ def coordinates_with_places(t: TableCheck) -> tuple[p.Parsed, p.Parsed]:
             rule_u[u] = f"place_{matches[u].status}"
             message_u[u] = describe_failure(matches[u], place_text, t.lang)
             column_u[u] = "place" if place_text else "postal_code"
-        for column in _PLACE_COLUMNS:
+        for column in PLACE_COLUMNS:
             pick = failed & (column_u[codes] == column)
             if pick.any():
                 t.add(rows[pick], column, rule_u[codes[pick]], message_u[codes[pick]])

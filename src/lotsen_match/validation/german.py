@@ -23,8 +23,17 @@ from ..core.vocab import (
     LEVELS,
     MODULES,
     NEED_TYPES,
+    VOLUNTEER_STATUSES,
 )
-from ..ingest.vocabulary_de import GermanVocabulary, Kind, Lang, Resolution, label, split_cell
+from ..ingest.vocabulary_de import (
+    ANY_TIME_WORDS,
+    GermanVocabulary,
+    Kind,
+    Lang,
+    Resolution,
+    label,
+    split_cell,
+)
 from . import parsers as p
 
 __all__ = [
@@ -46,6 +55,7 @@ _NOUNS: Final[dict[str, dict[Lang, str]]] = {
     "statuses": {"de": "kein bekannter Status", "en": "not a known assignment status"},
     "end_reasons": {"de": "kein bekannter Beendigungsgrund", "en": "not a known end reason"},
     "deciders": {"de": "keine bekannte Angabe, wer entschied", "en": "not a known decider"},
+    "volunteer_statuses": {"de": "kein bekannter Status", "en": "not a known volunteer status"},
 }
 _VALID: Final[dict[str, tuple[str, ...]]] = {
     "need_types": NEED_TYPES,
@@ -54,6 +64,7 @@ _VALID: Final[dict[str, tuple[str, ...]]] = {
     "statuses": ASSIGNMENT_STATUSES,
     "end_reasons": END_REASONS,
     "deciders": DECIDERS,
+    "volunteer_statuses": VOLUNTEER_STATUSES,
 }
 _LEVEL_HELP: Final[dict[Lang, str]] = {
     "de": "gültig: Muttersprache, C2, C1, B2, B1, A2, A1 oder verhandlungssicher (C2), "
@@ -62,8 +73,12 @@ _LEVEL_HELP: Final[dict[Lang, str]] = {
     "very good (B2), good (B1), basic (A2)",
 }
 _SLOT_HELP: Final[dict[Lang, str]] = {
-    "de": "z. B. 'Di abends', 'Mo-Fr vormittags', 'Wochenende' oder tue-eve",
-    "en": "e.g. 'Tue evenings', 'Mon-Fri mornings', 'weekend' or tue-eve",
+    "de": "z. B. 'Di abends', 'Mo-Fr vormittags', 'Wochenende' oder tue-eve; jederzeit: "
+    + ", ".join(f"'{w}'" for w in ANY_TIME_WORDS[:6])
+    + " oder leer",
+    "en": "e.g. 'Tue evenings', 'Mon-Fri mornings', 'weekend' or tue-eve; any time: "
+    + ", ".join(f"'{w}'" for w in ANY_TIME_WORDS[:6])
+    + ", 'any time' or empty",
 }
 
 
@@ -115,6 +130,7 @@ def _kind(kind: str) -> Kind:
         "statuses": "statuses",
         "end_reasons": "end_reasons",
         "deciders": "deciders",
+        "volunteer_statuses": "volunteer_statuses",
     }
     return kinds[kind]
 
@@ -196,6 +212,7 @@ def list_cell(
         problems: list[tuple[str, str]] = []
         entries = split_cell(cell, seps)
         context = cell if len(entries) > 1 else ""
+        any_time = False
         for entry in entries:
             if kind == "modules" and vocab.all_modules(entry):
                 found.update(vocabulary)
@@ -203,9 +220,12 @@ def list_cell(
             res = resolve(entry)
             if res.ok:
                 found.update(v for v in res.value.split(";") if v)
+                any_time |= kind == "slots" and not res.value  # "nach Absprache", "jederzeit"
             else:
                 rule = "ambiguous" if res.status == "ambiguous" else "vocabulary"
                 problems.append((rule, unknown_message(kind, entry, res, lang, context)))
+        if any_time:
+            return p.CellResult("", 0, tuple(problems))  # empty = any time (SPEC)
         ordered = [w for w in vocabulary if w in found]
         mask = 0
         for w in ordered:
@@ -254,6 +274,7 @@ def _resolver(kind: Kind, vocab: GermanVocabulary) -> Callable[[str], Resolution
         "statuses": vocab.status,
         "end_reasons": vocab.end_reason,
         "deciders": vocab.decider,
+        "volunteer_statuses": vocab.volunteer_status,
     }
     return resolvers[kind]
 

@@ -103,10 +103,13 @@ BOOL_HELP: Final[str] = (
 DATE_FORMATS: Final[tuple[str, ...]] = (
     "%Y-%m-%d",
     "%d.%m.%Y",
+    "%d.%m.%y",  # 5.5.22: exactly two year digits, 00-68 -> 20xx, 69-99 -> 19xx (POSIX)
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
 )
-DATE_HELP: Final[str] = "write YYYY-MM-DD (2026-11-25) or DD.MM.YYYY (25.11.2026)"
+DATE_HELP: Final[str] = (
+    "write YYYY-MM-DD (2026-11-25), DD.MM.YYYY (25.11.2026) or DD.MM.YY (25.11.26)"
+)
 #: Earlier dates are typos (two-digit years read as year 26) rather than real events.
 EARLIEST_DATE: Final[pd.Timestamp] = pd.Timestamp("1900-01-01")
 #: Latest date datetime64[ns] holds; later ones ("31.12.9999" = unlimited) are clamped to it.

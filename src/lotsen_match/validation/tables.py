@@ -19,8 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..config import MatchConfig
-from ..contract import CLEAN_DTYPES
+from ..config import IngestSettings, MatchConfig
+from ..contract import CLEAN_DTYPES, PLACE_COLUMNS
 from ..core.vocab import (
     ALL_SLOTS,
     ASSIGNMENT_STATUSES,
@@ -32,12 +32,14 @@ from ..core.vocab import (
     NEED_TYPES,
     SLOT_BIT,
     SLOTS,
+    VOLUNTEER_STATUSES,
 )
 from ..errors import InputValidationError
-from ..ingest.options import ImportOptions, resolve_options
+from ..ingest.options import german_vocabulary
 from . import german as g
 from . import parsers as p
 from .geocoding import coordinates_with_places
+from .hints import header_hints
 from .id_rules import check_household_spelling, check_id_format
 from .ids import id_list_parser
 from .problems import (
@@ -116,7 +118,9 @@ MEANINGS_DE: Final[dict[str, str]] = {
     "volunteer id": "Lotsen-ID",
     "pair (request_id/volunteer_id)": "Paar (Anfrage-ID/Lotsen-ID)",
 }
-DATE_HELP_DE: Final[str] = "TT.MM.JJJJ (25.11.2026) oder JJJJ-MM-TT (2026-11-25) angeben"
+DATE_HELP_DE: Final[str] = (
+    "TT.MM.JJJJ (25.11.2026), TT.MM.JJ (25.11.26) oder JJJJ-MM-TT (2026-11-25) angeben"
+)
 BOOL_HELP_DE: Final[str] = "gültig: ja/nein, x (= ja), leer (= nein)"
 _NEEDS_HELP = f"write need types joined by ';', valid: {', '.join(NEED_TYPES)}"
 
@@ -142,11 +146,14 @@ class TableCheck:
     rows, which is why this is a builder and not a function result.
     """
 
-    def __init__(self, table: str, raw: pd.DataFrame, options: ImportOptions | None = None) -> None:
+    def __init__(
+        self, table: str, raw: pd.DataFrame, settings: IngestSettings | None = None
+    ) -> None:
         self.table = table
-        self.opts = options or ImportOptions()
+        #: The config's ingest section: vocabulary, separators, date formats, geocoding.
+        self.opts = settings or IngestSettings()
         #: The German vocabulary when ``opts.vocabulary == "de"``, else None (contract codes).
-        self.vocab = self.opts.german()
+        self.vocab = german_vocabulary(self.opts)
         self.lang = self.opts.lang
         self.source = str(raw.attrs.get("source", "<DataFrame>"))
         original = raw.attrs.get("original_columns", {}) or {}
@@ -480,10 +487,6 @@ class TableCheck:
 # column presence
 
 
-#: Columns from which missing coordinates are geocoded (the contract's lat/lon become optional).
-PLACE_COLUMNS: Final[tuple[str, ...]] = ("place", "postal_code")
-
-
 def column_problems(table: str, raw: pd.DataFrame, *, geocode: bool = True) -> pd.DataFrame:
     """Table-level problems: missing required columns and duplicated headers (row 1 = header).
 
@@ -494,9 +497,14 @@ def column_problems(table: str, raw: pd.DataFrame, *, geocode: bool = True) -> p
     found = [str(original.get(str(c), c)) for c in raw.columns if c != "_row"]
     records: list[dict[str, Any]] = []
     has_place = geocode and any(c in raw.columns for c in PLACE_COLUMNS)
-    for column in REQUIRED_COLUMNS[table]:
-        if column in raw.columns or (has_place and column in ("lat", "lon")):
-            continue
+    missing = [
+        c
+        for c in REQUIRED_COLUMNS[table]
+        if not (c in raw.columns or (has_place and c in ("lat", "lon")))
+    ]
+    for column, rule, message in header_hints(table, missing, found, geocode=geocode):
+        records.append({"column": column, "value": "", "rule": rule, "message": message})
+    for column in missing:
         close = _close_headers(column, found)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         listed = ", ".join(found) if found else "(none)"
@@ -546,7 +554,7 @@ def _close_headers(column: str, found: list[str]) -> list[str]:
 
 
 def _slots(t: TableCheck) -> p.ColumnResult:
-    cell = t.list_parser("slots", SLOTS, SLOT_BIT, "time slot")
+    cell = t.list_parser("slots", SLOTS, SLOT_BIT, "time slot (empty = any time)")
     slots = t.parsed_list("availability", cell, required=None)
     t.values["availability"] = slots.canonical
     t.values["slot_mask"] = np.where(slots.canonical == "", ALL_SLOTS, slots.mask)
@@ -590,11 +598,10 @@ def _dates(t: TableCheck, column: str, *, required: bool, meaning: str) -> p.Par
     return parsed
 
 
-def _start(table: str, raw: pd.DataFrame, options: ImportOptions | None) -> TableCheck:
+def _start(table: str, raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     """The table's checker, after the required columns (raises when one is missing)."""
-    opts = options or ImportOptions()
-    require_columns(table, raw, geocode=opts.geocode)
-    return TableCheck(table, raw, opts)
+    require_columns(table, raw, geocode=config.ingest.geocode)
+    return TableCheck(table, raw, config.ingest)
 
 
 def _unique_id(t: TableCheck, column: str, noun: str) -> None:
@@ -605,11 +612,9 @@ def _unique_id(t: TableCheck, column: str, noun: str) -> None:
     t.ids = t.values[column] = p.text_values(ids)
 
 
-def check_volunteers(
-    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
-) -> TableCheck:
+def check_volunteers(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     """Run every volunteers rule of docs/contract.md (raises only for missing columns)."""
-    t = _start("volunteers", raw, options)
+    t = _start("volunteers", raw, config)
     _unique_id(t, "volunteer_id", "volunteer")
     _languages(t)
     _coordinates(t)
@@ -640,14 +645,19 @@ def check_volunteers(
     modules = t.parsed_list("modules", module_cell, required=None)
     t.values["modules"] = modules.canonical
     t.values["module_mask"] = modules.mask
+    status_cell = t.choice_parser(
+        "volunteer_statuses",
+        VOLUNTEER_STATUSES,
+        "status (active, inactive, paused or empty)",
+        {"aktiv": "active", "inaktiv": "inactive", "pausiert": "paused"},
+    )
+    t.values["status"] = t.parsed_list("status", status_cell, required=None).canonical
     return t
 
 
-def check_requests(
-    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
-) -> TableCheck:
+def check_requests(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     """Run every requests rule of docs/contract.md (raises only for missing columns)."""
-    t = _start("requests", raw, options)
+    t = _start("requests", raw, config)
     _unique_id(t, "request_id", "request")
     t.values["household_id"] = t.optional_text("household_id")
     check_id_format(t, "household_id", t.text("household_id"))
@@ -686,11 +696,9 @@ def check_requests(
     return t
 
 
-def check_assignments(
-    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
-) -> TableCheck:
+def check_assignments(raw: pd.DataFrame, config: MatchConfig) -> TableCheck:
     """Run every single-table assignments rule (cross-table rules: :mod:`.caseload`)."""
-    t = _start("assignments", raw, options)
+    t = _start("assignments", raw, config)
     requests = t.required_text("request_id", "write the request_id of the pair")
     volunteers = t.required_text("volunteer_id", "write the volunteer_id of the pair")
     t.values["request_id"] = p.text_values(requests)
@@ -768,38 +776,27 @@ def _history(t: TableCheck, config: MatchConfig) -> None:
         )
 
 
-def validate_volunteers(
-    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
-) -> ValidatedTable:
+def validate_volunteers(raw: pd.DataFrame, config: MatchConfig) -> ValidatedTable:
     """Validate a volunteers table: clean rows, rejected rows and one record per problem.
 
     Never raises for bad cells (strictness is :func:`validate_caseload`'s decision); raises
-    :class:`InputValidationError` when required columns are missing. ``options`` default to
-    the ones the frame carries (see :func:`.options.resolve_options`).
+    :class:`InputValidationError` when required columns are missing. How cells are read
+    (vocabulary, separators, date formats, geocoding) is ``config.ingest``.
     """
-    opts = resolve_options({"volunteers": raw}, config, options)
-    return check_volunteers(raw, config, opts).result()
+    return check_volunteers(raw, config).result()
 
 
-def validate_requests(
-    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
-) -> ValidatedTable:
+def validate_requests(raw: pd.DataFrame, config: MatchConfig) -> ValidatedTable:
     """Validate a requests table (see :func:`validate_volunteers`)."""
-    opts = resolve_options({"requests": raw}, config, options)
-    return check_requests(raw, config, opts).result()
+    return check_requests(raw, config).result()
 
 
-def validate_assignments(
-    raw: pd.DataFrame, config: MatchConfig, options: ImportOptions | None = None
-) -> ValidatedTable:
+def validate_assignments(raw: pd.DataFrame, config: MatchConfig) -> ValidatedTable:
     """Validate an assignments table (see :func:`validate_volunteers`)."""
-    opts = resolve_options({"assignments": raw}, config, options)
-    return check_assignments(raw, config, opts).result()
+    return check_assignments(raw, config).result()
 
 
-CHECKS: Final[
-    dict[str, Callable[[pd.DataFrame, MatchConfig, ImportOptions | None], TableCheck]]
-] = {
+CHECKS: Final[dict[str, Callable[[pd.DataFrame, MatchConfig], TableCheck]]] = {
     "volunteers": check_volunteers,
     "requests": check_requests,
     "assignments": check_assignments,
