@@ -11,7 +11,6 @@ import pytest
 
 from lotsen_match.config import MatchConfig
 from lotsen_match.core.vocab import END_REASONS
-from lotsen_match.ingest.options import ImportOptions
 from lotsen_match.pipeline import match_validated
 from lotsen_match.validation import CLEAN_DTYPES, validate_assignments, validate_caseload
 
@@ -147,8 +146,7 @@ def test_german_words_for_status_reason_and_decider() -> None:
         ("R3", "V1", "abgelehnt", "", "", "von der Familie abgelehnt"),
         decided_by=["automatisch", "Koordination", "Koordinierungsstelle"],
     )
-    opts = ImportOptions(vocabulary="de", messages="de")
-    res = validate_assignments(raw, CFG, opts)
+    res = validate_assignments(raw, CFG.replace(vocabulary="de", messages="de"))
     assert res.problems.empty, res.problems.to_dict("records")
     assert list(res.clean["status"]) == ["ended", "ended", "declined"]
     assert list(res.clean["end_reason"]) == [
@@ -164,8 +162,7 @@ def test_german_messages_for_history_rules() -> None:
         ("R1", "V1", "beendet", "05.05.2026", "01.04.2026", "Quatsch"),
         ("R2", "V1", "aktiv", "", "", "abgeschlossen"),
     )
-    opts = ImportOptions(vocabulary="de", messages="de")
-    res = validate_assignments(raw, CFG, opts)
+    res = validate_assignments(raw, CFG.replace(vocabulary="de", messages="de"))
     messages = dict(zip(res.problems["rule"], res.problems["message"], strict=True))
     assert "darf nicht vor" in messages["date_order"]
     assert "kein bekannter Beendigungsgrund" in messages["vocabulary"]
