@@ -29,6 +29,7 @@ OUTPUTS = {
     "unmatched.csv",
     "rejected.csv",
     "alternatives.csv",
+    "reconfirm.csv",
     "summary.json",
     "report.html",
 }
