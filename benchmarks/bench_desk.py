@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 import lotsen_match as lm
-from lotsen_match.match import read_inputs
+from lotsen_match.io.inputs import read_inputs
 from lotsen_match.validation import validate_caseload
 
 ROOT: Final = Path(__file__).resolve().parents[1]

@@ -129,14 +129,19 @@ def check_frames(frames: Mapping[str, object], optional: Sequence[str] = ()) -> 
         check_frame(frame, argument)
 
 
-def records_frame(rows: Sequence[Mapping[str, Any] | BaseModel]) -> pd.DataFrame:
+def records_frame(
+    rows: Sequence[Mapping[str, Any] | BaseModel], columns: Sequence[str] = ()
+) -> pd.DataFrame:
     """A DataFrame from a list of dicts or records (checked by :func:`check_table_source`).
 
     One row each, converted in bulk: records (``lm.Volunteer``, ...) are dumped in one call
     per model class, and list cells (``["ar:native", "de:B1"]``) become the contract's
     ``;``-joined text. Nothing is checked per row here; the table validation does that.
+    An empty list gives an empty table with ``columns``.
     """
     items: list[Any] = list(rows)
+    if not items:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
     models: dict[type[BaseModel], list[int]] = {}
     for i, item in enumerate(items):
         if isinstance(item, BaseModel):

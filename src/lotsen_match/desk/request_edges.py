@@ -2,10 +2,10 @@
 
 A desk call concerns one request (or the few of one household), so building the whole problem
 again would waste the time of a phone call. The requests alone are encoded (as
-:func:`~lotsen_match.problem.build_problem` does, row by row for these few) and joined to the
+:func:`~lotsen_match.core.problem.build_problem` does, row by row for these few) and joined to the
 volunteer half of the held problem; ``request_candidates_all_steps`` then applies the very
 constraint functions of the pipeline to every volunteer sharing a language, and
-:func:`~lotsen_match.scoring.score_components` scores the admissible ones. So a request gets
+:func:`~lotsen_match.core.scoring.score_components` scores the admissible ones. So a request gets
 exactly the pairs, scores and funnel counts a full run would give it.
 """
 
@@ -266,7 +266,7 @@ def _problem(
     volunteer_index: Mapping[str, int],
     household_volunteer: Mapping[str, int],
 ) -> MatchProblem:
-    """The requests encoded as :func:`~lotsen_match.problem.build_problem` encodes them, joined
+    """The requests encoded as :func:`~lotsen_match.core.problem.build_problem` encodes them, joined
     to the volunteer half. Few rows: plain Python per row beats a dozen pandas calls each."""
     records = sorted(rows, key=lambda r: str(r["request_id"]))
     n = len(records)
