@@ -122,3 +122,75 @@ def caseloads(
     for c in ("created_on", "due_on"):
         requests[c] = pd.to_datetime(requests[c])
     return volunteers, requests, assignments
+
+
+@st.composite
+def dense_caseloads(
+    draw: st.DrawFn, max_volunteers: int = 6, max_requests: int = 12
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Caseloads where most pairs are admissible and places are scarce: every request has
+    several candidates and proposals compete, so re-plans move households along chains."""
+    n_v = draw(st.integers(2, max_volunteers))
+    n_r = draw(st.integers(2, max_requests))
+    vols = [
+        {
+            "volunteer_id": f"V{i:02d}",
+            "languages": draw(st.sampled_from(["de:native", "de:native;ar:C1", "ar:native"])),
+            "lat": 52.15 + draw(st.floats(-0.02, 0.02)),
+            "lon": 9.95 + draw(st.floats(-0.03, 0.03)),
+            "max_distance_km": 12.0,
+            "need_types": draw(st.sampled_from(["school;authority;health", "school;health"])),
+            "availability": draw(st.sampled_from(["", "", "mon-am;tue-eve"])),
+            "capacity": draw(st.integers(0, 2)),
+            "gender": draw(st.sampled_from(["f", "m"])),
+            "certified_on": AS_OF - dt.timedelta(days=100),
+            "modules": draw(st.sampled_from(["", "law", "intercultural;integration"])),
+            "police_check_until": AS_OF + dt.timedelta(days=draw(st.sampled_from([-5, 90]))),
+        }
+        for i in range(n_v)
+    ]
+    n_households = draw(st.integers(1, n_r))
+    reqs = []
+    for j in range(n_r):
+        hh = draw(st.integers(0, n_households - 1))
+        reqs.append(
+            {
+                "request_id": f"R{j:03d}",
+                "household_id": draw(st.sampled_from([None, None, f"H{hh}"])),
+                "languages": draw(st.sampled_from(["de:B1", "ar:native", "ar:native;de:A2"])),
+                "lat": 52.15 + draw(st.floats(-0.02, 0.02)),
+                "lon": 9.95 + draw(st.floats(-0.03, 0.03)),
+                "need_type": draw(st.sampled_from(["school", "authority", "health"])),
+                "availability": draw(st.sampled_from(["", "", "mon-am"])),
+                "created_on": AS_OF - dt.timedelta(days=draw(st.integers(0, 120))),
+                "involves_minors": draw(st.sampled_from([False, False, True])),
+                "preferred_gender": draw(st.sampled_from([None, None, None, "f"])),
+                "excluded_volunteers": draw(
+                    st.sampled_from(["", "", "", f"V{draw(st.integers(0, n_v - 1)):02d}"])
+                ),
+                "previous_volunteer_id": draw(
+                    st.sampled_from(["", "", f"V{draw(st.integers(0, n_v - 1)):02d}"])
+                ),
+            }
+        )
+    requests = pd.DataFrame(reqs)
+    rows = []
+    used: set[str] = set()
+    active_households: dict[str, str] = {}
+    for _ in range(draw(st.integers(0, 5))):
+        r = draw(st.sampled_from(reqs))
+        v = f"V{draw(st.integers(0, n_v - 1)):02d}"
+        status = draw(st.sampled_from(["active", "proposed", "declined"]))
+        hh = r["household_id"] or r["request_id"]
+        if r["request_id"] in used or (status == "active" and active_households.get(hh, v) != v):
+            continue
+        if status == "active":
+            active_households[hh] = v
+        used.add(r["request_id"])
+        rows.append({"request_id": r["request_id"], "volunteer_id": v, "status": status})
+    assignments = pd.DataFrame(rows, columns=["request_id", "volunteer_id", "status"])
+    volunteers = pd.DataFrame(vols)
+    for c in ("certified_on", "police_check_until"):
+        volunteers[c] = pd.to_datetime(volunteers[c])
+    requests["created_on"] = pd.to_datetime(requests["created_on"])
+    return volunteers, requests, assignments

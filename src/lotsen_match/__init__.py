@@ -22,19 +22,23 @@ if TYPE_CHECKING:
     from .config import MatchConfig, ScoreWeights
     from .core.candidates import FUNNEL_STEPS
     from .core.scoring import COMPONENTS
+    from .desk import Matcher, Replan, Suggestions
     from .errors import (
         ArgumentError,
         ArgumentTypeError,
         ConfigError,
+        DeskError,
         InputFileNotFoundError,
         InputValidationError,
         LotsenMatchError,
         SolverError,
+        UnknownIdError,
     )
     from .generate import Caseload, generate_caseload
     from .ingest.places import load_places
     from .io import read_table
     from .pipeline import match, match_validated
+    from .records import Assignment, HelpRequest, Volunteer
     from .results.explain import Explanation
     from .results.result import MatchResult
     from .validation import ValidatedCaseload, validate_caseload
@@ -46,6 +50,14 @@ _LAZY: dict[str, str] = {
     "ArgumentError": "errors",
     "ArgumentTypeError": "errors",
     "ConfigError": "errors",
+    "DeskError": "errors",
+    "UnknownIdError": "errors",
+    "Matcher": "desk",
+    "Replan": "desk",
+    "Suggestions": "desk",
+    "Assignment": "records",
+    "HelpRequest": "records",
+    "Volunteer": "records",
     "InputFileNotFoundError": "errors",
     "InputValidationError": "errors",
     "LotsenMatchError": "errors",
@@ -84,17 +96,25 @@ __all__ = [
     "FUNNEL_STEPS",
     "ArgumentError",
     "ArgumentTypeError",
+    "Assignment",
     "Caseload",
     "ConfigError",
+    "DeskError",
     "Explanation",
+    "HelpRequest",
     "InputFileNotFoundError",
     "InputValidationError",
     "LotsenMatchError",
     "MatchConfig",
     "MatchResult",
+    "Matcher",
+    "Replan",
     "ScoreWeights",
     "SolverError",
+    "Suggestions",
+    "UnknownIdError",
     "ValidatedCaseload",
+    "Volunteer",
     "__version__",
     "generate_caseload",
     "load_places",

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import pandas as pd
+from pydantic import BaseModel, TypeAdapter
 
 from .errors import ArgumentTypeError
 
@@ -34,7 +35,7 @@ __all__ = [
 #: What a table argument may be (match() and read_table()).
 TABLE_HELP: Final[str] = (
     "a pandas DataFrame, a path (str or os.PathLike) to a CSV, Parquet or Excel file, or a list "
-    "of dicts with one dict per row"
+    "of dicts or records (lm.Volunteer, lm.HelpRequest, lm.Assignment) with one per row"
 )
 #: What a raw table argument of validate_caseload() may be.
 FRAME_HELP: Final[str] = "a pandas DataFrame (read files with lotsen_match.read_table)"
@@ -44,7 +45,7 @@ CONFIG_HELP: Final[str] = (
 )
 _T = TypeVar("_T")
 #: A table argument of the public API.
-TableSource = pd.DataFrame | str | os.PathLike[str] | Sequence[Mapping[str, Any]]
+TableSource = pd.DataFrame | str | os.PathLike[str] | Sequence[Mapping[str, Any] | BaseModel]
 
 
 def describe(value: object) -> str:
@@ -102,7 +103,8 @@ def check_table_source(value: object, argument: str, *, optional: bool = False) 
             raise ArgumentTypeError(argument, TABLE_HELP, f"the empty or non-text path {path!r}")
         return value
     if isinstance(value, list | tuple):
-        bad = next((i for i, row in enumerate(value) if not isinstance(row, Mapping)), None)
+        row_types = (Mapping, BaseModel)
+        bad = next((i for i, row in enumerate(value) if not isinstance(row, row_types)), None)
         if bad is None:
             return value
         raise ArgumentTypeError(
@@ -127,6 +129,33 @@ def check_frames(frames: Mapping[str, object], optional: Sequence[str] = ()) -> 
         check_frame(frame, argument)
 
 
-def records_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """A DataFrame from a list of dicts (checked by :func:`check_table_source`): a row each."""
-    return pd.DataFrame.from_records(list(rows))
+def records_frame(
+    rows: Sequence[Mapping[str, Any] | BaseModel], columns: Sequence[str] = ()
+) -> pd.DataFrame:
+    """A DataFrame from a list of dicts or records (checked by :func:`check_table_source`).
+
+    One row each, converted in bulk: records (``lm.Volunteer``, ...) are dumped in one call
+    per model class, and list cells (``["ar:native", "de:B1"]``) become the contract's
+    ``;``-joined text. Nothing is checked per row here; the table validation does that.
+    An empty list gives an empty table with ``columns``.
+    """
+    items: list[Any] = list(rows)
+    if not items:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    models: dict[type[BaseModel], list[int]] = {}
+    for i, item in enumerate(items):
+        if isinstance(item, BaseModel):
+            models.setdefault(type(item), []).append(i)
+    for model, at in models.items():
+        dumped = TypeAdapter(list[model]).dump_python([items[i] for i in at])  # type: ignore[valid-type]
+        for i, row in zip(at, dumped, strict=True):
+            items[i] = row
+    frame = pd.DataFrame.from_records(items)
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            values = frame[column].tolist()
+            if any(isinstance(v, list | tuple) for v in values):
+                frame[column] = [
+                    ";".join(map(str, v)) if isinstance(v, list | tuple) else v for v in values
+                ]
+    return frame

@@ -11,6 +11,7 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "ConfigError",
+    "DeskError",
     "InputFileNotFoundError",
     "InputFormatError",
     "InputLimitError",
@@ -20,6 +21,7 @@ __all__ = [
     "MissingTableError",
     "PseudonymisationError",
     "SolverError",
+    "UnknownIdError",
 ]
 
 
@@ -122,3 +124,33 @@ class ArgumentTypeError(ArgumentError, TypeError):
 
 class InputFileNotFoundError(LotsenMatchError, FileNotFoundError):
     """An input file named by a path does not exist (``filename`` holds the path)."""
+
+
+class UnknownIdError(LotsenMatchError, KeyError):
+    """An id names no volunteer or request the caller's Matcher holds.
+
+    ``id`` is the id as given, ``field`` the argument or column it came in (``request_id``,
+    ``volunteer_id``), so a form can show the message next to the right input.
+    """
+
+    def __init__(self, id: str, *, field: str, hint: str = "") -> None:
+        self.id = id
+        self.field = field
+        noun = "volunteer" if field.startswith("volunteer") else "request"
+        message = f"{field}: {noun} {id!r} is unknown (ids are case-sensitive)"
+        super().__init__(message + (f"; {hint}" if hint else ""))
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class DeskError(LotsenMatchError, ValueError):
+    """A desk call that cannot be carried out as asked (``field`` names the argument at fault).
+
+    Examples: confirming a pair that breaks a hard constraint, declining an active pair,
+    adding a request whose id exists already.
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")

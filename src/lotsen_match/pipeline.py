@@ -173,20 +173,27 @@ def build_instance(
 
 
 def match_validated(
-    caseload: ValidatedCaseload, config: MatchConfig, *, timer: StageTimer | None = None
+    caseload: ValidatedCaseload,
+    config: MatchConfig,
+    *,
+    timer: StageTimer | None = None,
+    instance: MatchInstance | None = None,
+    solved: SolveResult | None = None,
 ) -> MatchResult:
     """Run the matching stages on an already validated caseload.
 
     Stages: encode, candidates, score, model, solve, explain. The explanation work that does
     not depend on the solution runs while the solver searches (the backends release the GIL),
     so it is part of the solve stage's wall time; ``summary["solver"]["wall_seconds"]`` is the
-    solver's own time.
+    solver's own time. ``instance`` (built by :func:`build_instance` for this caseload) and
+    ``solved`` (a solution of its model) skip those stages: the desk API passes the plan it
+    holds and gets exactly the tables a run would give.
     """
     check_instance(caseload, ValidatedCaseload, "caseload", "what validate_caseload() returns")
     check_instance(config, MatchConfig, "config", CONFIG_HELP)
     timer = check_instance(timer, StageTimer, "timer", "a StageTimer or None", optional=True)
     timer = timer or StageTimer()
-    inst = build_instance(caseload, config, timer=timer)
+    inst = instance if instance is not None else build_instance(caseload, config, timer=timer)
     problem, cand, comps, q, hm = (
         inst.problem,
         inst.cand,
@@ -203,9 +210,11 @@ def match_validated(
         # The backends release the GIL while they search, so the explanation work that does
         # not depend on the solution runs meanwhile (its time is part of this stage's wall).
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotsen-solve") as pool:
-            pending = pool.submit(solver.solve, hm.model)
+            pending = None if solved else pool.submit(solver.solve, hm.model)
             prep = _Prepared.build(caseload, problem, cand, q, config)
-            solved = pending.result()
+            if pending is not None:
+                solved = pending.result()
+    assert solved is not None
     with timer.stage("explain"):
         arc_sel = solved.selected
         in_flow = hm.edge_arc >= 0

@@ -51,6 +51,7 @@ __all__ = [
     "for_each_in_threads",
     "pair_keys",
     "request_candidates_all_steps",
+    "request_steps",
     "worker_count",
 ]
 
@@ -657,6 +658,28 @@ def request_candidates_all_steps(
     columns gives the funnel; ``find_candidates`` reports zeros for a request with an active
     assignment, whereas this function still evaluates it, for explanations.
     """
+    vol, lang, km, steps = request_steps(problem, config, request_index)
+    p = problem
+    columns: dict[str, npt.ArrayLike] = {
+        "volunteer": vol,
+        "volunteer_id": p.volunteer_ids[vol],
+        "shared_language": np.asarray(p.languages, dtype=object)[lang]
+        if lang.size
+        else np.zeros(0, dtype=object),
+        "km": km,
+        **steps,
+    }
+    frame = pd.DataFrame(columns)
+    frame["admissible"] = frame[list(FUNNEL_STEPS)].all(axis=1)
+    return frame
+
+
+def request_steps(
+    problem: MatchProblem, config: MatchConfig, request_index: int
+) -> tuple[I32, I16, F64, dict[str, B]]:
+    """:func:`request_candidates_all_steps` as arrays: volunteers sharing a language with the
+    request, that language, the distance and one mask per :data:`FUNNEL_STEPS` entry (the
+    desk API evaluates single requests with it, without a frame per call)."""
     _check_config(problem, config)
     p = problem
     if not 0 <= request_index < p.n_requests:
@@ -669,18 +692,10 @@ def request_candidates_all_steps(
     req = np.full_like(vol, request_index)
     km = _edge_km(t, req, vol)
     edges = _Edges.gather(t, req, vol)
-    columns: dict[str, npt.ArrayLike] = {
-        "volunteer": vol,
-        "volunteer_id": p.volunteer_ids[vol],
-        "shared_language": np.asarray(p.languages, dtype=object)[lang]
-        if lang.size
-        else np.zeros(0, dtype=object),
-        "km": km,
+    steps: dict[str, B] = {
         "language": np.ones(vol.shape, dtype=np.bool_),
         "distance": distance_ok(p, vol, km),
     }
     for name, check in _PAIR_STEPS:
-        columns[name] = check(p, t, edges)
-    frame = pd.DataFrame(columns)
-    frame["admissible"] = frame[list(FUNNEL_STEPS)].all(axis=1)
-    return frame
+        steps[name] = check(p, t, edges)
+    return vol, lang, km, steps

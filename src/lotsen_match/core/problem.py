@@ -23,7 +23,7 @@ from ..errors import ArgumentError
 from .geo import unit_vectors
 from .vocab import GENDER_CODE, LEVEL_CODE, language_levels
 
-__all__ = ["MISSING_DAY", "MatchProblem", "build_problem"]
+__all__ = ["MISSING_DAY", "MatchProblem", "build_problem", "last_contact_days"]
 
 log = logging.getLogger(__name__)
 
@@ -450,6 +450,16 @@ def _pairs(
     width = max(n_vol, 1)
     keys = np.unique(r[keep] * width + v[keep])
     return (keys // width).astype(np.int32), (keys % width).astype(np.int32)
+
+
+def last_contact_days(
+    assignments: pd.DataFrame | None, request_ids: npt.ArrayLike, created: I32, as_of_day: int
+) -> I32:
+    """Per request (``request_ids``, created on ``created``), the day of its last contact
+    (see ``MatchProblem.r_contact_day``); the desk API keeps it up to date between runs."""
+    return _last_contact(
+        assignments, pd.Index(np.asarray(request_ids, dtype=object)), created, as_of_day
+    )
 
 
 def _last_contact(

@@ -56,6 +56,7 @@ from lotsen_match.io.xlsx_extent import (
 )
 from lotsen_match.printable import excerpt
 
+from ..contract import INPUT_COLUMNS
 from ..errors import ArgumentError, ArgumentTypeError, InputFileNotFoundError, InputFormatError
 
 __all__ = [
@@ -125,7 +126,9 @@ def read_table(
             "sheet", "a sheet name, a 0-based position or None", describe(sheet)
         )
     if isinstance(checked, list | tuple):
-        checked = records_frame(checked)
+        # An empty list is an empty table with the contract's columns (e.g. no assignments).
+        known = INPUT_COLUMNS.get(table, ())
+        checked = records_frame(checked, columns=[c.name for c in known if c.required])
     if isinstance(checked, pd.DataFrame):
         frame, rows, attrs = _from_dataframe(checked)
     else:

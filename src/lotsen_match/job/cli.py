@@ -688,6 +688,16 @@ def columns(
 
 
 @app.command()
+def schema() -> None:
+    """Print the JSON Schema of the records Volunteer, HelpRequest and Assignment."""
+    import json
+
+    from ..records import record_json_schemas
+
+    typer.echo(json.dumps(record_json_schemas(), indent=2, ensure_ascii=False))
+
+
+@app.command()
 def explain(
     run_dir: Annotated[
         Path, typer.Option("--run", help="Output directory of a finished run (holds summary.json).")
