@@ -11,14 +11,7 @@ import pytest
 import lotsen_match as lm
 from lotsen_match.analysis import DIMENSIONS, fairness_audit, largest_disparities
 
-from .sample_run import match_sample
-
 AS_OF = pd.Timestamp("2026-11-02")
-
-
-@pytest.fixture(scope="module")
-def sample() -> lm.MatchResult:
-    return match_sample()
 
 
 def _open_requests(result: lm.MatchResult) -> pd.DataFrame:

@@ -31,13 +31,6 @@ from lotsen_match.analysis import (
 )
 from lotsen_match.analysis.figures import PALETTE, svg_markup
 
-from .sample_run import match_sample
-
-
-@pytest.fixture(scope="module")
-def sample() -> lm.MatchResult:
-    return match_sample()
-
 
 def _labels(chart: Figure) -> list[str]:
     return [t.get_text() for t in chart.axes[0].get_yticklabels()]

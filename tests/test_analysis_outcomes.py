@@ -25,13 +25,6 @@ from lotsen_match.analysis import (
 from lotsen_match.analysis.outcomes import KM_PER_DEGREE
 from lotsen_match.core.geo import haversine_km
 
-from .sample_run import match_sample
-
-
-@pytest.fixture(scope="module")
-def sample() -> lm.MatchResult:
-    return match_sample()
-
 
 def test_one_row_per_open_request_with_its_outcome(sample: lm.MatchResult) -> None:
     out = request_outcomes(sample)

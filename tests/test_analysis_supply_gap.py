@@ -19,14 +19,7 @@ from lotsen_match.analysis import (
 )
 from lotsen_match.core.vocab import LEVEL_CODE
 
-from .sample_run import match_sample
-
 AS_OF = pd.Timestamp("2026-11-02")
-
-
-@pytest.fixture(scope="module")
-def sample() -> lm.MatchResult:
-    return match_sample()
 
 
 def _unmet_rows(result: lm.MatchResult) -> list[tuple[str, str, str, str, str]]:

@@ -10,14 +10,7 @@ import pytest
 import lotsen_match as lm
 from lotsen_match.analysis import METRICS, outcome_metrics, what_if
 
-from .sample_run import match_sample
-
 AS_OF = pd.Timestamp("2026-11-02")
-
-
-@pytest.fixture(scope="module")
-def sample() -> lm.MatchResult:
-    return match_sample()
 
 
 def _expected_metrics(result: lm.MatchResult) -> dict[str, float]:

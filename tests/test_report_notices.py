@@ -7,8 +7,8 @@ import datetime as dt
 import lotsen_match as lm
 from lotsen_match.report import render_report
 
-from .test_report_html import Page
-from .test_validation_ids import requests, volunteers
+from .id_tables import requests, volunteers
+from .report_page import Page
 
 CONFIG = lm.MatchConfig(as_of=dt.date(2026, 11, 2))
 

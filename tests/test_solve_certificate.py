@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from lotsen_match.solve import AssignmentModel, MinCostFlowSolver, get_solver
 from lotsen_match.solve.certificate import certify
 
-from .test_solve_properties import brute_force_optimum, models
+from .solver_models import brute_force_optimum, models
 
 
 def build(

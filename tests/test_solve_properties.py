@@ -8,53 +8,9 @@ from hypothesis import strategies as st
 
 from lotsen_match.solve import AssignmentModel, SolveResult, get_solver
 
+from .solver_models import brute_force_optimum, models
+
 EXACT = ("flow", "cpsat", "lsa", "linear-assignment")
-
-
-@st.composite
-def models(draw: st.DrawFn) -> AssignmentModel:
-    """Up to 8 households x 5 volunteers, a random arc subset, up to 3 convex slots each."""
-    n_h = draw(st.integers(0, 8))
-    n_v = draw(st.integers(0, 5))
-    pairs = [(h, v) for h in range(n_h) for v in range(n_v)]
-    arcs = draw(st.lists(st.sampled_from(pairs), unique=True)) if pairs else []
-    values = draw(st.lists(st.integers(-50, 1000), min_size=len(arcs), max_size=len(arcs)))
-    slot_lists = [sorted(draw(st.lists(st.integers(0, 600), max_size=3))) for _ in range(n_v)]
-    return AssignmentModel(
-        n_households=n_h,
-        n_volunteers=n_v,
-        arc_household=np.array([h for h, _ in arcs], dtype=np.int32),
-        arc_volunteer=np.array([v for _, v in arcs], dtype=np.int32),
-        arc_value=np.array(values, dtype=np.int64),
-        slot_offsets=np.concatenate(([0], np.cumsum([len(s) for s in slot_lists]))).astype(
-            np.int64
-        ),
-        slot_cost=np.array([c for s in slot_lists for c in s], dtype=np.int64),
-    )
-
-
-def brute_force_optimum(model: AssignmentModel) -> int:
-    """Exhaustive search over each household's choice (tiny models only)."""
-    options: list[list[int]] = [[] for _ in range(model.n_households)]
-    for arc, h in enumerate(model.arc_household.tolist()):
-        options[h].append(arc)
-    best = 0
-    selected = np.zeros(model.n_arcs, dtype=np.bool_)
-
-    def walk(h: int) -> None:
-        nonlocal best
-        if h == model.n_households:
-            if np.all(model.volunteer_load(selected) <= model.n_slots):
-                best = max(best, model.objective_of(selected))
-            return
-        walk(h + 1)
-        for arc in options[h]:
-            selected[arc] = True
-            walk(h + 1)
-            selected[arc] = False
-
-    walk(0)
-    return best
 
 
 def run(name: str, model: AssignmentModel) -> SolveResult:

@@ -163,3 +163,21 @@ def test_every_module_declares_all() -> None:
         )
     ]
     assert not missing, f"modules without __all__: {missing}"
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    """Shared test helpers live in support modules (conftest.py, *_support.py, ...), so running
+    one test module never collects another one's tests as a side effect."""
+    tests = Path(__file__).resolve().parent
+    offenders = []
+    for path in sorted(tests.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("test_"):
+                offenders.append(f"{path.name} imports {node.module}")
+            if isinstance(node, ast.Import):
+                offenders += [
+                    f"{path.name} imports {a.name}"
+                    for a in node.names
+                    if a.name.rsplit(".", 1)[-1].startswith("test_")
+                ]
+    assert offenders == []
