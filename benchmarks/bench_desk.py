@@ -192,10 +192,19 @@ def bench_records(n_vol: int = 20_000, n_req: int = 100_000, repeat: int = 3) ->
     config = lm.MatchConfig(as_of=AS_OF)
 
     def as_dicts(frame: pd.DataFrame) -> list[dict[str, Any]]:
-        out = frame.astype(object).where(frame.notna(), None)
+        # Empty cells as None (what case software sends); pandas' where(..., None) may
+        # give NaN back, so each column is converted explicitly.
+        out = pd.DataFrame(index=frame.index)
         for column in frame.columns:
+            values = frame[column].astype(object)
+            missing = frame[column].isna().to_numpy()
             if pd.api.types.is_datetime64_any_dtype(frame[column]):
-                out[column] = [None if v is None else v.date().isoformat() for v in out[column]]
+                values = values.map(lambda v: v if v is pd.NaT else v.date().isoformat())
+            out[column] = pd.Series(
+                [None if gone else v for v, gone in zip(values, missing, strict=True)],
+                index=frame.index,
+                dtype=object,
+            )
         return out.to_dict("records")
 
     vol_dicts, req_dicts = as_dicts(case.volunteers), as_dicts(case.requests)

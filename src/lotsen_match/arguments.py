@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import pandas as pd
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from .errors import ArgumentTypeError
 
@@ -103,10 +103,11 @@ def check_table_source(value: object, argument: str, *, optional: bool = False) 
             raise ArgumentTypeError(argument, TABLE_HELP, f"the empty or non-text path {path!r}")
         return value
     if isinstance(value, list | tuple):
+        # One check per row type, not per row (100k dicts cost milliseconds).
         row_types = (Mapping, BaseModel)
-        bad = next((i for i, row in enumerate(value) if not isinstance(row, row_types)), None)
-        if bad is None:
+        if all(issubclass(kind, row_types) for kind in set(map(type, value))):
             return value
+        bad = next(i for i, row in enumerate(value) if not isinstance(row, row_types))
         raise ArgumentTypeError(
             argument,
             TABLE_HELP,
@@ -134,27 +135,28 @@ def records_frame(
 ) -> pd.DataFrame:
     """A DataFrame from a list of dicts or records (checked by :func:`check_table_source`).
 
-    One row each, converted in bulk: records (``lm.Volunteer``, ...) are dumped in one call
-    per model class, and list cells (``["ar:native", "de:B1"]``) become the contract's
+    One row each, converted in bulk: records (``lm.Volunteer``, ...) give their field values,
+    and list cells (``["ar:native", "de:B1"]``) become the contract's
     ``;``-joined text. Nothing is checked per row here; the table validation does that.
     An empty list gives an empty table with ``columns``.
     """
     items: list[Any] = list(rows)
     if not items:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
-    models: dict[type[BaseModel], list[int]] = {}
-    for i, item in enumerate(items):
-        if isinstance(item, BaseModel):
-            models.setdefault(type(item), []).append(i)
-    for model, at in models.items():
-        dumped = TypeAdapter(list[model]).dump_python([items[i] for i in at])  # type: ignore[valid-type]
-        for i, row in zip(at, dumped, strict=True):
-            items[i] = row
+    if any(issubclass(kind, BaseModel) for kind in set(map(type, items))):
+        # A record's fields are already checked and flat (list cells joined by the models):
+        # its attribute dict is the row, which is much cheaper than a model dump per record.
+        items = [
+            {**item.__dict__, **(item.__pydantic_extra__ or {})}
+            if isinstance(item, BaseModel)
+            else item
+            for item in items
+        ]
     frame = pd.DataFrame.from_records(items)
     for column in frame.columns:
         if frame[column].dtype == object:
             values = frame[column].tolist()
-            if any(isinstance(v, list | tuple) for v in values):
+            if any(issubclass(kind, list | tuple) for kind in set(map(type, values))):
                 frame[column] = [
                     ";".join(map(str, v)) if isinstance(v, list | tuple) else v for v in values
                 ]
