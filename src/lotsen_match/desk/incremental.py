@@ -188,6 +188,23 @@ class _Graph:
     """Per key: the arc behind it (moves, drops, joins) or a slot label."""
     reduced: I64
     n_nodes: int
+    reverse: dict[bool, Any] = field(default_factory=dict)
+    """The reversed network as a CSR matrix per weighting (hop-scaled or not), built once per
+    graph: every Dijkstra of this graph (one per target) reads the same matrix."""
+
+    def reversed_matrix(self, hop_scaled: bool) -> Any:
+        """CSR matrix of the reversed arcs with (hop-scaled) reduced costs as weights."""
+        matrix = self.reverse.get(hop_scaled)
+        if matrix is None:
+            from scipy.sparse import csr_matrix
+
+            n = self.n_nodes
+            src, dst = np.divmod(self.keys, n)
+            scale = n + 1
+            weight = self.reduced * scale + 1 if hop_scaled else self.reduced
+            matrix = csr_matrix((weight.astype(np.float64), (dst, src)), shape=(n, n))
+            self.reverse[hop_scaled] = matrix
+        return matrix
 
 
 @dataclass(frozen=True, slots=True)
@@ -553,17 +570,14 @@ class IncrementalAssignment:
         cached = self._trees.get(target)
         if cached is not None:
             return cached
-        from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import dijkstra
 
         graph = self._graph()
         n_nodes = graph.n_nodes
-        src, dst = np.divmod(graph.keys, n_nodes)
         potential = np.concatenate((self.prices(), [0])).astype(np.int64)
         scale = n_nodes + 1
         for hop_scaled in (True, False):
-            weight = graph.reduced * scale + 1 if hop_scaled else graph.reduced
-            reverse = csr_matrix((weight.astype(np.float64), (dst, src)), shape=(n_nodes, n_nodes))
+            reverse = graph.reversed_matrix(hop_scaled)
             dist, pred = dijkstra(reverse, directed=True, indices=target, return_predecessors=True)
             finite = np.isfinite(dist)
             if not finite.any() or float(dist[finite].max()) < _EXACT_FLOAT:
