@@ -268,7 +268,8 @@ def _export_summary(
             for table, info in dict(summary["inputs"]).items()
         }
         removed["inputs.*.source"] = "input file names or paths"
-    out["outputs"] = {name: f"{name}{ext}" for name in tables}
+    # Every file the export writes, README.txt too: replacing an earlier export checks this list.
+    out["outputs"] = {**{name: f"{name}{ext}" for name in tables}, "readme": EXPORT_README}
     if "active_request_ids" in summary:
         ids = pd.Series(list(summary["active_request_ids"]), dtype=object)
         out["active_request_ids"] = sorted(pseudonymiser.ids(ids, "request").dropna())
