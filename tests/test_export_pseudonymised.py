@@ -239,6 +239,16 @@ def test_export_summary_keeps_only_what_is_known_to_be_safe(
     shutil.copytree(run, copy)
     summary = json.loads((copy / "summary.json").read_text())
     summary["config"]["ingest"]["places"] = "/home/office/Müller/orte.csv"
+    summary["config"]["ingest"]["files"] = {"requests": "/home/office/Müller/anfragen.csv"}
+    summary["config"]["rules"]["success_model"] = "/home/office/Müller/modell.skops"
+    summary["success_model"] = {
+        "name": "success-2026-11",
+        "path": "/home/office/Müller/modell.skops",
+        "feature_version": 3,
+        "training_period": ["2024-01-01", "2026-10-31"],
+        "training_rows": 1200,
+        "weight": 4.0,
+    }
     summary["database"] = {"url": "postgresql://lotse:***@db.example/lotsen"}
     summary["notices"] = {"unknown_exclusions": ["V-left-the-pool"]}
     summary["counts"]["ids_of_something"] = ["R0000001"]
@@ -248,7 +258,20 @@ def test_export_summary_keeps_only_what_is_known_to_be_safe(
     text = (tmp_path / "x" / "summary.json").read_text()
     exported = json.loads(text)
     assert exported["config"]["ingest"]["places"] == "orte.csv"
-    for secret in ("/home/office", "db.example", "V-left-the-pool", "R0000001"):
+    # Paths in the settings keep only the file name (the model's name says which model ran);
+    # input files are dropped like the inputs' sources.
+    assert exported["config"]["rules"]["success_model"] == "modell.skops"
+    assert exported["config"]["ingest"]["files"] == {}
+    assert exported["success_model"] == {**summary["success_model"], "path": "modell.skops"}
+    assert "config.ingest.files" in exported["export"]["removed"]["summary_keys"]
+    for secret in (
+        "/home/office",
+        "Müller",
+        "anfragen",
+        "db.example",
+        "V-left-the-pool",
+        "R0000001",
+    ):
         assert secret not in text
     assert set(exported["export"]["removed"]["summary_keys"]) >= {"database", "notices"}
     assert "ids_of_something" not in exported["counts"]
