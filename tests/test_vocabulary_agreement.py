@@ -28,6 +28,7 @@ from lotsen_match.ingest.vocabulary_de import (
     default_vocabulary,
     label,
 )
+from lotsen_match.records import Assignment
 from lotsen_match.report.html_text import NEED
 from lotsen_match.results.explain import COMPONENT_LABELS, NEED_LABELS, STEP_LABELS
 from lotsen_match.results.result import PROPOSAL_KEYS, PROPOSAL_TAIL
@@ -123,3 +124,6 @@ def test_the_contract_describes_every_input_column_and_the_required_ones() -> No
     for status in ASSIGNMENT_STATUSES:
         assert status in assignments["status"].meaning, status
         assert label("statuses", status) in assignments["status"].meaning_de, status
+    # Records (the desk API, `lotsen-match schema`) describe their fields in the same words.
+    for name, column in assignments.items():
+        assert Assignment.model_fields[name].description == column.meaning, name

@@ -533,10 +533,13 @@ _ASSIGNMENTS: Final = _columns(
             "no",
             "end_reasons",
             "Grund des Endes",
-            "why it ended (on ended or declined rows); completed counts as success for "
-            "lotsen-match learn",
-            "warum die Begleitung endete (bei beendeten oder abgelehnten Zeilen); abgeschlossen "
-            "gilt für lotsen-match learn als Erfolg",
+            "why it ended (on ended or declined rows): completed, no_longer_needed, "
+            "newcomer_moved, volunteer_dropout, language_mismatch, personal_mismatch, "
+            "declined_by_coordinator, declined_by_volunteer, declined_by_newcomer or other; "
+            "completed counts as success for lotsen-match learn",
+            "warum die Begleitung endete (bei beendeten oder abgelehnten Zeilen), z. B. "
+            "abgeschlossen, kein Bedarf mehr, verzogen; abgeschlossen gilt für lotsen-match "
+            "learn als Erfolg",
         ),
         (
             "decided_by",
