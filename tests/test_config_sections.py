@@ -158,3 +158,41 @@ def test_a_places_table_with_wrong_headers_is_exit_2_naming_the_setting(
     )
     assert result.exit_code == 2, result.output
     assert "ingest.places" in result.output and expected in result.output
+
+
+def test_a_success_weight_without_a_success_model_is_refused(tmp_path: Path) -> None:
+    """``weights.success`` weighs the learned component; without a model it would do nothing.
+
+    Regression: the weight was accepted and silently had no effect on any score.
+    """
+    with pytest.raises(lm.ConfigError) as info:
+        lm.MatchConfig(weights={"success": 4.0})
+    [(setting, message)] = info.value.problems
+    assert setting == "weights.success"
+    assert "rules.success_model" in message and "0" in message and "lotsen-match learn" in message
+    base = lm.MatchConfig(as_of="2026-11-02")
+    with pytest.raises(lm.ConfigError, match=r"weights\.success"):
+        base.replace(weights={"success": 1.0})
+    with pytest.raises(lm.ConfigError, match=r"weights\.success"):
+        base.model_copy(update={"weights": base.weights.model_copy(update={"success": 1.0})})
+    # Valid: weight 0 without a model (the default), a model without weight (shown, not
+    # weighted), and both together; the model file is checked when a run loads it.
+    model = tmp_path / "model.skops"
+    assert base.weights.success == 0.0
+    assert base.replace(success_model=model).weights.success == 0.0
+    both = base.model_copy(update={"success_model": model, "weights": {"success": 4.0}})
+    assert both.weights.success == 4.0 and both.rules.success_model == model
+    # A settings file and the command line give exit 2 naming the setting.
+    from typer.testing import CliRunner
+
+    from lotsen_match.job.cli import app
+
+    config = tmp_path / "config.toml"
+    config.write_text("[weights]\nsuccess = 4\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["run", "--config", str(config), *SPEC_INPUTS, "--out", str(out)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "config.toml" in result.output and "weights.success" in result.output
+    assert not out.exists()

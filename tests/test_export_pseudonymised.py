@@ -39,7 +39,7 @@ KEY = "k" * 20 + "-0123456789abcdef-ä"  # 40 bytes in UTF-8
 OTHER_KEY = "another secret key of well over 32 bytes"
 PREFIX = {"request": "R-", "volunteer": "V-", "household": "H-"}
 PSEUDONYM = re.compile(r"^[RVH]-[0-9a-f]{12}$")
-RESULT_FILES = ("proposals", "unmatched", "rejected", "alternatives")
+RESULT_FILES = ("proposals", "unmatched", "rejected", "alternatives", "reconfirm")
 
 
 def expected(value: str, kind: str, key: str = KEY) -> str:
@@ -97,10 +97,6 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, p
     return out, tables
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap after merging learn: reconfirm.csv not yet pseudonymised",
-)
 def test_export_pseudonymises_ids_and_drops_free_text(
     run_dir: tuple[Path, dict[str, pd.DataFrame]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -168,6 +164,22 @@ def test_export_pseudonymises_ids_and_drops_free_text(
             want_ids.append(expected(value, table.removesuffix("s")))
     assert set(original["rejected"]["table"]) == {"requests", "assignments"}
     assert sorted(rejected["id"]) == sorted(want_ids)
+    # Reconfirm (stale requests): the same rows, every id hashed (also the proposed volunteer),
+    # dates and days kept, nothing dropped; ordered by pseudonym, not longest-waiting first.
+    stale = original["reconfirm"]
+    assert len(stale) > 0 and stale["proposed_volunteer_id"].notna().any()
+    want = stale.assign(
+        request_id=_hashed(stale["request_id"], "request"),
+        household_id=_hashed(stale["household_id"], "household"),
+        proposed_volunteer_id=_hashed(stale["proposed_volunteer_id"], "volunteer"),
+    )
+    got = exported["reconfirm"]
+    assert list(got.columns) == list(want.columns)
+    assert got["request_id"].is_monotonic_increasing
+    pd.testing.assert_frame_equal(
+        got.sort_values("request_id").reset_index(drop=True),
+        want.sort_values("request_id").reset_index(drop=True),
+    )
 
     summary = json.loads((out / "summary.json").read_text())
     source = json.loads((run / "summary.json").read_text())
@@ -180,17 +192,19 @@ def test_export_pseudonymises_ids_and_drops_free_text(
     record = summary["export"]
     assert record["pseudonymised"] is True and len(record["key_id"]) == 8
     assert record["key_id"] in stdout
+    assert set(record["removed"]["columns"]) == {"unmatched", "rejected"}
     assert set(record["removed"]["columns"]["rejected"]) == {"source", "row", "values", "messages"}
+    assert record["pseudonymised_columns"]["reconfirm"] == [
+        "request_id",
+        "household_id",
+        "proposed_volunteer_id",
+    ]
     readme = (out / "README.txt").read_text()
     for phrase in ("report.html", "detail", "messages", "HMAC-SHA256", record["key_id"]):
         assert phrase in readme
     assert "Kurzfassung" in readme
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap after merging learn: reconfirm.csv not yet pseudonymised",
-)
 def test_export_is_stable_for_one_key_only(
     run_dir: tuple[Path, dict[str, pd.DataFrame]],
     tmp_path: Path,
@@ -225,6 +239,16 @@ def test_export_summary_keeps_only_what_is_known_to_be_safe(
     shutil.copytree(run, copy)
     summary = json.loads((copy / "summary.json").read_text())
     summary["config"]["ingest"]["places"] = "/home/office/Müller/orte.csv"
+    summary["config"]["ingest"]["files"] = {"requests": "/home/office/Müller/anfragen.csv"}
+    summary["config"]["rules"]["success_model"] = "/home/office/Müller/modell.skops"
+    summary["success_model"] = {
+        "name": "success-2026-11",
+        "path": "/home/office/Müller/modell.skops",
+        "feature_version": 3,
+        "training_period": ["2024-01-01", "2026-10-31"],
+        "training_rows": 1200,
+        "weight": 4.0,
+    }
     summary["database"] = {"url": "postgresql://lotse:***@db.example/lotsen"}
     summary["notices"] = {"unknown_exclusions": ["V-left-the-pool"]}
     summary["counts"]["ids_of_something"] = ["R0000001"]
@@ -234,7 +258,20 @@ def test_export_summary_keeps_only_what_is_known_to_be_safe(
     text = (tmp_path / "x" / "summary.json").read_text()
     exported = json.loads(text)
     assert exported["config"]["ingest"]["places"] == "orte.csv"
-    for secret in ("/home/office", "db.example", "V-left-the-pool", "R0000001"):
+    # Paths in the settings keep only the file name (the model's name says which model ran);
+    # input files are dropped like the inputs' sources.
+    assert exported["config"]["rules"]["success_model"] == "modell.skops"
+    assert exported["config"]["ingest"]["files"] == {}
+    assert exported["success_model"] == {**summary["success_model"], "path": "modell.skops"}
+    assert "config.ingest.files" in exported["export"]["removed"]["summary_keys"]
+    for secret in (
+        "/home/office",
+        "Müller",
+        "anfragen",
+        "db.example",
+        "V-left-the-pool",
+        "R0000001",
+    ):
         assert secret not in text
     assert set(exported["export"]["removed"]["summary_keys"]) >= {"database", "notices"}
     assert "ids_of_something" not in exported["counts"]

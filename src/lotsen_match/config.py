@@ -97,7 +97,8 @@ class ScoreWeights(_Section):
     urgency: float = Field(1.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     stability: float = Field(1.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     load: float = Field(0.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
-    #: The learned success probability (only with ``rules.success_model``).
+    #: The learned success probability. Above 0 it needs ``rules.success_model`` (checked by
+    #: :class:`MatchConfig`): without a model there is no component to weigh.
     success: float = Field(0.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
 
     def pair_weights(self) -> dict[str, float]:
@@ -419,6 +420,25 @@ class MatchConfig(BaseModel):
         if not EARLIEST_AS_OF <= value <= LATEST_AS_OF:
             raise ValueError(f"must lie between {EARLIEST_AS_OF} and {LATEST_AS_OF}")
         return value
+
+    @model_validator(mode="after")
+    def _success_weight_needs_a_model(self) -> Self:
+        # Without a model there is no success component, so the weight would silently do nothing.
+        if self.weights.success > 0 and self.rules.success_model is None:
+            raise ValueError(
+                _join_problems(
+                    [
+                        (
+                            "weights.success",
+                            f"is {self.weights.success:g} but rules.success_model names no "
+                            "model, so it would have no effect; set rules.success_model to a "
+                            "model file of lotsen-match learn (.skops), or set weights.success "
+                            "to 0",
+                        )
+                    ]
+                )
+            )
+        return self
 
     @classmethod
     def from_mapping(

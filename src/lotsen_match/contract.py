@@ -501,8 +501,54 @@ _ASSIGNMENTS: Final = _columns(
             "yes",
             "statuses",
             "Status",
-            "active (ongoing, fixed), proposed (last run's open proposal), declined (never again)",
-            "aktiv (läuft, bleibt), vorgeschlagen (offener Vorschlag) oder abgelehnt (nie wieder)",
+            "active (ongoing, fixed), proposed (last run's open proposal), declined (never "
+            "again) or ended (history: no capacity, blocks nothing, counts for continuity and "
+            "learning)",
+            "aktiv (läuft, bleibt), vorgeschlagen (offener Vorschlag), abgelehnt (nie wieder) "
+            "oder beendet (Historie: belegt keine Kapazität, sperrt nichts, zählt für "
+            "Kontinuität und Lernen)",
+        ),
+        (
+            "started_on",
+            "date",
+            "no",
+            "",
+            "Beginn",
+            "history: when the accompaniment began",
+            "Historie: Beginn der Begleitung",
+        ),
+        (
+            "ended_on",
+            "date",
+            "no",
+            "",
+            "Ende",
+            "history: when it ended (not before started_on; on ended or declined rows)",
+            "Historie: Ende der Begleitung (nicht vor dem Beginn; bei beendeten oder "
+            "abgelehnten Zeilen)",
+        ),
+        (
+            "end_reason",
+            "choice",
+            "no",
+            "end_reasons",
+            "Grund des Endes",
+            "why it ended (on ended or declined rows): completed, no_longer_needed, "
+            "newcomer_moved, volunteer_dropout, language_mismatch, personal_mismatch, "
+            "declined_by_coordinator, declined_by_volunteer, declined_by_newcomer or other; "
+            "completed counts as success for lotsen-match learn",
+            "warum die Begleitung endete (bei beendeten oder abgelehnten Zeilen), z. B. "
+            "abgeschlossen, kein Bedarf mehr, verzogen; abgeschlossen gilt für lotsen-match "
+            "learn als Erfolg",
+        ),
+        (
+            "decided_by",
+            "choice",
+            "no",
+            "deciders",
+            "entschieden von",
+            "who made the decision: auto or coordinator",
+            "wer entschieden hat: automatisch oder Koordination",
         ),
     ),
 )
@@ -608,6 +654,17 @@ _PROPOSALS: Final = _columns(
                 f"Teilwert: {mde}, {_SCORE[1]}",
             )
             for name, de, en, mde in _COMPONENT_WORDS
+        ),
+        (
+            "success",
+            "number",
+            "no",
+            "",
+            "Bewertung Erfolgsaussicht",
+            "score component, only with rules.success_model: the learned probability that the "
+            "pairing ends completed, 0 to 1",
+            "Teilwert, nur mit rules.success_model: gelernte Wahrscheinlichkeit, dass die "
+            "Begleitung abgeschlossen endet, 0 bis 1",
         ),
         (
             "distance_km",

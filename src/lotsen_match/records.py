@@ -1,7 +1,7 @@
 """Single records of the three input tables, for case software that works one row at a time.
 
 ``Volunteer``, ``HelpRequest`` and ``Assignment`` have one field per contract column
-(:data:`~lotsen_match.contract.INPUT_COLUMNS`, and the history columns of assignments), with
+(:data:`~lotsen_match.contract.INPUT_COLUMNS`, the history columns of assignments included), with
 the contract's meanings as descriptions and ``None`` for an empty cell; their JSON Schema
 (``lotsen-match schema``) is part of the contract for systems not written in Python.
 
@@ -30,7 +30,6 @@ from .contract import INPUT_COLUMNS
 from .errors import InputValidationError
 
 __all__ = [
-    "HISTORY_COLUMNS",
     "RECORD_TYPES",
     "Assignment",
     "HelpRequest",
@@ -42,15 +41,6 @@ __all__ = [
 
 #: Source name of problems found in a record's shape.
 RECORDS_SOURCE: Final[str] = "<record>"
-#: The optional history columns of ``assignments`` (docs/contract.md) and their meanings.
-HISTORY_COLUMNS: Final[dict[str, str]] = {
-    "started_on": "when the accompaniment began",
-    "ended_on": "when the accompaniment ended (status ended)",
-    "end_reason": "completed, no_longer_needed, newcomer_moved, volunteer_dropout, "
-    "language_mismatch, personal_mismatch, declined_by_coordinator, declined_by_volunteer, "
-    "declined_by_newcomer or other",
-    "decided_by": "auto or coordinator",
-}
 _PROBLEM_COLUMNS: Final[tuple[str, ...]] = (
     "table",
     "source",
@@ -64,10 +54,8 @@ _PROBLEM_COLUMNS: Final[tuple[str, ...]] = (
 
 def _meaning(table: str, column: str) -> str:
     """The contract's meaning of a column (one definition for docs, CLI and records)."""
-    for found in INPUT_COLUMNS[table]:
-        if found.name == column:
-            return found.meaning
-    return HISTORY_COLUMNS[column]
+    meanings = {found.name: found.meaning for found in INPUT_COLUMNS[table]}
+    return meanings[column]
 
 
 def _join_list(value: Any) -> Any:

@@ -492,6 +492,7 @@ END_REASON_WORDS: Final[dict[str, str]] = {
     "vom Lotsen abgelehnt": "declined_by_volunteer",
     "von der Lotsin abgelehnt": "declined_by_volunteer",
     "Lotsin/Lotse abgelehnt": "declined_by_volunteer",
+    "von Lotsin/Lotse abgelehnt": "declined_by_volunteer",  # the label the result files write
     "von Familie abgelehnt": "declined_by_newcomer",
     "von der Familie abgelehnt": "declined_by_newcomer",
     "vom Haushalt abgelehnt": "declined_by_newcomer",

@@ -14,6 +14,7 @@ from typing import Final
 
 from ..contract import INPUT_COLUMNS, RESULT_COLUMNS, TABLE_LABELS, TYPE_LABELS, ContractColumn
 from ..core import vocab as v
+from ..core.scoring import COMPONENTS, SUCCESS
 from ..ingest.vocabulary_de import (
     ANY_TIME_WORDS,
     PROPOSAL_STATUS_LABELS_DE,
@@ -139,8 +140,7 @@ def vocabulary_rows(lang: Lang) -> list[list[str]]:
         reasons = ", ".join(f"{c} ({w})" for c, w in REASON_LABELS_DE.items())
         statuses = ", ".join(f"{c} ({w})" for c, w in PROPOSAL_STATUS_LABELS_DE.items())
         components = ", ".join(
-            f"{c.name} ({c.header_de.removeprefix('Bewertung ')})"
-            for c in RESULT_COLUMNS["proposals"][4:11]
+            f"{c.name} ({c.header_de.removeprefix('Bewertung ')})" for c in _component_columns()
         )
         tables = ", ".join(f"{t} ({TABLE_LABELS[t]['de']})" for t in INPUT_COLUMNS)
     else:
@@ -156,7 +156,7 @@ def vocabulary_rows(lang: Lang) -> list[list[str]]:
         booleans = "true/false, yes/no, 1/0, x (= yes), empty (= no); ja/nein too"
         reasons = ", ".join(REASON_LABELS_DE)
         statuses = ", ".join(PROPOSAL_STATUS_LABELS_DE)
-        components = ", ".join(c.name for c in RESULT_COLUMNS["proposals"][4:11])
+        components = ", ".join(c.name for c in _component_columns())
         tables = ", ".join(INPUT_COLUMNS)
     return [
         ["languages", languages],
@@ -166,9 +166,17 @@ def vocabulary_rows(lang: Lang) -> list[list[str]]:
         ["genders", listed("genders", v.GENDERS)],
         ["volunteer_statuses", listed("volunteer_statuses", v.VOLUNTEER_STATUSES)],
         ["statuses", listed("statuses", v.ASSIGNMENT_STATUSES)],
+        ["end_reasons", listed("end_reasons", v.END_REASONS)],
+        ["deciders", listed("deciders", v.DECIDERS)],
         ["booleans", booleans],
         ["proposal_statuses", statuses],
         ["reasons", reasons],
         ["components", components],
         ["tables", tables],
     ]
+
+
+def _component_columns() -> list[ContractColumn]:
+    """The proposals' score component columns (``success`` last: only with a success model)."""
+    names = {*COMPONENTS, SUCCESS}
+    return [c for c in RESULT_COLUMNS["proposals"] if c.name in names]

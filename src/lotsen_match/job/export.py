@@ -19,7 +19,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any, Final
 
 from .. import __version__
@@ -68,7 +68,22 @@ _SUMMARY_KEEP: Final = (
     "timings_s",
 )
 #: summary.json keys rewritten by the export (everything else is dropped and listed).
-_SUMMARY_REWRITTEN: Final = ("counts", "config", "inputs", "outputs", "active_request_ids")
+_SUMMARY_REWRITTEN: Final = (
+    "counts",
+    "config",
+    "inputs",
+    "outputs",
+    "active_request_ids",
+    "success_model",
+)
+#: Keys of summary.json's ``success_model`` that say which model ran (its path is cut to the name).
+_MODEL_KEEP: Final = (
+    "name",
+    "feature_version",
+    "training_period",
+    "training_rows",
+    "weight",
+)
 
 
 @dataclass(frozen=True)
@@ -257,18 +272,21 @@ def _export_summary(
     if "counts" in summary:
         out["counts"] = _numbers_only(summary["counts"])
     if "config" in summary:
-        config = json.loads(json.dumps(summary["config"]))  # a deep copy
-        ingest = config.get("ingest", config)  # sectioned, or flat as older runs wrote it
-        if isinstance(ingest, dict) and ingest.get("places"):
-            ingest["places"] = PurePath(str(ingest["places"])).name
-        out["config"] = config
+        out["config"], config_removed = _export_config(summary["config"])
+        removed.update(config_removed)
+    if isinstance(summary.get("success_model"), dict):
+        model = summary["success_model"]
+        out["success_model"] = {key: model[key] for key in _MODEL_KEEP if key in model}
+        if model.get("path"):
+            out["success_model"]["path"] = _file_name(model["path"])
     if "inputs" in summary:
         out["inputs"] = {
             str(table): {k: v for k, v in dict(info).items() if k in ("format", "rows", "sha256")}
             for table, info in dict(summary["inputs"]).items()
         }
         removed["inputs.*.source"] = "input file names or paths"
-    out["outputs"] = {name: f"{name}{ext}" for name in tables}
+    # Every file the export writes, README.txt too: replacing an earlier export checks this list.
+    out["outputs"] = {**{name: f"{name}{ext}" for name in tables}, "readme": EXPORT_README}
     if "active_request_ids" in summary:
         ids = pd.Series(list(summary["active_request_ids"]), dtype=object)
         out["active_request_ids"] = sorted(pseudonymiser.ids(ids, "request").dropna())
@@ -278,6 +296,34 @@ def _export_summary(
                 "the database URL" if key == "database" else "not known to be free of personal data"
             )
     return out, removed
+
+
+def _export_config(config: Any) -> tuple[Any, dict[str, str]]:
+    """The run's settings with paths cut to file names and input files dropped.
+
+    Paths can name people (``/home/office/Müller/...``); the file names of the places table
+    and the success model say which ones were used. Input files (``ingest.files``) are dropped
+    like the inputs' sources.
+    """
+    out = json.loads(json.dumps(config))  # a deep copy
+    if not isinstance(out, dict):
+        return out, {}
+    removed: dict[str, str] = {}
+    # sectioned, or flat as older runs wrote it
+    ingest, rules = out.get("ingest", out), out.get("rules", out)
+    if isinstance(ingest, dict) and ingest.get("places"):
+        ingest["places"] = _file_name(ingest["places"])
+    if isinstance(ingest, dict) and ingest.get("files"):
+        ingest["files"] = {}
+        removed["config.ingest.files"] = "input file names or paths"
+    if isinstance(rules, dict) and rules.get("success_model"):
+        rules["success_model"] = _file_name(rules["success_model"])
+    return out, removed
+
+
+def _file_name(path: object) -> str:
+    """The last part of a path written with ``/`` or ``\\`` (a summary may come from Windows)."""
+    return PureWindowsPath(str(path)).name
 
 
 def _numbers_only(value: Any) -> Any:

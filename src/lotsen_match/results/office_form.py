@@ -236,6 +236,8 @@ def _codes(kind: Kind) -> tuple[str, ...]:
         "slots": v.SLOTS,
         "genders": v.GENDERS,
         "statuses": v.ASSIGNMENT_STATUSES,
+        "end_reasons": v.END_REASONS,
+        "deciders": v.DECIDERS,
         "volunteer_statuses": v.VOLUNTEER_STATUSES,
         "levels": v.LEVELS,
     }

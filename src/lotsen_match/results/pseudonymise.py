@@ -71,6 +71,7 @@ COLUMN_RULES: Final[dict[str, ColumnRule]] = {
     "household_volunteer_id": "volunteer",
     "previous_volunteer_id": "volunteer",
     "excluded_volunteers": "volunteer_list",
+    "proposed_volunteer_id": "volunteer",
     # result columns: codes, numbers and flags the library itself writes
     "score": "keep",
     "distance_km": "keep",
@@ -88,6 +89,9 @@ COLUMN_RULES: Final[dict[str, ColumnRule]] = {
     "lacks": "keep",
     "table": "keep",
     "columns": "keep",
+    # reconfirm (stale requests): dates of the same kind as created_on, and a day count
+    "last_contact_on": "keep",
+    "days_without_contact": "keep",
     # input contract columns (SPEC.md), for input tables a run wrote next to its results
     "languages": "keep",
     "max_distance_km": "keep",
@@ -236,8 +240,8 @@ def pseudonymise_table(
     Parameters
     ----------
     frame
-        A result table (proposals, unmatched, alternatives, rejected) or an input table of the
-        contract; column names as the library writes them.
+        A result table (proposals, unmatched, alternatives, rejected, reconfirm) or an input
+        table of the contract; column names as the library writes them.
     pseudonymiser
         Holds the key and the pseudonyms made so far.
     keep
