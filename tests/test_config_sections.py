@@ -196,3 +196,27 @@ def test_a_success_weight_without_a_success_model_is_refused(tmp_path: Path) -> 
     assert result.exit_code == 2, result.output
     assert "config.toml" in result.output and "weights.success" in result.output
     assert not out.exists()
+
+
+def test_a_success_weight_and_its_model_may_come_from_different_layers(tmp_path: Path) -> None:
+    """Cross-setting rules hold for the settings as a whole, not for each file on its own.
+
+    Regression: ``[weights] success`` in ``--config`` with ``success_model`` in ``--profile``
+    (or the other way round) was refused, because each file was checked alone.
+    """
+    model = tmp_path / "model.skops"
+    weight = tmp_path / "weight.toml"
+    weight.write_text("[weights]\nsuccess = 2\n", encoding="utf-8")
+    named = tmp_path / "model.toml"
+    named.write_text(f"[rules]\nsuccess_model = '{model.name}'\n", encoding="utf-8")
+    for files in ((weight, named), (named, weight)):
+        both = lm.MatchConfig.from_toml(*files)
+        assert both.weights.success == 2.0 and both.rules.success_model == model
+    assert lm.MatchConfig.from_toml(named).with_file(weight).rules.success_model == model
+    # A file's own problems still name that file; the whole still has to make sense.
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[weights]\nsuccess = -1\n", encoding="utf-8")
+    with pytest.raises(lm.ConfigError, match="broken.toml"):
+        lm.MatchConfig.from_toml(named, broken)
+    with pytest.raises(lm.ConfigError, match=r"weights\.success"):
+        lm.MatchConfig.from_toml(weight, tmp_path / "weight.toml")

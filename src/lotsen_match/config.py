@@ -20,7 +20,9 @@ import difflib
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Final, Literal, Self
 
@@ -424,6 +426,9 @@ class MatchConfig(BaseModel):
     @model_validator(mode="after")
     def _success_weight_needs_a_model(self) -> Self:
         # Without a model there is no success component, so the weight would silently do nothing.
+        # A rule across settings holds for the layered whole, not for one file of it.
+        if _ONE_LAYER.get():
+            return self
         if self.weights.success > 0 and self.rules.success_model is None:
             raise ValueError(
                 _join_problems(
@@ -510,10 +515,13 @@ class MatchConfig(BaseModel):
             Missing file, TOML syntax error or invalid values, naming the file and the setting.
         """
         p = Path(path)
-        config = cls.from_mapping(_read_toml(p), source=p.name, base=p.parent)
-        for each in more:
-            config = config.with_file(each)
-        return config
+        if not more:
+            return cls.from_mapping(_read_toml(p), source=p.name, base=p.parent)
+        with _one_layer():
+            config = cls.from_mapping(_read_toml(p), source=p.name, base=p.parent)
+            for each in more:
+                config = config.with_file(each)
+        return _as_a_whole(config, Path(more[-1]).name)
 
     def with_file(self, path: str | os.PathLike[str]) -> MatchConfig:
         """This config with a settings file laid over it: the file's settings win.
@@ -528,9 +536,11 @@ class MatchConfig(BaseModel):
         """
         p = Path(path)
         data = _read_toml(p)
-        MatchConfig.from_mapping(data, source=p.name, base=p.parent)  # the file's own problems
-        layer = route_flat_keys(_resolve_paths(data, p.parent))
-        return MatchConfig.from_mapping(_overlay(self.model_dump(), layer), source=p.name)
+        with _one_layer():
+            MatchConfig.from_mapping(data, source=p.name, base=p.parent)  # the file's own problems
+            layer = route_flat_keys(_resolve_paths(data, p.parent))
+            layered = MatchConfig.from_mapping(_overlay(self.model_dump(), layer), source=p.name)
+        return _as_a_whole(layered, p.name)
 
     @property
     def office_output(self) -> bool:
@@ -689,6 +699,28 @@ def _route_profile_keys(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Set while one layer of settings (one file) is checked on its own: rules across settings
+#: (a weight and the model it weighs) are checked once the layers are combined.
+_ONE_LAYER: ContextVar[bool] = ContextVar("lotsen_match_one_settings_layer", default=False)
+
+
+@contextmanager
+def _one_layer() -> Iterator[None]:
+    token = _ONE_LAYER.set(True)
+    try:
+        yield
+    finally:
+        _ONE_LAYER.reset(token)
+
+
+def _as_a_whole(config: MatchConfig, source: str) -> MatchConfig:
+    """``config`` (combined from layers) checked by the rules across settings."""
+    try:
+        return MatchConfig(**config.model_dump())
+    except ConfigError as exc:
+        raise ConfigError(exc.problems, source=source) from None
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -702,7 +734,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _resolve_paths(data: Mapping[str, Any], base: Path) -> dict[str, Any]:
-    """Relative ``places`` and ``files`` paths of a settings file, taken from its directory."""
+    """Relative ``places``, ``files`` and ``success_model`` paths of a settings file, taken
+    from its directory (so a settings file works from any working directory)."""
 
     def fix(value: Any) -> Any:
         if not isinstance(value, str | os.PathLike):
@@ -718,10 +751,12 @@ def _resolve_paths(data: Mapping[str, Any], base: Path) -> dict[str, Any]:
             out["places"] = fix(out["places"])
         if isinstance(out.get("files"), Mapping):
             out["files"] = {table: fix(v) for table, v in out["files"].items()}
+        if out.get("success_model") is not None:
+            out["success_model"] = fix(out["success_model"])
         return out
 
     resolved = fix_holder(data)
-    for key in ("ingest", "geocoding"):
+    for key in ("ingest", "geocoding", "rules"):
         if key in resolved:
             resolved[key] = fix_holder(resolved[key])
     return dict(resolved)
