@@ -205,7 +205,8 @@ class Caseload:
     volunteers
         The volunteer pool.
     requests
-        The open requests, several per household for some.
+        The requests, several per household for some; those with an active pair in
+        ``assignments`` are accompanied already.
     assignments
         Active, proposed and declined pairs, and with ``history`` the ended ones.
     closed_requests

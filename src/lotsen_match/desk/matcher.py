@@ -832,8 +832,8 @@ class Matcher:
         kind
             ``request`` or ``volunteer``, needed only when the id names both.
         reason
-            The ``end_reason`` of the accompaniments that end (default ``completed`` for a
-            request, ``volunteer_dropout`` for a volunteer).
+            The ``end_reason`` of a request's active accompaniment (default ``completed``);
+            a volunteer's accompaniments end with ``volunteer_dropout``.
 
         Returns
         -------
