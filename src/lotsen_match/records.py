@@ -324,17 +324,19 @@ class Assignment(Record):
         The volunteer of the pair.
     status
         One of active (ongoing, fixed), proposed (last run's open proposal), declined (never
-        again); ended for the history.
+        again) or ended (history: no capacity, blocks nothing, counts for continuity and
+        learning).
     started_on
-        When the accompaniment began.
+        History: when the accompaniment began.
     ended_on
-        When the accompaniment ended (status ended).
+        History: when it ended (not before started_on; on ended or declined rows).
     end_reason
-        One of completed, no_longer_needed, newcomer_moved, volunteer_dropout,
-        language_mismatch, personal_mismatch, declined_by_coordinator, declined_by_volunteer,
-        declined_by_newcomer or other.
+        Why it ended (on ended or declined rows): completed, no_longer_needed,
+        newcomer_moved, volunteer_dropout, language_mismatch, personal_mismatch,
+        declined_by_coordinator, declined_by_volunteer, declined_by_newcomer or other;
+        completed counts as success for lotsen-match learn.
     decided_by
-        One of auto or coordinator.
+        Who made the decision: auto or coordinator.
 
     Raises
     ------
