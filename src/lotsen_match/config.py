@@ -84,11 +84,40 @@ class _Section(BaseModel):
 
 
 class ScoreWeights(_Section):
-    """Weights of the score components (finite, 0 to 1,000; they are normalised).
+    """Weights of the score components: finite, 0 to 1,000, and only their ratios matter.
 
-    A pair's quality is the weighted mean of its components, so doubling every weight changes
+    A pair's score is the weighted mean of its components, so doubling every weight changes
     nothing. ``load`` is not a pair component: it prices each further household of a volunteer
-    (convex) in the same units, which spreads work without a heuristic.
+    (convex) in the same units, which spreads work without a heuristic. What each component
+    measures is in the contract's [Scores][scores] section.
+
+    Attributes
+    ----------
+    language
+        Level of the best shared language, and the request's first language spoken natively.
+    distance
+        Nearness: 1 at the door, half at ``rules.distance_half_km``.
+    time
+        Share of the request's time slots the volunteer covers.
+    modules
+        Share of the training modules relevant to the need the volunteer completed.
+    continuity
+        The volunteer accompanied the household before.
+    urgency
+        Waiting time, and a due date coming close.
+    stability
+        The pair was the last run's open proposal, so proposals do not churn between runs.
+    load
+        Price of each further household of a volunteer (convex; not a pair component).
+    success
+        The learned success probability. Above 0 it needs ``rules.success_model`` (checked
+        by [`MatchConfig`][lotsen_match.MatchConfig]): without a model there is nothing to
+        weigh.
+
+    Raises
+    ------
+    ConfigError
+        A weight that is negative, above 1,000 or not finite.
     """
 
     language: float = Field(3.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
@@ -99,12 +128,16 @@ class ScoreWeights(_Section):
     urgency: float = Field(1.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     stability: float = Field(1.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
     load: float = Field(0.5, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
-    #: The learned success probability. Above 0 it needs ``rules.success_model`` (checked by
-    #: :class:`MatchConfig`): without a model there is no component to weigh.
     success: float = Field(0.0, ge=0, le=MAX_WEIGHT, allow_inf_nan=False)
 
     def pair_weights(self) -> dict[str, float]:
-        """The weights of the per-pair components (everything but ``load``), in output order."""
+        """Give the weights of the pair components (all but ``load``), in output order.
+
+        Returns
+        -------
+        dict[str, float]
+            Component name to weight, ``language`` to ``stability``.
+        """
         return {
             "language": self.language,
             "distance": self.distance,
@@ -116,7 +149,18 @@ class ScoreWeights(_Section):
         }
 
     def component_weights(self, names: tuple[str, ...]) -> list[float]:
-        """The weights of the named pair components, in that order (``success`` included)."""
+        """Give the weights of the named pair components, in that order.
+
+        Parameters
+        ----------
+        names
+            Component names, ``success`` included where a success model scores.
+
+        Returns
+        -------
+        list[float]
+            One weight per name.
+        """
         return [float(getattr(self, name)) for name in names]
 
 
@@ -366,15 +410,45 @@ def _today() -> dt.date:
 
 
 class MatchConfig(BaseModel):
-    """Everything that shapes a run; immutable and validated however it is built.
+    """Everything that shapes a run: immutable, and validated however it is built.
 
-    Derive a changed copy with :meth:`replace` (flat or sectioned keys), e.g.
-    ``config.replace(min_language_level="B2", solver="cpsat")``.
+    A run is fully described by its inputs and this config, which ``summary.json`` records for
+    audit. Settings are grouped in sections; the flat names of older files and keyword
+    arguments (``MatchConfig(min_language_level="B2", solver="cpsat")``) are routed to their
+    section. Every setting, its default and its range are listed in the contract's
+    [Configuration][configuration] section. Derive a changed copy with
+    [`replace`][lotsen_match.MatchConfig.replace]; read through the sections
+    (``config.rules.min_language_level``).
+
+    Attributes
+    ----------
+    as_of
+        Run date for every date rule (default: today).
+    strict
+        Strict validation stops the run at any invalid row; lenient rejects it and goes on.
+    retention_days
+        With a database: result rows of runs that started more than this many days before
+        the current run are deleted (0 keeps only the newest run); ``match_runs`` is kept.
+    output_file_mode
+        Mode of the result files, in octal; the owner reads and writes (default ``0640``).
+    rules
+        What makes a pair admissible, and how distance, urgency and the objective count.
+    weights
+        The weights of the score components ([`ScoreWeights`][lotsen_match.ScoreWeights]).
+    solver
+        The backend (``flow``, ``cpsat``, ``greedy``) and the limits of ``cpsat``.
+    ingest
+        How an office's export is read: vocabulary, separators, date formats, places,
+        column names. An import profile is this section.
+    report
+        Language and number of alternatives of the explanations and the HTML report.
+    output
+        Form of the result files: the contract's, or the office's own export form.
 
     Raises
     ------
     ConfigError
-        Any invalid value, listing every problem with the setting's name and what is valid.
+        Any invalid or unknown setting, every one listed with its name and what is valid.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -465,6 +539,7 @@ class MatchConfig(BaseModel):
         Returns
         -------
         MatchConfig
+            The validated config.
 
         Raises
         ------
@@ -508,6 +583,7 @@ class MatchConfig(BaseModel):
         Returns
         -------
         MatchConfig
+            The validated config of all files together.
 
         Raises
         ------
@@ -524,10 +600,21 @@ class MatchConfig(BaseModel):
         return _as_a_whole(config, Path(more[-1]).name)
 
     def with_file(self, path: str | os.PathLike[str]) -> MatchConfig:
-        """This config with a settings file laid over it: the file's settings win.
+        """Lay a settings file over this config: the file's settings win.
 
         A table of ``columns``, ``files`` or ``synonyms`` in the file replaces the same table
-        here as a whole; every other setting replaces its value.
+        here as a whole; every other setting replaces its value. This is how ``--config``
+        and ``--profile`` combine.
+
+        Parameters
+        ----------
+        path
+            A TOML settings file; relative paths in it are taken from its directory.
+
+        Returns
+        -------
+        MatchConfig
+            A new config; this one is unchanged.
 
         Raises
         ------
@@ -544,27 +631,30 @@ class MatchConfig(BaseModel):
 
     @property
     def office_output(self) -> bool:
-        """Whether result files take the office's form (see :class:`OutputSettings`)."""
+        """Whether result files take the office's form (``output.form``, ``auto`` decides)."""
         if self.output.form == "auto":
             return self.ingest.vocabulary == "de"
         return self.output.form == "office"
 
     def replace(self, **changes: Any) -> MatchConfig:
-        """A validated copy with ``changes`` applied (flat keys or whole sections).
+        """Derive a validated copy with ``changes`` applied (flat keys or whole sections).
 
         Parameters
         ----------
         **changes
-            e.g. ``min_language_level="B2"``, ``solver="cpsat"`` or ``weights={"time": 0}``.
+            Flat settings or sections, e.g. ``min_language_level="B2"``,
+            ``solver="cpsat"`` or ``weights={"time": 0}`` (a section given as a dict
+            changes only the keys it names).
 
         Returns
         -------
         MatchConfig
+            A new config; this one is unchanged.
 
         Raises
         ------
         ConfigError
-            A changed value is invalid.
+            A changed value is invalid or unknown, or given both flat and in its section.
         """
         data: dict[str, Any] = self.model_dump(exclude_defaults=False)
         for key, value in route_flat_keys(changes).items():
@@ -577,13 +667,41 @@ class MatchConfig(BaseModel):
         return MatchConfig(**data)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """Like :meth:`replace`: an update is validated (pydantic's own copy would not be)."""
+        """Copy the config, validating an ``update`` as ``replace`` does.
+
+        Pydantic's own copy skips validation, so an update could set a value that no
+        constructor would accept; here it goes through
+        [`replace`][lotsen_match.MatchConfig.replace].
+
+        Parameters
+        ----------
+        update
+            Changes, flat or by section, as for ``replace``; None or empty copies as is.
+        deep
+            Copy deeply when there is no update (an update builds a new config anyway).
+
+        Returns
+        -------
+        Self
+            The copy.
+
+        Raises
+        ------
+        ConfigError
+            A changed value is invalid or unknown.
+        """
         if not update:
             return super().model_copy(deep=deep)
         return self.replace(**update)  # type: ignore[return-value]
 
     def to_json_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (dates as ISO text) for summary.json."""
+        """Give the settings as JSON types, as ``summary.json`` records them.
+
+        Returns
+        -------
+        dict[str, Any]
+            Sections as nested dicts; dates as ISO text, paths as text.
+        """
         return self.model_dump(mode="json")
 
 

@@ -197,15 +197,26 @@ _MIN_PLACE_WEIGHT: Final = 500.0  # GeoNames lists some villages with population
 class Caseload:
     """One office's state: volunteer pool, open requests and the assignments before this run.
 
-    The tables follow the column contract of docs/contract.md, plus an extra `place` column (the
-    GeoNames place a person was scattered around).
+    The tables are in the contract's columns, plus an extra ``place`` column (the GeoNames
+    place a person was scattered around), ready for [`match`][lotsen_match.match].
+
+    Attributes
+    ----------
+    volunteers
+        The volunteer pool.
+    requests
+        The requests, several per household for some; those with an active pair in
+        ``assignments`` are accompanied already.
+    assignments
+        Active, proposed and declined pairs, and with ``history`` the ended ones.
+    closed_requests
+        Closed requests named by the ended rows of ``assignments`` (only with ``history``;
+        learning reads them alongside the open ones); else empty.
     """
 
     volunteers: pd.DataFrame
     requests: pd.DataFrame
     assignments: pd.DataFrame
-    #: Closed requests named by the ended rows of ``assignments`` (``history=N``; learning
-    #: takes them alongside the open ones). See :mod:`lotsen_match.generate_history`.
     closed_requests: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
@@ -220,11 +231,41 @@ def generate_caseload(
 ) -> Caseload:
     """Generate a realistic synthetic caseload, identical for identical arguments.
 
-    `places` restricts locations to a region (a subset of `load_places()`, at least the columns
-    name, lat, lon, population), e.g. `places_within(52.15, 9.95, 25)` for Hildesheim's
-    surroundings; by default all of Lower Saxony is used. `history` adds up to that many
-    ended accompaniments (closed requests in `closed_requests`) whose outcomes come from the
-    hidden ground truth of :mod:`lotsen_match.generate_history`; without it nothing changes.
+    Real caseloads are personal data, so tests, benchmarks and demos use these: skewed request
+    languages against a mostly German-speaking pool, people concentrated in the cities, families
+    with several requests, and the usual gaps. Each table draws from its own random stream, so
+    the volunteer pool stays the same when only ``n_requests`` changes (a what-if with more
+    requests keeps the pool).
+
+    Parameters
+    ----------
+    n_volunteers
+        Volunteers in the pool (non-negative).
+    n_requests
+        Requests, open and active (non-negative).
+    seed
+        The random seed.
+    as_of
+        The run date the dates are drawn around.
+    places
+        Restricts locations to a region: a subset of [`load_places`][lotsen_match.load_places]
+        with at least the columns name, lat, lon, population, e.g.
+        ``places_within(52.15, 9.95, 25)`` around Hildesheim. None: all of Lower Saxony.
+    history
+        Adds up to this many ended accompaniments (their closed requests in
+        ``closed_requests``), whose outcomes follow a hidden ground truth that learning can
+        recover; 0 changes nothing else.
+
+    Returns
+    -------
+    Caseload
+        Volunteers, requests and assignments in the contract's columns.
+
+    Raises
+    ------
+    ArgumentError
+        A negative or non-integer count or ``history``, or ``places`` without rows or
+        without the columns needed.
     """
     for name, value in (("n_volunteers", n_volunteers), ("n_requests", n_requests)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:

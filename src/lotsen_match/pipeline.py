@@ -72,20 +72,59 @@ def match(
     strict: bool | None = None,
     timer: StageTimer | None = None,
 ) -> MatchResult:
-    """Propose volunteers for open requests; exact and explained.
+    """Propose volunteers for open requests: exact, explained, and no input row lost.
 
-    Inputs are DataFrames in the columns of the data contract (docs/contract.md), or files:
-    CSV, Parquet, Excel. In strict mode (default, see ``MatchConfig.strict``) any invalid row
-    raises ``InputValidationError`` with every problem; in lenient mode invalid rows land in
-    ``result.rejected`` and the run goes on.
-    ``timer`` observes the stages (``summary["timings_s"]`` has their seconds either way).
+    Reads and validates the inputs, then runs [`match_validated`][lotsen_match.match_validated].
+    Strict mode raises one error listing every problem of every table, because a coordinator
+    fixing a file wants the whole list at once; lenient mode moves invalid rows to
+    ``result.rejected`` and matches the rest.
+
+    Parameters
+    ----------
+    volunteers
+        The volunteer pool in the columns of the data contract: a DataFrame, a path to a CSV,
+        Parquet or Excel file, or a list of [`Volunteer`][lotsen_match.Volunteer] records
+        or dicts, one per row.
+    requests
+        The requests, open and active, in the same forms
+        ([`HelpRequest`][lotsen_match.HelpRequest] records).
+    assignments
+        The pairs before this run (active, proposed, declined, ended), in the same forms
+        ([`Assignment`][lotsen_match.Assignment] records); None when there are none.
+    config
+        The run's settings; None for the defaults (``as_of`` is today).
+    strict
+        Strict or lenient validation for this call; None follows ``config.strict``.
+    timer
+        Observes the stages (read, validate, encode, candidates, score, model, solve,
+        explain); ``summary["timings_s"]`` has their seconds either way.
+
+    Returns
+    -------
+    MatchResult
+        Proposals, unmatched requests with reasons, next-best alternatives, rejected rows
+        and the run's summary.
 
     Raises
     ------
     InputValidationError
-        Invalid rows (strict mode) or missing columns (both modes).
+        Invalid rows (strict mode) or missing required columns (both modes); its
+        ``problems`` table names file, row, column and value.
+    InputFileNotFoundError
+        A path that names no file.
+    InputFormatError
+        A file that cannot be read as a table, or one beyond the size limits
+        (``InputLimitError``, a subclass).
     ArgumentTypeError
         An argument of the wrong type (``None`` as a table, a dict as config, ...).
+    ArgumentError
+        ``config.ingest.columns`` gives two columns of a table the same name, or a
+        DataFrame's ``_row`` column holds no integer row numbers.
+    ConfigError
+        A setting that only fails in use: the places table or ``near`` of
+        ``config.ingest``, or the ``rules.success_model`` file.
+    SolverError
+        The solver backend failed or returned no usable solution.
     """
     for name, table in (("volunteers", volunteers), ("requests", requests)):
         check_table_source(table, name)
@@ -182,12 +221,42 @@ def match_validated(
 ) -> MatchResult:
     """Run the matching stages on an already validated caseload.
 
-    Stages: encode, candidates, score, model, solve, explain. The explanation work that does
-    not depend on the solution runs while the solver searches (the backends release the GIL),
-    so it is part of the solve stage's wall time; ``summary["solver"]["wall_seconds"]`` is the
-    solver's own time. ``instance`` (built by :func:`build_instance` for this caseload) and
-    ``solved`` (a solution of its model) skip those stages: the desk API passes the plan it
-    holds and gets exactly the tables a run would give.
+    Stages: encode, candidates, score, model, solve, explain. The explanation work that
+    does not depend on the solution runs while the solver searches (the backends release
+    the GIL), so it is part of the solve stage's wall time;
+    ``summary["solver"]["wall_seconds"]`` is the solver's own time.
+
+    Parameters
+    ----------
+    caseload
+        What [`validate_caseload`][lotsen_match.validate_caseload] returned.
+    config
+        The run's settings; the same config the caseload was validated with.
+    timer
+        Observes the stages; ``summary["timings_s"]`` has their seconds either way.
+    instance
+        The encoded problem, pairs, scores and model of this caseload (``build_instance``),
+        to skip those stages: the desk API passes the plan it holds and gets exactly the
+        tables a run would give.
+    solved
+        A solution of ``instance``'s model, to skip the solve as well; None solves.
+
+    Returns
+    -------
+    MatchResult
+        As [`match`][lotsen_match.match] returns it.
+
+    Raises
+    ------
+    ArgumentTypeError
+        ``caseload``, ``config`` or ``timer`` of the wrong type.
+    ArgumentError
+        Frames that are not clean (a ``ValidatedCaseload`` built by hand).
+    ConfigError
+        The ``rules.success_model`` file is missing, unreadable or of another feature
+        version.
+    SolverError
+        The solver backend failed or returned no usable solution.
     """
     check_instance(caseload, ValidatedCaseload, "caseload", "what validate_caseload() returns")
     check_instance(config, MatchConfig, "config", CONFIG_HELP)

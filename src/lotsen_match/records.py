@@ -100,7 +100,29 @@ class Record(BaseModel):
         context: Any | None = None,
         **kwargs: Any,
     ) -> Self:
-        """Validate a dict (or another object) into this record; see :class:`Record`."""
+        """Validate a dict (or another object) into this record.
+
+        Pydantic's own method would raise its ``ValidationError``; this one keeps the
+        library's error contract.
+
+        Parameters
+        ----------
+        obj
+            A dict of fields, a record of this type (returned as is), or an object pydantic
+            validates (with ``from_attributes``, say).
+        strict, from_attributes, context, **kwargs
+            Passed on to pydantic for objects that are not dicts.
+
+        Returns
+        -------
+        Self
+            The record.
+
+        Raises
+        ------
+        InputValidationError
+            A required field missing, an unknown field or a value of the wrong type.
+        """
         if isinstance(obj, cls):
             return obj
         if isinstance(obj, Mapping):
@@ -121,7 +143,26 @@ class Record(BaseModel):
         context: Any | None = None,
         **kwargs: Any,
     ) -> Self:
-        """Validate a JSON object into this record; see :class:`Record`."""
+        """Validate a JSON object into this record.
+
+        Parameters
+        ----------
+        json_data
+            One JSON object with the record's fields.
+        strict, context, **kwargs
+            Accepted for pydantic's signature; the object's fields are validated as
+            keyword arguments of the constructor.
+
+        Returns
+        -------
+        Self
+            The record.
+
+        Raises
+        ------
+        InputValidationError
+            Text that is not JSON or not an object, or fields the record refuses.
+        """
         try:
             data = json.loads(json_data)
         except ValueError as exc:
@@ -134,7 +175,55 @@ class Record(BaseModel):
 class Volunteer(Record):
     """One volunteer (Integrationslotsin / Integrationslotse): a row of ``volunteers``.
 
-    Give ``lat`` and ``lon``, or a ``place`` (or ``postal_code``) to look them up.
+    One field per contract column, ``None`` for an empty cell; list cells may be lists
+    (``languages=["ar:native", "de:B1"]``). Give ``lat`` and ``lon``, or a ``place`` (or
+    ``postal_code``) to look them up. Only the shape is checked here; what a value means is
+    checked by the table validation when the record is used, so that a record and a table row
+    never disagree.
+
+    Attributes
+    ----------
+    volunteer_id
+        Unique pseudonymous id.
+    languages : str | list[str]
+        Languages spoken, code:level joined by ';' (ar:native;de:B1).
+    lat
+        Home latitude, WGS84 (or give place).
+    lon
+        Home longitude, WGS84 (or give place).
+    place
+        Place name, looked up where lat and lon are empty.
+    postal_code
+        Postal code, looked up in an own places table.
+    max_distance_km
+        How far the volunteer travels (default 10 km).
+    need_types : str | list[str]
+        Need types taken on.
+    availability : str | list[str] | None
+        Time slots; empty = any time.
+    capacity
+        Households accompanied at once.
+    gender
+        One of f, m, d or empty.
+    certified_on
+        Completion of the qualification.
+    modules : str | list[str] | None
+        Training modules completed.
+    police_check_until
+        Extended certificate of conduct valid until.
+    available_from
+        Start of the active period.
+    available_until
+        End of the active period.
+    status
+        One of active, inactive or paused; empty = active; only active volunteers are
+        proposed.
+
+    Raises
+    ------
+    InputValidationError
+        A required field missing, an unknown field (with the nearest name) or a value of
+        the wrong type; one problem per field, never pydantic's own error.
     """
 
     table: ClassVar[str] = "volunteers"
@@ -161,7 +250,48 @@ class Volunteer(Record):
 class HelpRequest(Record):
     """One help request of a person or household: a row of ``requests``.
 
-    Give ``lat`` and ``lon``, or a ``place`` (or ``postal_code``) to look them up.
+    One field per contract column, ``None`` for an empty cell; list cells may be lists. Give
+    ``lat`` and ``lon``, or a ``place`` (or ``postal_code``) to look them up. As for
+    [`Volunteer`][lotsen_match.Volunteer], only the shape is checked here.
+
+    Attributes
+    ----------
+    request_id
+        Unique pseudonymous id.
+    household_id
+        Requests of one household share it.
+    languages : str | list[str]
+        Languages of the person(s) seeking help, code:level joined by ';'.
+    lat
+        Latitude, WGS84 (or give place).
+    lon
+        Longitude, WGS84 (or give place).
+    place
+        Place name, looked up where lat and lon are empty.
+    postal_code
+        Postal code, looked up in an own places table.
+    need_type
+        One need type.
+    availability : str | list[str] | None
+        Time slots; empty = any time.
+    created_on
+        When the request was opened.
+    due_on
+        Date of the appointment, if any.
+    involves_minors
+        Minors take part: yes requires a valid police check.
+    preferred_gender
+        A hard preference (f, m, d) or empty.
+    excluded_volunteers : str | list[str] | None
+        Volunteer ids that must not be proposed.
+    previous_volunteer_id
+        Who accompanied the household before.
+
+    Raises
+    ------
+    InputValidationError
+        A required field missing, an unknown field (with the nearest name) or a value of
+        the wrong type; one problem per field, never pydantic's own error.
     """
 
     table: ClassVar[str] = "requests"
@@ -184,7 +314,36 @@ class HelpRequest(Record):
 
 
 class Assignment(Record):
-    """One pair of the ``assignments`` table: the state before a run, and its history."""
+    """One pair of the ``assignments`` table: the state before a run, and its history.
+
+    Attributes
+    ----------
+    request_id
+        The request of the pair.
+    volunteer_id
+        The volunteer of the pair.
+    status
+        One of active (ongoing, fixed), proposed (last run's open proposal), declined (never
+        again) or ended (history: no capacity, blocks nothing, counts for continuity and
+        learning).
+    started_on
+        History: when the accompaniment began.
+    ended_on
+        History: when it ended (not before started_on; on ended or declined rows).
+    end_reason
+        Why it ended (on ended or declined rows): completed, no_longer_needed,
+        newcomer_moved, volunteer_dropout, language_mismatch, personal_mismatch,
+        declined_by_coordinator, declined_by_volunteer, declined_by_newcomer or other;
+        completed counts as success for lotsen-match learn.
+    decided_by
+        Who made the decision: auto or coordinator.
+
+    Raises
+    ------
+    InputValidationError
+        A required field missing, an unknown field (with the nearest name) or a value of
+        the wrong type; one problem per field, never pydantic's own error.
+    """
 
     table: ClassVar[str] = "assignments"
 

@@ -80,32 +80,63 @@ def _number(value: float, digits: int, lang: str) -> str:
 class Suggestions:
     """Volunteers for one request, best first, each valued by the exact re-plan it implies.
 
-    ``frame``: one row per admissible volunteer (at most ``k``): ``rank``, ``volunteer_id``,
-    ``score`` and one column per score component of the pair, ``distance_km``,
-    ``shared_language``, ``free_slots`` (places the volunteer has left in the current plan),
-    ``displaced`` (ids of requests whose proposal would move or drop), ``served_change``
-    (requests served more than now) and ``quality_change`` (change of the plan's total score
-    net of load, in score points). The first row is what an exact re-solve with the request
-    would choose; rows are ordered by the exact optimum with that pair forced.
+    A volunteer's own score is not enough: taking her may move other households, so every
+    row says what the whole plan gains or loses. The first row is what an exact re-solve
+    with the request would choose; rows are ordered by the exact optimum with that pair
+    forced. Built by [`Matcher.suggest`][lotsen_match.Matcher.suggest].
+
+    Attributes
+    ----------
+    request_id
+        The request.
+    frame
+        One row per admissible volunteer (at most ``k``): ``rank``, ``volunteer_id``,
+        ``score`` and one column per score component of the pair, ``distance_km``,
+        ``shared_language``, ``free_slots`` (places the volunteer has left in the current
+        plan), ``displaced`` (ids of requests whose proposal would move or drop),
+        ``served_change`` (requests served more than now) and ``quality_change`` (change of
+        the plan's total score net of load, in score points).
+    status
+        ``new`` (not in the caseload), ``open`` or ``active``.
+    funnel
+        Volunteers left after each hard constraint, in the contract's order.
+    reason
+        Empty when somebody qualifies; else the funnel step that removed the last
+        candidate, or ``household`` (the household's own volunteer cannot take the request).
+    left_unmatched
+        An exact re-solve would leave the request unmatched (every choice costs more).
+    detail
+        Facts for the sentence of ``explain`` when nobody qualifies (nearest speaker, ...).
+    language
+        Language of ``explain`` (the config's ``report.language``).
+    level
+        The minimum language level of the run, for the sentences.
     """
 
     request_id: str
     frame: pd.DataFrame
     status: str
-    """``new`` (not in the caseload), ``open`` or ``active``."""
     funnel: dict[str, int]
-    """Volunteers left after each hard constraint (SPEC order)."""
     reason: str
-    """Empty when somebody qualifies; else the funnel step that removed the last candidate,
-    or ``household`` (the household's own volunteer cannot take the request)."""
     left_unmatched: bool
-    """An exact re-solve would leave the request unmatched (every choice costs more)."""
     detail: dict[str, Any] = field(default_factory=dict, repr=False)
     language: str = "de"
     level: str = "B1"
 
     def explain(self, language: str | None = None) -> str:
-        """The suggestions in words (German, or English with ``language="en"``)."""
+        """Put the suggestions into words, one line per volunteer.
+
+        Parameters
+        ----------
+        language
+            ``de`` or ``en``; None takes ``self.language``.
+
+        Returns
+        -------
+        str
+            A head line, then per volunteer the score, language, distance, free places and
+            what the choice does to the plan.
+        """
         lang = language or self.language
         text = _TEXT[lang]
         if self.status == "active":
@@ -162,13 +193,18 @@ class Suggestions:
 class Replan:
     """The changes one desk call made to the plan, and the plan after it.
 
-    ``changes``: one row per request whose volunteer (active or proposed) changed, or that
-    the call was about: ``request_id``, ``household_id``, ``volunteer_before``,
-    ``volunteer_after`` ("" = none) and ``reason`` (``volunteer_unavailable``, ``confirmed``,
-    ``declined``, ``added``, ``removed``, ``updated``, ``household``: moved with its household,
-    ``moved`` / ``dropped`` / ``newly_served``: re-planned so that the plan stays optimal).
-    ``plan`` is the full :class:`~lotsen_match.MatchResult` of the state right after the call,
-    built on first access (the Matcher itself moves on to it at once).
+    Returned by the calls of [`Matcher`][lotsen_match.Matcher] that change something, so the
+    case software can show at once who moves and why.
+
+    Attributes
+    ----------
+    changes
+        One row per request whose volunteer (active or proposed) changed, or that the call
+        was about: ``request_id``, ``household_id``, ``volunteer_before``,
+        ``volunteer_after`` ("" = none) and ``reason`` (``volunteer_unavailable``,
+        ``confirmed``, ``declined``, ``added``, ``removed``, ``updated``; ``household``:
+        moved with its household; ``moved``, ``dropped``, ``newly_served``: re-planned so
+        that the plan stays optimal).
     """
 
     changes: pd.DataFrame
@@ -176,10 +212,27 @@ class Replan:
 
     @property
     def plan(self) -> MatchResult:
+        """The full result of the state right after the call, built on first access.
+
+        Building it costs about a run (a fresh model, a proof that the held plan is optimal
+        in it, the result tables), so it waits until asked; the Matcher itself has moved on
+        to this state at once.
+        """
         return self._plan()
 
     def explain(self, language: str = "de") -> str:
-        """One line per change, in German or English."""
+        """Put the changes into words, one line per request.
+
+        Parameters
+        ----------
+        language
+            ``de`` or ``en``.
+
+        Returns
+        -------
+        str
+            ``request: before → after (why)`` per change, or a line saying there is none.
+        """
         if self.changes.empty:
             return "Keine Änderungen." if language == "de" else "No changes."
         labels = _CHANGE_WORDS[language]

@@ -101,23 +101,54 @@ class _PlanSource:
 class Matcher:
     """A caseload and its exact plan, held for the questions of the day.
 
+    Built once (one [`match`][lotsen_match.match]), it answers single questions in
+    milliseconds and keeps the plan exact after every change, by re-optimising only what
+    the change touches instead of re-solving everything.
+
     Parameters
     ----------
-    volunteers, requests, assignments
-        As for :func:`lotsen_match.match`: DataFrames, files, or lists of records
-        (:class:`~lotsen_match.Volunteer`, :class:`~lotsen_match.HelpRequest`,
-        :class:`~lotsen_match.Assignment`) or dicts.
+    volunteers
+        As for [`match`][lotsen_match.match]: a DataFrame, a file, or a list of
+        [`Volunteer`][lotsen_match.Volunteer] records or dicts.
+    requests
+        The same for requests ([`HelpRequest`][lotsen_match.HelpRequest] records).
+    assignments
+        The same for the pairs before today
+        ([`Assignment`][lotsen_match.Assignment] records); None when there are none.
     config
-        A :class:`~lotsen_match.MatchConfig` or a mapping of its settings (default: defaults).
+        A [`MatchConfig`][lotsen_match.MatchConfig] or a mapping of its settings; None for
+        the defaults.
     strict
-        As for ``match()`` (default ``config.strict``).
+        Strict or lenient validation; None follows ``config.strict``.
+
+    Attributes
+    ----------
+    config : MatchConfig
+        The settings the plan was made with.
+    timings
+        Seconds per stage of the construction (the pipeline's stages plus ``desk``).
+    plan_repairs : int
+        Plans that failed their certificate against a fresh model and were re-solved: a
+        defect of the incremental steps if ever above 0 (logged as a warning).
 
     Raises
     ------
     InputValidationError
-        Invalid input (strict mode), naming file or record, row, column and value.
+        Invalid input (strict mode) or missing required columns, naming file or record,
+        row, column and value.
+    InputFileNotFoundError
+        A path that names no file.
+    InputFormatError
+        A file that cannot be read as a table, or one beyond the size limits.
+    ArgumentTypeError
+        A table or ``strict`` of the wrong type.
+    ArgumentError
+        ``config.ingest.columns`` gives two columns of a table the same name.
     ConfigError
-        An invalid config mapping.
+        An invalid config mapping, a setting that fails in use, or a
+        ``rules.success_model`` (the desk does not score with one yet).
+    SolverError
+        The solver backend failed.
 
     Notes
     -----
@@ -167,10 +198,7 @@ class Matcher:
             self._held.fold()
         self._source = _PlanSource(None, result)
         self.timings: dict[str, float] = dict(timer.seconds)
-        """Seconds per stage of the construction (the pipeline's stages plus ``desk``)."""
         self.plan_repairs = 0
-        """Plans that failed their certificate against a fresh model and were re-solved (a
-        defect of the incremental steps if ever above 0; logged as a warning)."""
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -180,14 +208,23 @@ class Matcher:
         return self._source.result()
 
     def assignments(self, *, history: bool = True) -> pd.DataFrame:
-        """The assignments table in the contract, for the next nightly run to start from.
+        """Give the assignments table in the contract, for the next nightly run to start from.
 
-        Columns: request_id, volunteer_id, status, started_on, ended_on, end_reason,
-        decided_by. Decisions made here are included (``active`` with ``started_on``,
-        ``declined``, ``ended`` with ``end_reason``), and the current plan's proposals are
-        ``proposed`` rows (``decided_by = "auto"``), which the next run keeps stable.
-        ``history=False`` leaves out the rows matching does not read (``ended``), for readers
-        that do not know the history statuses yet.
+        Decisions made here are included (``active`` with ``started_on``, ``declined``,
+        ``ended`` with ``end_reason``), and the current plan's proposals are ``proposed``
+        rows (``decided_by = "auto"``), which the next run keeps stable.
+
+        Parameters
+        ----------
+        history
+            Include the ``ended`` rows; False leaves out what matching does not read, for
+            readers that do not know the history statuses yet.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns request_id, volunteer_id, status, started_on, ended_on, end_reason,
+            decided_by.
         """
         table = self._tables.snapshot().assignments(self._proposal_ids())
         if history:
@@ -196,11 +233,23 @@ class Matcher:
         return table[matched].reset_index(drop=True)
 
     def volunteers(self) -> pd.DataFrame:
-        """The volunteers as held now (contract columns and extra columns)."""
+        """Give the volunteers as held now, with every change made here.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Contract columns and the inputs' extra columns.
+        """
         return contract_frame(self._tables.snapshot().volunteers())
 
     def requests(self) -> pd.DataFrame:
-        """The requests as held now (contract columns and extra columns)."""
+        """Give the requests as held now, with every change made here.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Contract columns and the inputs' extra columns.
+        """
         return contract_frame(self._tables.snapshot().requests())
 
     @property
@@ -211,14 +260,14 @@ class Matcher:
     # -- suggest --------------------------------------------------------------------------------
 
     def suggest(self, request: RequestLike, k: int = 5) -> Suggestions:
-        """The best ``k`` volunteers for one request, each valued exactly.
+        """Find the best ``k`` volunteers for one request, each valued exactly.
 
         Parameters
         ----------
         request
             The id of a request the Matcher holds, or a new request (a
-            :class:`~lotsen_match.HelpRequest` or a dict of its fields); a new request is
-            not added (use :meth:`add`).
+            [`HelpRequest`][lotsen_match.HelpRequest] or a dict of its fields); a new request
+            is not added (use [`add`][lotsen_match.Matcher.add]).
         k
             Most rows returned (>= 1).
 
@@ -238,6 +287,8 @@ class Matcher:
             An invalid new request (field and value named).
         DeskError
             ``k`` below 1, or a new request whose id exists already.
+        ArgumentTypeError
+            ``request`` is neither an id, a record nor a dict.
         """
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise DeskError(f"k must be a whole number >= 1, got {k!r}", field="k")
@@ -457,11 +508,27 @@ class Matcher:
     ) -> Replan:
         """Record a coordinator's decision on a pair; the plan follows exactly.
 
-        ``confirmed``: the pair becomes ``active`` (started today, i.e. ``config.as_of``); if
-        it was not the plan's proposal, the household moves to this volunteer and the plan
-        re-optimises around it. ``declined``: the pair is never proposed again (``reason``
-        is the ``end_reason``, default ``declined_by_coordinator``); the request is placed
-        again.
+        Parameters
+        ----------
+        request_id
+            The request of the pair.
+        volunteer_id
+            Its volunteer: any admissible one, not only the proposed one.
+        decision
+            ``confirmed``: the pair becomes ``active`` (started on ``config.as_of``); if it
+            was not the plan's proposal, the household moves to this volunteer and the plan
+            re-optimises around it. ``declined``: the pair is never proposed again, and the
+            request is placed again.
+        reason
+            The ``end_reason`` of a declined pair (default ``declined_by_coordinator``);
+            not given for a confirmation.
+        decided_by
+            ``coordinator`` (default) or ``auto``.
+
+        Returns
+        -------
+        Replan
+            What moved, and the plan after the decision.
 
         Raises
         ------
@@ -548,21 +615,35 @@ class Matcher:
         return {rid: "declined"}
 
     def replace(self, volunteer_id: str, unavailable_from: dt.date | str | None = None) -> Replan:
-        """A volunteer leaves from a date on (default ``config.as_of``, the plan's today).
+        """Replan for a volunteer who leaves from a date on.
 
         Her active accompaniments end (``ended`` with ``end_reason = volunteer_dropout``)
         and those households are planned again, as are her proposals; every other active pair
         stays, and other proposals move only where that serves more people or better (the
-        stability bonus holds otherwise). The volunteer's ``available_until`` becomes the day
-        before ``unavailable_from`` (and so does ``available_from`` if it lay later).
+        stability bonus holds otherwise).
+
+        Parameters
+        ----------
+        volunteer_id
+            The volunteer who leaves; her row stays, with ``available_until`` the day before
+            ``unavailable_from`` (and ``available_from`` too if it lay later).
+        unavailable_from
+            Her first day away, a date or ISO text; None is ``config.as_of``, the plan's
+            today.
+
+        Returns
+        -------
+        Replan
+            Who moved, and the plan without her.
 
         Raises
         ------
         UnknownIdError
             Unknown volunteer.
         DeskError
-            ``unavailable_from`` after the plan's date (the plan is for ``config.as_of``:
-            call ``replace`` on that day, or set ``available_until`` with :meth:`update`).
+            ``unavailable_from`` is not a date, or lies after the plan's date (the plan is for
+            ``config.as_of``: call ``replace`` on that day, or set ``available_until`` with
+            [`update`][lotsen_match.Matcher.update]).
         """
         v = self._volunteer(volunteer_id)
         start = _as_date(unavailable_from, "unavailable_from") or self.config.as_of
@@ -616,16 +697,33 @@ class Matcher:
         return reasons
 
     def add(self, record: Volunteer | HelpRequest | Mapping[str, Any]) -> Replan:
-        """Add one volunteer or request (a record, or a dict with ``volunteer_id`` or
-        ``request_id``). A request is placed exactly (like the top suggestion); a new
-        volunteer rebuilds the model once (volunteers change rarely).
+        """Add one volunteer or request; the plan follows exactly.
+
+        A request is placed exactly (as the top suggestion would place it); a new volunteer
+        rebuilds the model once, since volunteers change rarely and a new one may serve
+        any open request.
+
+        Parameters
+        ----------
+        record
+            A [`Volunteer`][lotsen_match.Volunteer] or
+            [`HelpRequest`][lotsen_match.HelpRequest], or a dict with ``volunteer_id`` or
+            ``request_id`` and the other fields.
+
+        Returns
+        -------
+        Replan
+            The new row's placement and who moved for it.
 
         Raises
         ------
         InputValidationError
-            An invalid record.
+            An invalid record, naming field and value.
         DeskError
-            An id that exists already.
+            An id that exists already, or a record that is neither a volunteer nor a
+            request.
+        SolverError
+            The rebuilt model could not be solved.
         """
         table = _table_of(record)
         row = self._validated(record, table)
@@ -661,14 +759,29 @@ class Matcher:
         return {rid: reason}
 
     def update(self, record: Volunteer | HelpRequest | Mapping[str, Any]) -> Replan:
-        """Replace one volunteer's or request's data (matched by id); the plan follows.
+        """Replace one volunteer's or request's data, matched by id; the plan follows.
+
+        Parameters
+        ----------
+        record
+            The full new data, as for [`add`][lotsen_match.Matcher.add]; fields left out
+            become empty.
+
+        Returns
+        -------
+        Replan
+            Who moved because of the change.
 
         Raises
         ------
         UnknownIdError
             No volunteer or request with the record's id.
         InputValidationError
-            An invalid record.
+            An invalid record, naming field and value.
+        DeskError
+            A record that is neither a volunteer nor a request.
+        SolverError
+            The rebuilt model could not be solved.
         """
         table = _table_of(record)
         row = self._validated(record, table)
@@ -706,18 +819,36 @@ class Matcher:
         kind: Literal["request", "volunteer"] | None = None,
         reason: str | None = None,
     ) -> Replan:
-        """Remove one request or volunteer by id (``kind`` when an id could be both).
+        """Remove one request or volunteer by id; the plan follows exactly.
 
         A request's open proposal goes and its household is placed again; an active
-        accompaniment ends (``ended``, ``end_reason`` = ``reason`` or ``completed``). A
-        volunteer leaves like in :meth:`replace`, and her row goes.
+        accompaniment ends. A volunteer leaves as in [`replace`][lotsen_match.Matcher.replace],
+        and her row goes.
+
+        Parameters
+        ----------
+        id
+            The request's or volunteer's id.
+        kind
+            ``request`` or ``volunteer``, needed only when the id names both.
+        reason
+            The ``end_reason`` of a request's active accompaniment (default ``completed``);
+            a volunteer's accompaniments end with ``volunteer_dropout``.
+
+        Returns
+        -------
+        Replan
+            What ended and who moved.
 
         Raises
         ------
         UnknownIdError
             No such request or volunteer.
         DeskError
-            An id naming both a request and a volunteer without ``kind``, or a bad reason.
+            An id naming both a request and a volunteer without ``kind``, or a reason that
+            is no ``end_reason``.
+        SolverError
+            The rebuilt model could not be solved (after an active request ends).
         """
         is_request = self._tables.has_request(id) and kind in (None, "request")
         is_volunteer = self._tables.has_volunteer(id) and kind in (None, "volunteer")

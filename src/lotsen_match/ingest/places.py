@@ -55,10 +55,17 @@ def load_place_names() -> pd.DataFrame:
 
 
 def load_places() -> pd.DataFrame:
-    """The 1,153 GeoNames places of Lower Saxony with 500+ inhabitants, sorted by geonameid.
+    """Load the GeoNames places of Lower Saxony with 500 or more inhabitants.
 
-    Columns: geonameid, name, ascii_name, lat, lon (WGS84), population. The file is parsed once
-    per process; each call returns a copy so callers may modify it freely.
+    Bundled with the package, so nothing is downloaded at run time; the base of generated
+    caseloads and of place-name lookups. The file is parsed once per process, and each call
+    returns a copy, so callers may modify it freely.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The 1,153 places sorted by geonameid; columns geonameid, name, ascii_name, lat, lon
+        (WGS84) and population.
     """
     return _read_places().copy()
 

@@ -96,24 +96,52 @@ def read_table(
     sheet: str | int | None = None,
     limits: InputLimits | None = None,
 ) -> pd.DataFrame:
-    """Read one input table (``table`` is its logical name, e.g. ``"volunteers"``).
+    """Read one input table faithfully, with provenance, neither validating nor converting.
 
-    The format follows the file extension (case-insensitive, see :data:`SUPPORTED_EXTENSIONS`).
-    CSV cells arrive as stripped text with empty cells missing; Excel cells keep the types Excel
-    stored; Parquet and DataFrames arrive as they are (a DataFrame is copied, never modified); a
-    list of dicts is one row per dict. ``column_mapping`` renames export headers onto contract
-    names, see :func:`apply_column_mapping`. ``sheet`` picks an Excel sheet by name or 0-based
-    position; by default the sheet named like ``table``, else the first one. ``limits`` bound
-    the work (file size, columns, cell length, a sheet's used range; default
-    :data:`DEFAULT_LIMITS`) and are checked before the expensive part of reading.
+    The validation does that, vectorised, and names file, row and column; what reading adds
+    is a ``_row`` column with the row number the user sees in their spreadsheet, and
+    ``attrs`` naming the source and the table. CSV cells arrive as stripped text with empty
+    cells missing; Excel cells keep the types Excel stored; Parquet files and DataFrames
+    arrive as they are (a DataFrame is copied, never modified).
 
-    Raises:
-        InputLimitError: the file exceeds a limit (an :class:`InputFormatError`).
-        InputFormatError: unsupported extension, undecodable or malformed file, a directory.
-        InputFileNotFoundError: ``source`` names no existing file (a ``FileNotFoundError``).
-        ArgumentTypeError: an argument of the wrong type (e.g. ``None`` or an int as
-            ``source``, MultiIndex columns).
-        ArgumentError: ``column_mapping`` maps two columns onto one name.
+    Parameters
+    ----------
+    source
+        A path to a CSV, Parquet or Excel file (the extension decides, ignoring case; see
+        ``SUPPORTED_EXTENSIONS``), a DataFrame, or a list of records or dicts, one per row
+        (an empty list is an empty table with the contract's required columns).
+    table
+        The table's logical name, e.g. ``"volunteers"``.
+    column_mapping
+        Export header to contract column (``{"Sprachen": "languages"}``); headers match
+        ignoring case, surrounding blanks and a byte-order mark, and unmentioned columns
+        are kept.
+    sheet
+        The Excel sheet, by name or 0-based position; None takes the sheet named like
+        ``table``, else the first one.
+    limits
+        Bounds on the work (file size, columns, cell length, a sheet's used range), checked
+        before the expensive part of reading so that hostile files fail fast; None uses the
+        defaults, far above any real caseload.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The raw table with a fresh index, the ``_row`` column and provenance in ``attrs``.
+
+    Raises
+    ------
+    InputFileNotFoundError
+        ``source`` names no existing file (also a ``FileNotFoundError``).
+    InputFormatError
+        An unsupported extension, an undecodable or malformed file, a directory, a missing
+        sheet; ``InputLimitError`` (a subclass) for a file beyond ``limits``.
+    ArgumentTypeError
+        An argument of the wrong type (``None`` or an int as ``source``, MultiIndex
+        columns, a float as ``sheet``).
+    ArgumentError
+        ``column_mapping`` gives two columns one name or maps onto ``_row``, or a
+        DataFrame's ``_row`` column holds no integer row numbers.
     """
     checked = check_table_source(source, "source")
     check_instance(table, str, "table", "the table's name as text, e.g. 'volunteers'")

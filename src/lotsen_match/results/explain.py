@@ -192,7 +192,27 @@ def reason_text(row: dict[str, Any], lang: str, level: str = "B1") -> str:
 
 @dataclass(frozen=True)
 class Explanation:
-    """Why a request got its proposal, or why it got none."""
+    """Why a request got its proposal, or why it got none.
+
+    ``str(explanation)`` is the text. Built by
+    [`MatchResult.explain`][lotsen_match.MatchResult.explain].
+
+    Attributes
+    ----------
+    request_id
+        The request explained.
+    status
+        ``proposed``, ``kept``, ``unmatched``, ``active`` (accompanied already) or
+        ``unknown`` (not part of the run).
+    text
+        The explanation in words, in German or English.
+    proposal
+        The proposal's row of ``proposals`` (score and components); None without one.
+    funnel
+        Volunteers left after each hard constraint, for an unmatched request; else None.
+    alternatives
+        The request's rows of ``alternatives`` (next-best volunteers).
+    """
 
     request_id: str
     status: str  # "proposed", "kept", "unmatched", "active", "unknown"

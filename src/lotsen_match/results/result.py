@@ -28,13 +28,51 @@ PROPOSAL_TAIL = ("distance_km", "shared_language", "status", "volunteer_load")
 class MatchResult:
     """Proposals, unmatched requests with reasons, rejected input rows, and a run summary.
 
-    ``proposals``: one row per proposed request (request_id, volunteer_id, household_id, score,
-    one column per score component, distance_km, shared_language, status ``proposed``/``kept``,
-    volunteer_load after this run). ``unmatched``: one row per open request without a proposal,
-    with ``reason``, ``detail`` (words) and the funnel counts ``after_<step>``. ``alternatives``:
-    the next-best admissible volunteers per request. ``rejected``/``problems``: invalid input.
-    ``notices``: references in valid rows that name no row (e.g. an excluded volunteer who left).
-    ``summary``: counts, objective, solver, optimality, timings, fingerprints, config, version.
+    Plain DataFrames, so that a caller filters, joins and writes them with pandas; every
+    column is listed in the contract's [Results][results] section. Built by
+    [`match`][lotsen_match.match], and frozen.
+
+    Attributes
+    ----------
+    proposals
+        One row per proposed request: ``request_id``, ``volunteer_id``, ``household_id``,
+        ``score``, one column per score component, ``distance_km``, ``shared_language``,
+        ``status`` (``proposed``, or ``kept``: the last run's proposal again) and
+        ``volunteer_load`` after this run.
+    unmatched
+        One row per open request without a proposal: ``reason`` (the hard constraint that
+        removed the last candidate, ``capacity``, ``household`` or ``quality``), the funnel
+        counts ``after_<step>`` and ``detail``, the reason as a sentence.
+    alternatives
+        Up to ``report.max_alternatives`` next-best admissible volunteers per request, and
+        where each is weaker than the proposal (``lacks``).
+    rejected
+        One row per rejected input row (lenient mode), with its messages.
+    problems
+        Every problem found in the input: table, source, row, column, value, rule, message.
+    summary
+        What ``summary.json`` holds: counts, solver (backend, status, optimality, objective,
+        bound), stage timings, input fingerprints, notices, the config, the library version.
+    components
+        Names of the score components, in the order of the columns of ``proposals``.
+    funnel_steps
+        The hard constraints in funnel order (the ``after_<step>`` columns of ``unmatched``).
+    active_request_ids
+        Requests with an active volunteer: not matched again, and explained as such.
+    volunteers
+        The validated volunteers of the run, for analyses and what-if re-runs.
+    requests
+        The validated requests of the run.
+    assignments
+        The validated assignments of the run.
+    config
+        The run's settings.
+    notices
+        References in valid rows that name no row at all (an excluded volunteer who has
+        left, say): they stop nothing, and the run says so.
+    reconfirm
+        Open requests without a contact for longer than ``rules.reconfirm_after_days``,
+        longest first: ask whether help is still needed.
     """
 
     proposals: pd.DataFrame
@@ -46,18 +84,29 @@ class MatchResult:
     components: tuple[str, ...]
     funnel_steps: tuple[str, ...]
     active_request_ids: frozenset[str] = field(default_factory=frozenset)
-    #: The validated inputs and the config of this run (for analyses and what-if re-runs).
     volunteers: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     requests: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     assignments: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     config: MatchConfig = field(default_factory=MatchConfig, repr=False)
     notices: pd.DataFrame = field(default_factory=empty_notices, repr=False)
-    #: Open requests without a contact for longer than ``reconfirm_after_days`` (ask whether
-    #: help is still needed; see :mod:`lotsen_match.results.reconfirm`).
     reconfirm: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def explain(self, request_id: str, *, lang: str | None = None) -> Explanation:
-        """Score breakdown and next-best volunteers, or the funnel of an unmatched request."""
+        """Explain why a request got its proposal, or why it got none.
+
+        Parameters
+        ----------
+        request_id
+            Any request id; one that is not part of the run gets status ``unknown``.
+        lang
+            ``de`` or ``en``; None follows ``config.report.language``.
+
+        Returns
+        -------
+        Explanation
+            A proposal's score breakdown and next-best volunteers, or the funnel and reason
+            of an unmatched request, in words and figures.
+        """
         language = lang or self.config.report.language
         return explain_request(
             str(request_id),

@@ -53,8 +53,26 @@ BoolArray = npt.NDArray[np.bool_]
 class ValidatedCaseload:
     """Clean volunteers, requests and assignments plus everything that was rejected and why.
 
-    ``rows_read[t] == len(clean t) + rejected rows of t`` for every table ``t``. ``notices``:
-    references in valid rows that name no row at all (see :mod:`.notices`).
+    Nothing is lost: for every table ``t``, ``rows_read[t]`` is the clean rows of ``t`` plus
+    its rejected rows. Built by [`validate_caseload`][lotsen_match.validate_caseload].
+
+    Attributes
+    ----------
+    volunteers
+        Clean volunteers: typed columns (dates, numbers, codes), one row per valid input row.
+    requests
+        Clean requests.
+    assignments
+        Clean assignments (empty, with the contract's columns, when none were given).
+    rejected
+        One row per rejected input row (lenient mode), with its messages.
+    problems
+        Every problem found: table, source, row, column, value, rule, message.
+    rows_read
+        Rows read per table name.
+    notices
+        References in valid rows that name no row at all (an excluded volunteer who has
+        left, say): they stop nothing, and the run says so.
     """
 
     volunteers: pd.DataFrame
@@ -76,22 +94,42 @@ def validate_caseload(
 ) -> ValidatedCaseload:
     """Validate all tables, then the references between them.
 
-    Missing required columns raise :class:`InputValidationError` in both modes (nothing sensible
-    can follow). Otherwise strict mode (``strict=None`` means ``config.strict``) raises one error
-    with all problems of all tables if there is any; lenient mode returns the clean rows and the
-    rejected ones.
+    Missing required columns raise in both modes, since nothing sensible can follow.
+    Otherwise strict mode raises one error with every problem of every table, and lenient
+    mode returns the clean rows next to the rejected ones. An assignment naming a rejected
+    row is rejected too, so the matching never sees a reference it cannot resolve.
 
-    How cells are read (vocabulary, message language, separators, date formats, geocoding) is
-    ``config.ingest`` and nothing else; an import profile is such a config
-    (``MatchConfig.from_toml("profil.toml")``).
+    Parameters
+    ----------
+    volunteers
+        The raw volunteers, as [`read_table`][lotsen_match.read_table] returns them.
+    requests
+        The raw requests.
+    assignments
+        The raw assignments; None when there are none.
+    config
+        Its ``ingest`` section says how cells are read (vocabulary, message language,
+        separators, date formats, geocoding) and nothing else does; an import profile is
+        such a config (``MatchConfig.from_toml("profil.toml")``).
+    strict
+        Strict or lenient; None follows ``config.strict``.
+
+    Returns
+    -------
+    ValidatedCaseload
+        The clean tables, the rejected rows with their problems, and the notices.
 
     Raises
     ------
     InputValidationError
-        Missing required columns (both modes) or invalid rows (strict mode).
+        Missing required columns (both modes) or invalid rows (strict mode); its
+        ``problems`` table names file, row, column and value.
     ArgumentTypeError
         A table that is not a DataFrame (or has MultiIndex columns), a config that is not a
         ``MatchConfig``, ``strict`` not a bool.
+    ConfigError
+        A setting of ``config.ingest`` that fails in use: a synonym for an unknown code, a
+        places table that cannot be read, a ``near`` that names no single place.
     """
     check_frames(
         {"volunteers": volunteers, "requests": requests, "assignments": assignments},
