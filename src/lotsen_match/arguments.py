@@ -16,13 +16,14 @@ from typing import Any, Final, TypeVar
 import pandas as pd
 from pydantic import BaseModel
 
-from .errors import ArgumentTypeError
+from .errors import ArgumentError, ArgumentTypeError
 
 __all__ = [
     "CONFIG_HELP",
     "FRAME_HELP",
     "TABLE_HELP",
     "TableSource",
+    "check_choice",
     "check_flag",
     "check_frame",
     "check_frames",
@@ -68,6 +69,19 @@ def check_instance(
     if isinstance(value, cls) or (optional and value is None):
         return value
     raise ArgumentTypeError(argument, expected, describe(value))
+
+
+def check_choice(value: object, choices: Sequence[str], argument: str) -> str:
+    """``value`` if it is one of ``choices``, else :class:`ArgumentError` listing them.
+
+    A lookup table keyed by the choices (texts per language, say) would raise a bare
+    KeyError for anything else.
+    """
+    if isinstance(value, str) and value in choices:
+        return value
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:39] + "…"
+    raise ArgumentError(f"{argument}: {shown} is not valid; valid: {', '.join(choices)}")
 
 
 def check_flag(value: object, argument: str) -> bool | None:

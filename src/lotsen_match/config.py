@@ -36,8 +36,9 @@ from pydantic import (
 )
 
 from ._types import SOLVER_NAMES, LevelName, SolverName, TableName
+from .arguments import describe
 from .contract import MAPPABLE_COLUMNS, VOCABULARY_KINDS
-from .errors import ConfigError
+from .errors import ArgumentError, ArgumentTypeError, ConfigError
 
 __all__ = [
     "EARLIEST_AS_OF",
@@ -69,7 +70,118 @@ LATEST_AS_OF: Final[dt.date] = dt.date(2200, 12, 31)
 _SAMPLE_DATE: Final[dt.datetime] = dt.datetime(2026, 11, 25)
 
 
-class _Section(BaseModel):
+class _Validated(BaseModel):
+    """pydantic's validating class methods, raising ConfigError instead of ValidationError.
+
+    They are public (inherited from ``BaseModel``) and skip ``__init__``, where the
+    constructor translates the error.
+    """
+
+    @classmethod
+    def _config_error(cls, exc: ValidationError) -> ConfigError:
+        return ConfigError(_describe(exc))
+
+    @classmethod
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """Validate a mapping of settings (or an instance) as the constructor does.
+
+        Parameters
+        ----------
+        obj
+            The settings, as keyword arguments of the constructor would give them.
+        strict, from_attributes, context, **kwargs
+            Passed on to pydantic.
+
+        Returns
+        -------
+        Self
+            The validated settings.
+
+        Raises
+        ------
+        ConfigError
+            Every invalid or unknown setting, or ``obj`` that is no mapping of settings.
+        """
+        if isinstance(obj, Mapping) and (problems := _name_problems(obj)):
+            raise ConfigError(problems)
+        try:
+            return super().model_validate(
+                obj, strict=strict, from_attributes=from_attributes, context=context, **kwargs
+            )
+        except ValidationError as exc:
+            raise cls._config_error(exc) from None
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        context: Any | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """Validate settings given as one JSON object.
+
+        Parameters
+        ----------
+        json_data
+            A JSON object of settings.
+        strict, context, **kwargs
+            Passed on to pydantic.
+
+        Returns
+        -------
+        Self
+            The validated settings.
+
+        Raises
+        ------
+        ConfigError
+            Text that is not a JSON object, or invalid or unknown settings in it.
+        """
+        try:
+            return super().model_validate_json(json_data, strict=strict, context=context, **kwargs)
+        except ValidationError as exc:
+            raise cls._config_error(exc) from None
+
+    @classmethod
+    def model_validate_strings(
+        cls, obj: Any, *, strict: bool | None = None, context: Any | None = None, **kwargs: Any
+    ) -> Self:
+        """Validate settings whose values are all text (as environment variables give them).
+
+        Parameters
+        ----------
+        obj
+            A mapping of settings to text.
+        strict, context, **kwargs
+            Passed on to pydantic.
+
+        Returns
+        -------
+        Self
+            The validated settings.
+
+        Raises
+        ------
+        ConfigError
+            Invalid or unknown settings, or ``obj`` that is no mapping.
+        """
+        try:
+            return super().model_validate_strings(obj, strict=strict, context=context, **kwargs)
+        except ValidationError as exc:
+            raise cls._config_error(exc) from None
+
+
+class _Section(_Validated):
     """A frozen settings group whose constructor raises ConfigError, never pydantic's error."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -78,9 +190,11 @@ class _Section(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise ConfigError(
-                _describe(exc, prefix=_SECTION_OF.get(type(self).__name__, ""))
-            ) from None
+            raise type(self)._config_error(exc) from None
+
+    @classmethod
+    def _config_error(cls, exc: ValidationError) -> ConfigError:
+        return ConfigError(_describe(exc, prefix=_SECTION_OF.get(cls.__name__, "")))
 
 
 class ScoreWeights(_Section):
@@ -160,7 +274,24 @@ class ScoreWeights(_Section):
         -------
         list[float]
             One weight per name.
+
+        Raises
+        ------
+        ArgumentError
+            A name that is no pair component nor ``success``, or ``names`` that is no
+            sequence of names.
         """
+        valid = (*self.pair_weights(), "success")
+        if isinstance(names, str) or not isinstance(names, tuple | list):
+            raise ArgumentTypeError(
+                "names", f"a tuple of score component names ({', '.join(valid)})", describe(names)
+            )
+        for name in names:
+            if not isinstance(name, str) or name not in valid:
+                shown = repr(name) if isinstance(name, str) else describe(name)
+                raise ArgumentError(
+                    f"names: {shown} is not a score component; valid: {', '.join(valid)}"
+                )
         return [float(getattr(self, name)) for name in names]
 
 
@@ -409,7 +540,7 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-class MatchConfig(BaseModel):
+class MatchConfig(_Validated):
     """Everything that shapes a run: immutable, and validated however it is built.
 
     A run is fully described by its inputs and this config, which ``summary.json`` records for
@@ -488,7 +619,19 @@ class MatchConfig(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _route_flat_keys(cls, data: Any) -> Any:
-        return route_flat_keys(data) if isinstance(data, Mapping) else data
+        if not isinstance(data, Mapping):
+            return data
+        routed = route_flat_keys(data)
+        # A section's constructor takes its settings as keywords: other names are a TypeError.
+        problems = [
+            problem
+            for name in _SECTIONS
+            if isinstance(routed.get(name), Mapping)
+            for problem in _name_problems(routed[name], f"{name}.")
+        ]
+        if problems:
+            raise ValueError(_join_problems(problems))
+        return routed
 
     @field_validator("as_of")
     @classmethod
@@ -545,7 +688,19 @@ class MatchConfig(BaseModel):
         ------
         ConfigError
             Every invalid or unknown setting, with suggestions for misspelt names.
+        ArgumentTypeError
+            ``data`` that is no mapping, ``source`` that is no text, or ``base`` no path.
         """
+        if not isinstance(data, Mapping):
+            raise ArgumentTypeError(
+                "data", "a mapping of settings (a dict, e.g. parsed TOML)", describe(data)
+            )
+        if not isinstance(source, str):
+            raise ArgumentTypeError("source", "a name for messages, as text", describe(source))
+        if base is not None:
+            base = Path(_path(base, "base", "a directory"))
+        if problems := _name_problems(data):
+            raise ConfigError(problems, source=source)
         values = dict(data)
         early = _geocoding_problems(values.get("geocoding"))
         if early and isinstance(values.get("geocoding"), Mapping):
@@ -589,8 +744,11 @@ class MatchConfig(BaseModel):
         ------
         ConfigError
             Missing file, TOML syntax error or invalid values, naming the file and the setting.
+        ArgumentTypeError
+            A path that is neither text nor a path object.
         """
-        p = Path(path)
+        p = Path(_path(path, "path"))
+        more = tuple(_path(each, "more") for each in more)
         if not more:
             return cls.from_mapping(_read_toml(p), source=p.name, base=p.parent)
         with _one_layer():
@@ -620,8 +778,10 @@ class MatchConfig(BaseModel):
         ------
         ConfigError
             The file is missing, not TOML, invalid on its own or in combination.
+        ArgumentTypeError
+            A path that is neither text nor a path object.
         """
-        p = Path(path)
+        p = Path(_path(path, "path"))
         data = _read_toml(p)
         with _one_layer():
             MatchConfig.from_mapping(data, source=p.name, base=p.parent)  # the file's own problems
@@ -689,7 +849,15 @@ class MatchConfig(BaseModel):
         ------
         ConfigError
             A changed value is invalid or unknown.
+        ArgumentTypeError
+            ``update`` that is neither a mapping nor None.
         """
+        if update is not None and not isinstance(update, Mapping):
+            raise ArgumentTypeError(
+                "update", "a mapping of changed settings, or None", describe(update)
+            )
+        if update and (problems := _name_problems(update)):
+            raise ConfigError(problems)
         if not update:
             return super().model_copy(deep=deep)
         return self.replace(**update)  # type: ignore[return-value]
@@ -839,6 +1007,13 @@ def _as_a_whole(config: MatchConfig, source: str) -> MatchConfig:
         raise ConfigError(exc.problems, source=source) from None
 
 
+def _path(value: object, argument: str, what: str = "a TOML file") -> str | os.PathLike[str]:
+    """A path argument: text or a path object (``Path(None)`` would raise a TypeError)."""
+    if isinstance(value, str | os.PathLike) and isinstance(os.fspath(value), str):
+        return value
+    raise ArgumentTypeError(argument, f"a path (str or os.PathLike) to {what}", describe(value))
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
@@ -849,6 +1024,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError([("file", "is a directory, not a TOML file")], source=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([("syntax", str(exc))], source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        where = f"byte {exc.start} is not UTF-8 text; save the file as UTF-8"
+        raise ConfigError([("file", where)], source=str(path)) from None
+    except (OSError, ValueError) as exc:  # no permission, a NUL in the name, ...
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        name = str(path) if str(path).isprintable() else repr(str(path))
+        raise ConfigError([("file", f"cannot be read: {reason}")], source=name) from None
 
 
 def _resolve_paths(data: Mapping[str, Any], base: Path) -> dict[str, Any]:
@@ -905,6 +1087,15 @@ def _overlay(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
 
 _PROBLEM_SEP: Final[str] = "\x1e"
 _KEY_SEP: Final[str] = "\x1f"
+
+
+def _name_problems(data: Mapping[Any, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Keys of a mapping of settings that are not text (settings are keyword arguments)."""
+    return [
+        (f"{prefix}{key!r}", "is no setting: the names of settings are text")
+        for key in data
+        if not isinstance(key, str)
+    ]
 
 
 def _join_problems(problems: list[tuple[str, str]]) -> str:

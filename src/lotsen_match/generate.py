@@ -31,8 +31,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arguments import describe
 from .core.vocab import DAY_PARTS, DAYS, MODULES, NEED_TYPES, SLOTS
-from .errors import ArgumentError
+from .errors import ArgumentError, ArgumentTypeError
 from .ingest.places import load_places
 
 __all__ = ["Caseload", "generate_caseload"]
@@ -48,6 +49,8 @@ StrArray = pd.api.extensions.ExtensionArray
 DATE_DTYPE: Final = "datetime64[us]"
 _KM_PER_DEG_LAT: Final = 111.195
 _CHUNK: Final = 1 << 16
+#: Most rows of a count argument: ten times the statewide benchmark, and bounded memory.
+_MAX_COUNT: Final = 1_000_000
 
 # --- request languages ---------------------------------------------------------------------
 # First language (native) with its share of requests; then, per first language, the further
@@ -264,12 +267,11 @@ def generate_caseload(
     Raises
     ------
     ArgumentError
-        A negative or non-integer count or ``history``, or ``places`` without rows or
-        without the columns needed.
+        A count or ``history`` that is no whole number from 0 to 1,000,000, a ``seed`` that
+        is no non-negative whole number, ``as_of`` that is no date, or ``places`` that is no
+        DataFrame, has no rows or lacks the columns needed.
     """
-    for name, value in (("n_volunteers", n_volunteers), ("n_requests", n_requests)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-            raise ArgumentError(f"{name} must be a non-negative integer, got {value!r}")
+    _check_arguments(n_volunteers, n_requests, seed, as_of, places, history)
     table = _check_places(load_places() if places is None else places)
     vol_seed, req_seed, link_seed, asg_seed = np.random.SeedSequence(seed).spawn(4)
     day0 = np.datetime64(as_of, "D")
@@ -285,8 +287,6 @@ def generate_caseload(
         len(assignments),
         seed,
     )
-    if isinstance(history, bool) or not isinstance(history, int | np.integer) or history < 0:
-        raise ArgumentError(f"history must be a non-negative integer, got {history!r}")
     if history:
         from .generate_history import generate_history
 
@@ -333,12 +333,44 @@ _LANG_ID: Final[dict[str, int]] = {c: i for i, c in enumerate(_LANGS)}
 _B1_OR_BETTER: Final = frozenset({"B1", "B2", "C1", "C2", "native"})
 
 
+def _check_arguments(
+    n_volunteers: object,
+    n_requests: object,
+    seed: object,
+    as_of: object,
+    places: object,
+    history: object,
+) -> None:
+    """Refuse a wrong argument before anything is generated (not at the end of the work)."""
+    counts = (("n_volunteers", n_volunteers), ("n_requests", n_requests), ("history", history))
+    for name, value in counts:
+        expected = f"a non-negative integer at most {_MAX_COUNT:,}"
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise ArgumentTypeError(name, expected, describe(value))
+        if not 0 <= value <= _MAX_COUNT:
+            raise ArgumentError(f"{name}: expected {expected}; got {value}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ArgumentTypeError("seed", "a non-negative integer", describe(seed))
+    if seed < 0:
+        raise ArgumentError(f"seed: expected a non-negative integer; got {seed}")
+    if not isinstance(as_of, dt.date):
+        raise ArgumentTypeError("as_of", "a datetime.date", describe(as_of))
+    if places is not None and not isinstance(places, pd.DataFrame):
+        raise ArgumentTypeError(
+            "places",
+            "a pandas DataFrame of places (a subset of load_places()) or None",
+            describe(places),
+        )
+
+
 def _check_places(places: pd.DataFrame) -> pd.DataFrame:
     missing = {"name", "lat", "lon", "population"} - set(places.columns)
     if missing:
-        raise ArgumentError(f"places lacks columns {sorted(missing)}")
+        raise ArgumentError(
+            f"places: lacks columns {sorted(missing)}; it needs name, lat, lon and population"
+        )
     if len(places) == 0:
-        raise ArgumentError("places is empty: no location to scatter people around")
+        raise ArgumentError("places: is empty: no location to scatter people around")
     return places.reset_index(drop=True)
 
 

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from ..arguments import check_choice
 from ..core.vocab import language_label
 from ..results.explain import STEP_LABELS, reason_text
 from ..results.result import MatchResult
@@ -136,8 +137,15 @@ class Suggestions:
         str
             A head line, then per volunteer the score, language, distance, free places and
             what the choice does to the plan.
+
+        Raises
+        ------
+        ArgumentError
+            ``language`` is neither ``de``, ``en`` nor None.
         """
-        lang = language or self.language
+        lang = (
+            self.language if language is None else check_choice(language, tuple(_TEXT), "language")
+        )
         text = _TEXT[lang]
         if self.status == "active":
             return text["active"].format(
@@ -232,7 +240,13 @@ class Replan:
         -------
         str
             ``request: before → after (why)`` per change, or a line saying there is none.
+
+        Raises
+        ------
+        ArgumentError
+            ``language`` is neither ``de`` nor ``en``.
         """
+        check_choice(language, tuple(_CHANGE_WORDS), "language")
         if self.changes.empty:
             return "Keine Änderungen." if language == "de" else "No changes."
         labels = _CHANGE_WORDS[language]

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..arguments import CONFIG_HELP, check_flag, check_table_source, describe
 from ..config import MatchConfig
 from ..contract import CLEAN_DTYPES
 from ..core.assignment import SCALE
@@ -35,7 +36,13 @@ from ..core.candidates import FUNNEL_STEPS, pair_keys
 from ..core.problem import MISSING_DAY, MatchProblem, last_contact_days
 from ..core.scoring import COMPONENTS
 from ..core.vocab import LEVEL_CODE
-from ..errors import ConfigError, DeskError, InputValidationError, UnknownIdError
+from ..errors import (
+    ArgumentTypeError,
+    ConfigError,
+    DeskError,
+    InputValidationError,
+    UnknownIdError,
+)
 from ..io import read_table
 from ..pipeline import (
     MatchInstance,
@@ -78,6 +85,8 @@ END_REASONS: Final[tuple[str, ...]] = (
 )
 #: ``decided_by`` codes.
 DECIDERS: Final[tuple[str, ...]] = ("auto", "coordinator")
+#: What ``remove(kind=...)`` may name.
+_KINDS: Final[tuple[str, ...]] = ("request", "volunteer")
 
 I64 = npt.NDArray[np.int64]
 RequestLike = str | HelpRequest | Mapping[str, Any]
@@ -141,7 +150,7 @@ class Matcher:
     InputFormatError
         A file that cannot be read as a table, or one beyond the size limits.
     ArgumentTypeError
-        A table or ``strict`` of the wrong type.
+        A table, ``config`` or ``strict`` of the wrong type.
     ArgumentError
         ``config.ingest.columns`` gives two columns of a table the same name.
     ConfigError
@@ -164,7 +173,11 @@ class Matcher:
         *,
         strict: bool | None = None,
     ) -> None:
+        for name, table in (("volunteers", volunteers), ("requests", requests)):
+            check_table_source(table, name)
+        check_table_source(assignments, "assignments", optional=True)
         cfg = _config(config)
+        strict = check_flag(strict, "strict")
         if cfg.rules.success_model is not None:
             raise ConfigError(
                 [
@@ -296,6 +309,10 @@ class Matcher:
         if isinstance(request, str):
             r = self._request(request)
             return self._suggest_existing(r, k)
+        if not isinstance(request, HelpRequest | Mapping):
+            raise ArgumentTypeError(
+                "request", "a request id, a HelpRequest or a dict of its fields", describe(request)
+            )
         row = self._validated(request, "requests")
         rid = str(row["request_id"])
         if self._tables.has_request(rid):
@@ -534,6 +551,8 @@ class Matcher:
         ------
         UnknownIdError
             Unknown request or volunteer.
+        ArgumentTypeError
+            An id that is neither text nor a whole number.
         DeskError
             An unknown decision or code, a pair that breaks a hard constraint, a request
             whose household another volunteer accompanies, or declining an active pair.
@@ -640,6 +659,8 @@ class Matcher:
         ------
         UnknownIdError
             Unknown volunteer.
+        ArgumentTypeError
+            An id that is neither text nor a whole number.
         DeskError
             ``unavailable_from`` is not a date, or lies after the plan's date (the plan is for
             ``config.as_of``: call ``replace`` on that day, or set ``available_until`` with
@@ -845,11 +866,17 @@ class Matcher:
         UnknownIdError
             No such request or volunteer.
         DeskError
-            An id naming both a request and a volunteer without ``kind``, or a reason that
-            is no ``end_reason``.
+            A ``kind`` other than ``request`` or ``volunteer``, an id naming both a request
+            and a volunteer without ``kind``, or a reason that is no ``end_reason``.
+        ArgumentTypeError
+            An id that is neither text nor a whole number.
         SolverError
             The rebuilt model could not be solved (after an active request ends).
         """
+        if kind is not None and kind not in _KINDS:
+            shown = repr(kind) if isinstance(kind, str) else describe(kind)
+            raise DeskError(f"{shown} is not valid; valid: {', '.join(_KINDS)}", field="kind")
+        id = _id_text(id, "id")
         is_request = self._tables.has_request(id) and kind in (None, "request")
         is_volunteer = self._tables.has_volunteer(id) and kind in (None, "volunteer")
         if is_request and is_volunteer:
@@ -972,15 +999,17 @@ class Matcher:
 
     def _request(self, request_id: str) -> int:
         held = self._held
-        r = held.request_index.get(str(request_id))
+        rid = _id_text(request_id, "request_id")
+        r = held.request_index.get(rid)
         if r is None or not held.req_alive.view[r]:
-            raise UnknownIdError(str(request_id), field="request_id")
+            raise UnknownIdError(rid, field="request_id")
         return r
 
     def _volunteer(self, volunteer_id: str) -> int:
-        v = self._held.volunteer_index.get(str(volunteer_id))
-        if v is None or not self._tables.has_volunteer(str(volunteer_id)):
-            raise UnknownIdError(str(volunteer_id), field="volunteer_id")
+        vid = _id_text(volunteer_id, "volunteer_id")
+        v = self._held.volunteer_index.get(vid)
+        if v is None or not self._tables.has_volunteer(vid):
+            raise UnknownIdError(vid, field="volunteer_id")
         return v
 
     def _validated(self, record: Any, table: str) -> dict[str, Any]:
@@ -1116,12 +1145,25 @@ class Matcher:
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _config(config: MatchConfig | Mapping[str, Any] | None) -> MatchConfig:
+def _config(config: object) -> MatchConfig:
     if config is None:
         return MatchConfig()
     if isinstance(config, MatchConfig):
         return config
-    return MatchConfig.from_mapping(config)
+    if isinstance(config, Mapping):
+        return MatchConfig.from_mapping(config)
+    raise ArgumentTypeError(
+        "config", CONFIG_HELP + ", a mapping of its settings, or None", describe(config)
+    )
+
+
+def _id_text(value: object, argument: str) -> str:
+    """An id argument as the text the tables hold (a whole number is taken as its digits)."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return str(value)
+    raise ArgumentTypeError(argument, "an id as text, e.g. 'R0000042'", describe(value))
 
 
 def _selection(result: MatchResult, inst: MatchInstance) -> npt.NDArray[np.bool_]:

@@ -145,9 +145,12 @@ def read_table(
     """
     checked = check_table_source(source, "source")
     check_instance(table, str, "table", "the table's name as text, e.g. 'volunteers'")
-    if column_mapping is not None and not isinstance(column_mapping, Mapping):
+    if column_mapping is not None and (
+        not isinstance(column_mapping, Mapping)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in column_mapping.items())
+    ):
         raise ArgumentTypeError(
-            "column_mapping", "a dict of header -> column", describe(column_mapping)
+            "column_mapping", "a dict of header -> column, both text", describe(column_mapping)
         )
     if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, str | int)):
         raise ArgumentTypeError(

@@ -7,9 +7,10 @@ from typing import Any
 
 import pandas as pd
 
+from ..arguments import check_choice
 from ..config import MatchConfig
 from ..validation.notices import empty_notices
-from .explain import Explanation, explain_request
+from .explain import COMPONENT_LABELS, Explanation, explain_request
 
 __all__ = [
     "PROPOSAL_KEYS",
@@ -106,8 +107,17 @@ class MatchResult:
         Explanation
             A proposal's score breakdown and next-best volunteers, or the funnel and reason
             of an unmatched request, in words and figures.
+
+        Raises
+        ------
+        ArgumentError
+            ``lang`` is neither ``de``, ``en`` nor None.
         """
-        language = lang or self.config.report.language
+        language = (
+            self.config.report.language
+            if lang is None
+            else check_choice(lang, tuple(COMPONENT_LABELS), "lang")
+        )
         return explain_request(
             str(request_id),
             proposals=self.proposals,
