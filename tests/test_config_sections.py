@@ -216,7 +216,7 @@ def test_a_success_weight_and_its_model_may_come_from_different_layers(tmp_path:
     # A file's own problems still name that file; the whole still has to make sense.
     broken = tmp_path / "broken.toml"
     broken.write_text("[weights]\nsuccess = -1\n", encoding="utf-8")
-    with pytest.raises(lm.ConfigError, match="broken.toml"):
+    with pytest.raises(lm.ConfigError, match=r"broken\.toml"):
         lm.MatchConfig.from_toml(named, broken)
     with pytest.raises(lm.ConfigError, match=r"weights\.success"):
         lm.MatchConfig.from_toml(weight, tmp_path / "weight.toml")
