@@ -271,3 +271,45 @@ def test_an_accompaniment_never_ends_before_it_began() -> None:
     # The next nightly run accepts the Matcher's tables (strict validation) and agrees.
     _assert_exact_and_consistent(m)
     assert m.repairs == 0
+
+
+# -- a household's history goes with the request that carries it --------------------------------
+#
+# V1 accompanied R1 of household H (an ended row), so H's requests have continuity with V1 and
+# H goes to V1. When R1 is removed, a nightly run no longer knows that row's household: R2
+# loses the continuity. The held plan kept it, preferred R2 to the new R4 on V1, and the plan
+# failed its certificate.
+
+
+def test_removing_the_request_with_the_history_ends_the_household_s_continuity() -> None:
+    volunteers = [
+        _volunteer("V1", languages="ar:C1", need_types="health;school"),
+        _volunteer("V2", languages="ar:C1", need_types="health;work"),
+    ]
+    requests = [
+        _request("R1", "2026-10-01", household_id="H"),
+        _request("R2", "2026-10-28", household_id="H", languages="ar:B1"),
+        _request("R3", "2026-10-01", need_type="work"),
+    ]
+    history = [
+        {
+            "request_id": "R1",
+            "volunteer_id": "V1",
+            "status": "ended",
+            "started_on": "2026-09-01",
+            "ended_on": "2026-10-30",
+            "end_reason": "other",
+        }
+    ]
+    m = lm.Matcher(volunteers, requests, history, CONFIG)
+    assert _pairs(m.plan.proposals) == {("R1", "V1"), ("R2", "V1"), ("R3", "V2")}
+    m.remove("R1")
+    assert m.plan.proposals.set_index("request_id").loc["R2", "continuity"] == 0.0
+    _assert_exact_and_consistent(m)
+    m.add(lm.HelpRequest(**_request("R4", "2026-08-10", need_type="school")))
+    assert _pairs(m.plan.proposals) == {("R3", "V2"), ("R4", "V1")}
+    assert m.repairs == 0
+    _assert_exact_and_consistent(m)
+    # The suggestions for R2 score V1 without continuity, as the plan does.
+    s = m.suggest("R2")
+    assert (s.frame["continuity"] == 0.0).all()

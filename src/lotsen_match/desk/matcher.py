@@ -768,6 +768,7 @@ class Matcher:
         contact = self._history_context([row])[1][rid]
         r = held.add_request(rid, _household_key(row), edges, contact)
         h = held.household_of(r)
+        self._rescore_household(h, rid)
         if int(held.hh_active.view[h]) < 0:
             opts = held.options(h)
             choice = opts.best()  # the exact optimum (it may leave the request unserved)
@@ -820,6 +821,8 @@ class Matcher:
         held = self._held
         rid = held.request_ids[r]
         h = held.remove_request(r)
+        if held.household_keys[h] != _household_key(row):
+            self._rescore_household(h, rid)
         if int(held.hh_active.view[h]) < 0:
             held.place_best(h)
         self._add_request(row, "updated")
@@ -895,10 +898,26 @@ class Matcher:
         held = self._held
         rid = held.request_ids[r]
         h = held.remove_request(r)
+        self._rescore_household(h, rid)
         if int(held.hh_active.view[h]) < 0:
             held.place_best(h)
         self._forget_request(rid)
         return {rid: "removed"}
+
+    def _rescore_household(self, h: int, rid: str) -> None:
+        """Request ``rid`` joined or left household ``h``: the continuity its ended
+        accompaniments give the household comes or goes (a run knows a history row's
+        household only through its request), so the other open members' pairs are scored
+        again. The caller places ``h`` again."""
+        held = self._held
+        if not any(p["status"] == "ended" for p in self._tables.pairs_of(request_id=rid)):
+            return
+        others = [r for r in held.open_members(h).tolist() if held.request_ids[r] != rid]
+        if not others:
+            return
+        found = self._edges([self._tables.request_row(held.request_ids[r]) for r in others])
+        for i, other in enumerate(found.request_ids.tolist()):
+            held.set_edges(held.request_index[str(other)], _subset(found, i))
 
     def _remove_active(self, r: int, end_reason: str) -> dict[str, str]:
         held = self._held
