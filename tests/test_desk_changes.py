@@ -31,14 +31,20 @@ Tables = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
 
 
 def with_history(assignments: pd.DataFrame, rows: list[tuple[str, str, str]]) -> pd.DataFrame:
-    """Assignments after decisions: history rows replace a pair's row; proposals of a decided
-    pair, or of a request that became active, go."""
-    a = assignments[["request_id", "volunteer_id", "status"]]
+    """Assignments after decisions: a history row replaces its pair's live row (an ``ended``
+    one, dated today, joins the pair's earlier ended rows); proposals of a decided pair, or of
+    a request that became active, go."""
+    a = assignments[["request_id", "volunteer_id", "status", "ended_on"]]
     hist = a[a["status"] != "proposed"]
     new = pd.DataFrame(rows, columns=["request_id", "volunteer_id", "status"])
+    new["ended_on"] = pd.Series(
+        [pd.Timestamp(AS_OF) if s == "ended" else pd.NaT for s in new["status"]],
+        dtype="datetime64[ns]",
+    )
     keys = set(zip(new["request_id"], new["volunteer_id"], strict=True))
-    hist = hist[[k not in keys for k in zip(hist["request_id"], hist["volunteer_id"], strict=True)]]
-    hist = pd.concat([hist, new[new["status"] != "ended"]], ignore_index=True)
+    pair = list(zip(hist["request_id"], hist["volunteer_id"], strict=True))
+    kept = [p not in keys or s == "ended" for p, s in zip(pair, hist["status"], strict=True)]
+    hist = pd.concat([hist[kept], new], ignore_index=True)
     decided = set(zip(hist["request_id"], hist["volunteer_id"], strict=True))
     active = set(hist.loc[hist["status"] == "active", "request_id"])
     prop = a[a["status"] == "proposed"]
@@ -157,7 +163,8 @@ def remove_request(m: lm.Matcher, t: Tables, rnd: random.Random) -> Tables | Non
         for x in a.loc[(a["request_id"] == rid) & (a["status"] == "active"), "volunteer_id"]
     ]
     a = with_history(a, ended)
-    return v, r[r["request_id"] != rid], a[a["request_id"] != rid]
+    a = a[(a["request_id"] != rid) | (a["status"] == "ended")]  # its history stays
+    return v, r[r["request_id"] != rid], a
 
 
 def update_request(m: lm.Matcher, t: Tables, rnd: random.Random) -> Tables | None:
@@ -195,7 +202,12 @@ def remove_volunteer(m: lm.Matcher, t: Tables, rnd: random.Random) -> Tables | N
         return None
     vid = str(v["volunteer_id"].iloc[rnd.randrange(len(v))])
     m.remove(vid, kind="volunteer")
-    a = a[a["volunteer_id"] != vid]
+    ended = [
+        (x, vid, "ended")
+        for x in a.loc[(a["volunteer_id"] == vid) & (a["status"] == "active"), "request_id"]
+    ]
+    a = with_history(a, ended)
+    a = a[(a["volunteer_id"] != vid) | (a["status"] == "ended")]  # her history stays
     return v[v["volunteer_id"] != vid], r, a
 
 
@@ -223,7 +235,7 @@ def test_every_change_keeps_the_plan_exact(case: Tables, steps: list[tuple[str, 
     m = lm.Matcher(*case, CONFIG)
     declined: set[tuple[str, str]] = set()
     for name, seed in steps:
-        tables = (m.volunteers(), m.requests(), m.assignments(history=False))
+        tables = (m.volunteers(), m.requests(), m.assignments())
         others_active = state(tables[2][tables[2]["status"] == "active"])
         expected = CHANGES[name](m, tables, random.Random(seed))
         if expected is None:
@@ -243,7 +255,7 @@ def test_every_change_keeps_the_plan_exact(case: Tables, steps: list[tuple[str, 
             assert kept <= state(m.assignments(history=False))
         # The next nightly run, fed the Matcher's assignments, finds nothing better than the
         # plan (it may only pick another plan of exactly the same value).
-        state_next = (m.volunteers(), m.requests(), m.assignments(history=False))
+        state_next = (m.volunteers(), m.requests(), m.assignments())
         nxt = lm.match(*state_next, CONFIG)
         held_value = objective_of(*state_next, plan.proposals, CONFIG)
         assert held_value == nxt.summary["solver"]["objective"], name

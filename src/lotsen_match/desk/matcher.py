@@ -37,6 +37,7 @@ from ..core.problem import MISSING_DAY, MatchProblem, last_contact_days
 from ..core.scoring import COMPONENTS
 from ..core.vocab import LEVEL_CODE
 from ..errors import (
+    ArgumentError,
     ArgumentTypeError,
     ConfigError,
     DeskError,
@@ -54,9 +55,9 @@ from ..pipeline import (
 )
 from ..records import HelpRequest, Record, Volunteer
 from ..results.result import MatchResult
-from ..solve import SolveResult, get_solver
+from ..solve import AssignmentModel, SolveResult, get_solver
 from ..solve.certificate import certify
-from ..validation import validate_caseload
+from ..validation import ValidatedCaseload, validate_caseload
 from ..validation.tables import CHECKS
 from .answers import CHANGE_COLUMNS, SUGGESTION_COLUMNS, Replan, Suggestions
 from .held import HeldPlan
@@ -89,6 +90,7 @@ DECIDERS: Final[tuple[str, ...]] = ("auto", "coordinator")
 _KINDS: Final[tuple[str, ...]] = ("request", "volunteer")
 
 I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
 RequestLike = str | HelpRequest | Mapping[str, Any]
 
 
@@ -138,7 +140,8 @@ class Matcher:
         Seconds per stage of the construction (the pipeline's stages plus ``desk``).
     plan_repairs : int
         Plans that failed their certificate against a fresh model and were re-solved: a
-        defect of the incremental steps if ever above 0 (logged as a warning).
+        defect of the incremental steps if ever above 0 (logged as a warning). The Matcher
+        then moves on to the re-solved plan, so ``plan`` and ``assignments()`` still agree.
 
     Raises
     ------
@@ -210,6 +213,10 @@ class Matcher:
             self._held = HeldPlan(inst, _selection(result, inst), cfg, reference, contact)
             self._held.fold()
         self._source = _PlanSource(None, result)
+        self._state = 0
+        """Bumped by every change: a plan built for an older state must not touch the held one."""
+        self._earlier_repairs = 0
+        """Repairs of held plans replaced since (rebuilds, re-solved plans)."""
         self.timings: dict[str, float] = dict(timer.seconds)
         self.plan_repairs = 0
 
@@ -225,13 +232,15 @@ class Matcher:
 
         Decisions made here are included (``active`` with ``started_on``, ``declined``,
         ``ended`` with ``end_reason``), and the current plan's proposals are ``proposed``
-        rows (``decided_by = "auto"``), which the next run keeps stable.
+        rows (``decided_by = "auto"``), which the next run keeps stable. They are the
+        proposals of ``plan``, which is certified (built) first if a change came since.
 
         Parameters
         ----------
         history
-            Include the ``ended`` rows; False leaves out what matching does not read, for
-            readers that do not know the history statuses yet.
+            Include the ``ended`` rows; False leaves them out, for readers that do not know
+            the history statuses yet (a run on such a table loses their contact dates and
+            continuity).
 
         Returns
         -------
@@ -239,6 +248,7 @@ class Matcher:
             Columns request_id, volunteer_id, status, started_on, ended_on, end_reason,
             decided_by.
         """
+        self._source.result()  # a plan that fails its certificate moves the held one
         table = self._tables.snapshot().assignments(self._proposal_ids())
         if history:
             return table
@@ -268,7 +278,7 @@ class Matcher:
     @property
     def repairs(self) -> int:
         """Incremental steps that failed their certificate (0 unless there is a defect)."""
-        return self._held.flow.repairs + self.plan_repairs
+        return self._held.flow.repairs + self._earlier_repairs + self.plan_repairs
 
     # -- suggest --------------------------------------------------------------------------------
 
@@ -636,8 +646,9 @@ class Matcher:
     def replace(self, volunteer_id: str, unavailable_from: dt.date | str | None = None) -> Replan:
         """Replan for a volunteer who leaves from a date on.
 
-        Her active accompaniments end (``ended`` with ``end_reason = volunteer_dropout``)
-        and those households are planned again, as are her proposals; every other active pair
+        Her active accompaniments end (``ended`` with ``end_reason = volunteer_dropout``, on
+        ``unavailable_from`` or, if one began later, on its first day) and those households
+        are planned again, as are her proposals; every other active pair
         stays, and other proposals move only where that serves more people or better (the
         stability bonus holds otherwise).
 
@@ -696,17 +707,22 @@ class Matcher:
             active = [r for r in held.members(h).tolist() if held.req_active.view[r]]
             for r in active:
                 rid = held.request_ids[r]
+                # An accompaniment ends on her first day away, but never before it began (the
+                # contract rejects such a row); its end is the request's last contact.
+                began = (self._tables.pair(rid, vid) or {}).get("started_on")
+                ended = start
+                if began is not None and not pd.isna(began):
+                    ended = max(start, pd.Timestamp(began).date())
                 self._tables.set_pair(
                     rid,
                     vid,
                     "ended",
-                    ended_on=start,
+                    ended_on=ended,
                     end_reason="volunteer_dropout",
                     decided_by="coordinator",
                 )
+                held.set_contact(r, _day(ended))
                 reasons[rid] = "volunteer_unavailable"
-            for r in active:
-                held.set_contact(r, _day(start))
             rows = [self._tables.request_row(held.request_ids[r]) for r in active]
             found = self._edges(rows) if rows else None
             by_request = {}
@@ -768,6 +784,7 @@ class Matcher:
         contact = self._history_context([row])[1][rid]
         r = held.add_request(rid, _household_key(row), edges, contact)
         h = held.household_of(r)
+        self._rescore_household(h, rid)
         if int(held.hh_active.view[h]) < 0:
             opts = held.options(h)
             choice = opts.best()  # the exact optimum (it may leave the request unserved)
@@ -820,6 +837,8 @@ class Matcher:
         held = self._held
         rid = held.request_ids[r]
         h = held.remove_request(r)
+        if held.household_keys[h] != _household_key(row):
+            self._rescore_household(h, rid)
         if int(held.hh_active.view[h]) < 0:
             held.place_best(h)
         self._add_request(row, "updated")
@@ -901,10 +920,26 @@ class Matcher:
         held = self._held
         rid = held.request_ids[r]
         h = held.remove_request(r)
+        self._rescore_household(h, rid)
         if int(held.hh_active.view[h]) < 0:
             held.place_best(h)
         self._forget_request(rid)
         return {rid: "removed"}
+
+    def _rescore_household(self, h: int, rid: str) -> None:
+        """Request ``rid`` joined or left household ``h``: the continuity its ended
+        accompaniments give the household comes or goes (a run knows a history row's
+        household only through its request), so the other open members' pairs are scored
+        again. The caller places ``h`` again."""
+        held = self._held
+        if not any(p["status"] == "ended" for p in self._tables.pairs_of(request_id=rid)):
+            return
+        others = [r for r in held.open_members(h).tolist() if held.request_ids[r] != rid]
+        if not others:
+            return
+        found = self._edges([self._tables.request_row(held.request_ids[r]) for r in others])
+        for i, other in enumerate(found.request_ids.tolist()):
+            held.set_edges(held.request_index[str(other)], _subset(found, i))
 
     def _remove_active(self, r: int, end_reason: str) -> dict[str, str]:
         held = self._held
@@ -947,6 +982,8 @@ class Matcher:
         held_before = self._held
         before, _ = held_before.current_volunteer()
         left = held_before.volunteer_ids[withdrawn] if withdrawn >= 0 else ""
+        self._state += 1
+        state = self._state
         subjects = work()
         if rebuild:
             self._rebuild()
@@ -957,7 +994,7 @@ class Matcher:
         hh, vv = held.flow.selection()
         reference = held.live_pairs(held.plan_reference)
         self._source = _PlanSource(
-            lambda: self._build_plan(snapshot, held, hh, vv, reference), None
+            lambda: self._build_plan(snapshot, held, hh, vv, reference, state), None
         )
         return Replan(changes, self._source.result)
 
@@ -967,31 +1004,48 @@ class Matcher:
         case = self._tables.snapshot().caseload(_pairs(held, held.live_pairs(held.reference)))
         inst = build_instance(case, self.config)
         solved = get_solver("flow").solve(inst.household.model)
+        self._hold(case, inst, solved.selected)
+
+    def _hold(self, case: ValidatedCaseload, inst: MatchInstance, selected: B) -> None:
+        """Hold ``selected``, a solution of ``inst`` (built from ``case``), from now on."""
         p = inst.problem
         keys = pair_keys(p.proposed_req, p.proposed_vol, p.n_volunteers)
         contact = _contact_days(case.assignments, p)
-        self._held = HeldPlan(inst, solved.selected, self.config, keys, contact)
+        self._earlier_repairs += self._held.flow.repairs
+        self._held = HeldPlan(inst, selected, self.config, keys, contact)
 
     def _build_plan(
-        self, snapshot: TablesSnapshot, held: HeldPlan, hh: I64, vv: I64, reference: I64
+        self,
+        snapshot: TablesSnapshot,
+        held: HeldPlan,
+        hh: I64,
+        vv: I64,
+        reference: I64,
+        state: int,
     ) -> MatchResult:
         """The full result of one state: the pipeline's tables for the held placement, after
-        proving it optimal against a model built afresh from the tables."""
+        proving it optimal against a model built afresh from the tables.
+
+        A placement that fails its proof is re-solved; if the Matcher is still in that state,
+        it holds the re-solved plan from then on (``plan`` and ``assignments()`` agree).
+        """
         case = snapshot.caseload(_pairs(held, reference))
         inst = build_instance(case, self.config)
         model = inst.household.model
         mask = _mask(inst, held.ids("household_keys")[hh], held.ids("volunteer_ids")[vv])
-        proof = certify(model, mask) if mask is not None else None
-        if proof is not None and proof.optimal and mask is not None:
+        failure = _proof_failure(model, mask)
+        if mask is not None and not failure:
             objective = model.objective_of(mask)
             solved = SolveResult("desk", "optimal", True, objective, mask, 0.0, bound=objective)
         else:
             self.plan_repairs += 1
             logger.warning(
-                "desk plan not certified against a fresh model (%s); re-solving",
-                "placement not in the model" if proof is None else proof.reason,
+                "desk plan not certified against a fresh model (%s); re-solving", failure
             )
             solved = get_solver("flow").solve(model)
+            if state == self._state:
+                self._hold(case, inst, solved.selected)
+                self._held.fold()
         return match_validated(case, self.config, instance=inst, solved=solved)
 
     def _proposal_ids(self) -> list[tuple[str, str]]:
@@ -1209,6 +1263,17 @@ def _mask(
         return None
     selected[at] = True
     return selected
+
+
+def _proof_failure(model: AssignmentModel, mask: npt.NDArray[np.bool_] | None) -> str:
+    """Why ``mask`` is not proven optimal in ``model`` ("" when it is)."""
+    if mask is None:
+        return "placement not in the model"
+    try:
+        model.check_feasible(mask)
+    except ArgumentError as err:  # a held plan beyond the model's capacities
+        return f"placement infeasible: {err}"
+    return certify(model, mask).reason
 
 
 def _changes(

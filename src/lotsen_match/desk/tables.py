@@ -30,8 +30,6 @@ ASSIGNMENT_COLUMNS: Final[tuple[str, ...]] = (
     "end_reason",
     "decided_by",
 )
-#: Statuses the matching reads (``ended`` rows are history only).
-_MATCHED_STATUSES: Final[tuple[str, ...]] = ("active", "proposed", "declined")
 #: Columns validation derives from the contract columns (not part of the contract).
 _DERIVED: Final[tuple[str, ...]] = ("need_mask", "slot_mask", "module_mask", "need_code", "_row")
 
@@ -122,10 +120,13 @@ class TablesSnapshot:
         )
 
     def caseload(self, proposals: Iterable[Pair]) -> ValidatedCaseload:
-        """The clean caseload a run on this state would validate to (``proposals`` as the
-        ``proposed`` rows; history rows the matching does not read are left out)."""
+        """The clean caseload a run on this state would validate to: the tables of
+        :meth:`assignments` (``proposals`` as the ``proposed`` rows), history included.
+
+        ``ended`` rows count: their dates are contacts (which decide whether a request is
+        stale) and their volunteers give continuity, as in a nightly run on the same tables.
+        """
         table = self.assignments(proposals)
-        table = table[table["status"].isin(_MATCHED_STATUSES)].reset_index(drop=True)
         extra = {} if self.notices is None else {"notices": self.notices}
         return ValidatedCaseload(
             volunteers=self.volunteers(),
