@@ -132,7 +132,7 @@ class _Day:
             first_volunteer=np.full(n_u, -1, dtype=np.int64),
         )
         self.end = np.full(n_u, NEVER, dtype=np.int64)
-        self.active: dict[int, tuple[list[str], int, pd.Timestamp]] = {}
+        self.active: dict[int, tuple[list[str], int, Any]] = {}
         self.pending: dict[int, tuple[int, list[str], int]] = {}
         self.declined: dict[int, list[tuple[str, int]]] = {}
         self.asked = np.zeros(world.n_volunteers, dtype=np.int64)
@@ -159,7 +159,9 @@ class _Day:
         declined = world.declined
         if len(declined):
             at = self.rid_index.get_indexer(declined["request_id"].astype(str))
-            for row, v in zip(at.tolist(), declined["volunteer_id"].astype(str).tolist()):
+            for row, v in zip(
+                at.tolist(), declined["volunteer_id"].astype(str).tolist(), strict=True
+            ):
                 if row >= 0 and v in self.vindex:
                     u = int(self.owner[row])
                     self.declined.setdefault(u, []).append((str(self.rid[row]), self.vindex[v]))
@@ -177,7 +179,7 @@ class _Day:
         rows: list[tuple[str, str, str, Any]] = []
         for rids, v, start in self.active.values():
             rows.extend((r, self.vid[v], "active", start) for r in rids)
-        for u, (v, rids, _) in self.pending.items():
+        for v, rids, _ in self.pending.values():
             rows.extend((r, self.vid[v], "proposed", pd.NaT) for r in rids)
         for u, pairs in self.declined.items():
             if alive[u]:
@@ -224,10 +226,10 @@ class _Day:
         yesterday = pd.Timestamp(self.today - dt.timedelta(days=1))
         for v in leaving.tolist():
             self._call("replace", self.vid[v])
-            until = self.volunteers.at[v, "available_until"]
+            until: Any = self.volunteers.at[v, "available_until"]
             if pd.isna(until) or until > yesterday:
                 self.volunteers.at[v, "available_until"] = yesterday
-            begin = self.volunteers.at[v, "available_from"]
+            begin: Any = self.volunteers.at[v, "available_from"]
             if not pd.isna(begin) and begin > yesterday:
                 self.volunteers.at[v, "available_from"] = yesterday
             for u in [u for u, (_, w, _) in self.active.items() if w == v]:
@@ -300,7 +302,7 @@ class _Day:
 
     def send_plan(self) -> pd.DataFrame:
         """Nightly/weekly: send the plan's proposals of waiting households; return the plan."""
-        table = self._call("assignments", history=False)
+        table: pd.DataFrame = self._call("assignments", history=False)
         plan = table[table["status"] == "proposed"]
         rows = self.rid_index.get_indexer(plan["request_id"].astype(str))
         known = rows >= 0

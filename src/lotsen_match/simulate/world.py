@@ -27,7 +27,7 @@ from ..pipeline import build_instance
 from ..validation import validate_caseload
 from .scenario import Scenario, SimulationSettings
 
-__all__ = ["NEVER", "World", "build_world", "first_language", "household_keys"]
+__all__ = ["NEVER", "World", "apply_scenario", "build_world", "first_language", "household_keys"]
 
 NEVER = np.iinfo(np.int32).max // 2
 """A day that never comes (no end, no departure)."""
@@ -111,7 +111,7 @@ def _languages_match(languages: pd.Series, code: str) -> npt.NDArray[np.bool_]:
     return np.array([want in {x.split(":")[0].strip() for x in xs} for xs in codes], dtype=bool)
 
 
-def _scenario_volunteers(
+def apply_scenario(
     volunteers: pd.DataFrame,
     scenario: Scenario,
     settings: SimulationSettings,
@@ -209,8 +209,12 @@ def _relaxed_arcs(
     case = validate_caseload(_relaxed(volunteers, config.as_of), requests, None, config=config)
     inst = build_instance(case, config)
     p, cand = inst.problem, inst.cand
-    req = pd.Index(requests["request_id"].astype(str)).get_indexer(p.request_ids[cand.req])
-    vol = pd.Index(volunteers["volunteer_id"].astype(str)).get_indexer(p.volunteer_ids[cand.vol])
+    req = pd.Index(requests["request_id"].astype(str)).get_indexer(
+        pd.Index(p.request_ids[cand.req])
+    )
+    vol = pd.Index(volunteers["volunteer_id"].astype(str)).get_indexer(
+        pd.Index(p.volunteer_ids[cand.vol])
+    )
     n_v = len(volunteers)
     keys = r_household[req] * n_v + vol
     uniq, count = np.unique(keys, return_counts=True)
@@ -291,9 +295,7 @@ def build_world(
         ) from None
     case = validate_caseload(volunteers, requests, assignments, config=cfg, strict=True)
     rng = np.random.default_rng([seed, 11])
-    vols, removal = _scenario_volunteers(
-        contract_frame(case.volunteers), scenario, settings, cfg, rng
-    )
+    vols, removal = apply_scenario(contract_frame(case.volunteers), scenario, settings, cfg, rng)
     reqs = contract_frame(case.requests).reset_index(drop=True)
     as_of = cfg.as_of
 
@@ -310,8 +312,8 @@ def build_world(
     declined = asg[asg["status"] == "declined"][["request_id", "volunteer_id"]]
     req_index = pd.Index(reqs["request_id"].astype(str))
     vol_index = pd.Index(vols["volunteer_id"].astype(str))
-    act_h = r_household[req_index.get_indexer(active["request_id"].astype(str))]
-    act_v = vol_index.get_indexer(active["volunteer_id"].astype(str)).astype(np.int64)
+    act_h = r_household[req_index.get_indexer(pd.Index(active["request_id"].astype(str)))]
+    act_v = vol_index.get_indexer(pd.Index(active["volunteer_id"].astype(str))).astype(np.int64)
     pairs = np.unique(np.column_stack([act_h, act_v]), axis=0) if len(active) else None
     init_household = pairs[:, 0] if pairs is not None else np.zeros(0, dtype=np.int64)
     init_volunteer = pairs[:, 1] if pairs is not None else np.zeros(0, dtype=np.int64)
@@ -359,7 +361,7 @@ def build_world(
         arc_start=arc_start,
         arc_volunteer=arc_volunteer,
         arc_count=arc_count,
-        v_capacity=vols["capacity"].fillna(0).astype(np.int64).to_numpy(),
+        v_capacity=np.asarray(vols["capacity"].fillna(0), dtype=np.int64),
         v_join=join.astype(np.int64),
         v_leave=leave.astype(np.int64),
     )
