@@ -135,6 +135,9 @@ class _Day:
         self.active: dict[int, tuple[list[str], int, Any]] = {}
         self.pending: dict[int, tuple[int, list[str], int]] = {}
         self.declined: dict[int, list[tuple[str, int]]] = {}
+        self.refused: dict[int, set[int]] = {}
+        """Volunteers a coordinator declined for the household in this run: the household's
+        requests the volunteer can take were all in that proposal, so none is left for her."""
         self.asked = np.zeros(world.n_volunteers, dtype=np.int64)
         """Active plus pending households per volunteer."""
         state = self.out.state
@@ -256,6 +259,7 @@ class _Day:
             for r in rids:
                 self._call("decide", r, vid, "declined")
             self.declined.setdefault(u, []).extend((r, v) for r in rids)
+            self.refused.setdefault(u, set()).add(v)
             self.asked[v] -= 1
             state[u] = WAITING
             out.volunteer[u] = -1
@@ -350,8 +354,11 @@ class _Day:
         for u in order.tolist():
             t = int(uni.template[u])
             arcs = world.arc_volunteer[world.arc_start[t] : world.arc_start[t + 1]]
-            if not np.any(free[arcs] > 0):
-                continue
+            open_ = free[arcs] > 0
+            if u in self.refused and open_.any():
+                open_ &= ~np.isin(arcs, list(self.refused[u]))
+            if not open_.any():
+                continue  # nobody admissible has a free place: no need to ask the desk
             rids = [str(r) for r in self.rid[self.u_rows[u] : self.u_rows[u + 1]]]
             frames: dict[str, pd.DataFrame] = {}
             v = -1
