@@ -16,6 +16,7 @@ volunteer with the best pair score; ``suggest_on_arrival`` the first row of
 from __future__ import annotations
 
 from .bound import upper_bound
+from .report import simulation_figure, summarise, write_outputs
 from .run import TIMING_COLUMNS, SimulationRun, simulate
 from .scenario import (
     POLICIES,
@@ -27,6 +28,7 @@ from .scenario import (
     load_scenarios,
     parse_scenarios,
 )
+from .sweep import SweepResult, sweep
 
 __all__ = [
     "POLICIES",
@@ -37,8 +39,13 @@ __all__ = [
     "Scenario",
     "SimulationRun",
     "SimulationSettings",
+    "SweepResult",
     "load_scenarios",
     "parse_scenarios",
     "simulate",
+    "simulation_figure",
+    "summarise",
+    "sweep",
     "upper_bound",
+    "write_outputs",
 ]

@@ -14,7 +14,7 @@ import math
 import os
 from html import escape
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
@@ -22,7 +22,10 @@ from ..core.vocab import language_label
 from ..io.atomic import atomic_file
 from .sweep import SweepResult
 
-__all__ = ["METRICS", "summarise", "write_outputs"]
+if TYPE_CHECKING:
+    from ..analysis.figures import Chart
+
+__all__ = ["METRICS", "simulation_figure", "summarise", "write_outputs"]
 
 METRICS: Final[dict[str, str]] = {
     "served_requests": "Begleitete Anfragen",
@@ -54,6 +57,48 @@ def summarise(runs: pd.DataFrame) -> list[dict[str, Any]]:
             }
         out.append(entry)
     return out
+
+
+def simulation_figure(runs: pd.DataFrame, *, lang: str = "de") -> Chart:
+    """Served requests and median waiting days per scenario: mean over seeds, p10-p90 whiskers.
+
+    A :class:`~lotsen_match.analysis.figures.Chart` (German labels by default, ``lang="en"``):
+    a notebook shows it, ``.savefig("x.pdf")`` saves it.
+    """
+    from ..analysis.figures import PALETTE, WIDTH_IN, Chart
+
+    words = _FIGURE_WORDS[lang]
+    names = list(dict.fromkeys(runs["scenario"].astype(str)))
+    chart = Chart(figsize=(WIDTH_IN, 0.9 + 0.45 * len(names) * 2), layout="constrained")
+    axes = chart.subplots(2, 1)
+    for ax, metric, color in zip(
+        axes, ("served_requests", "waiting_days_median"), PALETTE, strict=False
+    ):
+        groups = runs.groupby("scenario", sort=False)[metric]
+        mean = groups.mean().reindex(names).to_numpy(dtype=float)
+        low = groups.quantile(0.1).reindex(names).to_numpy(dtype=float)
+        high = groups.quantile(0.9).reindex(names).to_numpy(dtype=float)
+        y = list(range(len(names)))[::-1]
+        ax.barh(y, mean, color=color, xerr=[mean - low, high - mean], capsize=3)
+        ax.set_yticks(y, [n if len(n) <= 36 else n[:35] + "…" for n in names])
+        ax.set_title(words[metric], loc="left", fontsize=10)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[-1].set_xlabel(words["axis"])
+    return chart
+
+
+_FIGURE_WORDS: Final[dict[str, dict[str, str]]] = {
+    "de": {
+        "served_requests": "Begleitete Anfragen (Mittelwert, Strich: 10.–90. Perzentil der Seeds)",
+        "waiting_days_median": "Wartezeit bis zur Begleitung, Median in Tagen",
+        "axis": "je Szenario über alle Seeds",
+    },
+    "en": {
+        "served_requests": "Requests served (mean; whisker: 10th–90th percentile of the seeds)",
+        "waiting_days_median": "Days waited until accompanied, median",
+        "axis": "per scenario over all seeds",
+    },
+}
 
 
 def _num(x: float) -> float | None:
