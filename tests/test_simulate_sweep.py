@@ -110,6 +110,9 @@ def test_cli_simulate_writes_results_summary_and_german_page(cluster: Any, tmp_p
             "Atlantis",
         ),
         ("[[scenario]\n", "scenario"),
+        ('days = 3650\n[[scenario]]\nname = "x"\narrival_factor = 1000\n', "arrive"),
+        ("# " + "x" * 1_100_000 + "\n", "bytes"),
+        ('[[scenario]]\nname = "x"\n' + '[[scenario]]\nname = "y"\n' * 1001, "at most"),
     ],
 )
 def test_cli_bad_scenario_file_exits_2_and_writes_nothing(

@@ -10,8 +10,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..config import MatchConfig
 from ..desk.tables import contract_frame
 from ..io.atomic import parse_file_mode
@@ -20,7 +18,7 @@ from ..validation import validate_caseload
 from .report import write_outputs
 from .scenario import load_scenarios
 from .sweep import sweep
-from .world import apply_scenario
+from .world import check_scenario
 
 __all__ = ["run_simulation_job"]
 
@@ -65,7 +63,7 @@ def run_simulation_job(
         "assignments": contract_frame(case.assignments),
     }
     for scenario in scenario_list:  # a place without Lotsen fails here, before any worker
-        apply_scenario(tables["volunteers"], scenario, settings, config, np.random.default_rng(0))
+        check_scenario(tables["volunteers"], tables["requests"], scenario, settings, config)
     logger.info(
         "simulating %d scenario(s) x %d seed(s) over %d days",
         len(scenario_list),

@@ -32,6 +32,7 @@ METRICS: Final[dict[str, str]] = {
     "served_households": "Begleitete Haushalte",
     "waiting_days_median": "Wartezeit bis zur Begleitung, Median (Tage)",
     "waiting_days_p90": "Wartezeit bis zur Begleitung, 90. Perzentil (Tage)",
+    "new_waiting_days_median": "Wartezeit neuer Anfragen, Median (Tage)",
     "bound_share": "Anteil an der Obergrenze",
     "lotse_utilisation": "Auslastung der Lotsinnen und Lotsen",
 }

@@ -77,8 +77,10 @@ def simulate(
     -------
     SimulationRun
         ``row`` holds: scenario, policy, seed, days, arrived and served requests and households,
-        waiting days of served households (median, p90), still waiting, the bound and the
-        share of it served, Lotse utilisation, proposals, declines, lapses, and timings.
+        waiting days of served households from their first request's creation to the start
+        (median, p90; ``new_waiting_days_*``: only households that arrived during the run),
+        still waiting, the bound and the share of it served, Lotse utilisation, proposals,
+        declines, lapses, and timings.
 
     Raises
     ------
@@ -136,6 +138,7 @@ def _metrics(
     served = arrived & (st.first_start >= 0)
     served_req = np.where(served, st.served_requests, 0)
     wait = (st.first_start - uni.arrival)[served]
+    new_wait = (st.first_start - uni.arrival)[served & uni.is_copy]
     lang = world.h_language[uni.template]
     place = world.h_place[uni.template]
     frames = []
@@ -158,6 +161,10 @@ def _metrics(
         "served_share": float(served_req.sum() / max(int(n_req[arrived].sum()), 1)),
         "waiting_days_median": float(np.median(wait)) if wait.size else float("nan"),
         "waiting_days_p90": float(np.percentile(wait, 90)) if wait.size else float("nan"),
+        "new_waiting_days_median": float(np.median(new_wait)) if new_wait.size else float("nan"),
+        "new_waiting_days_p90": (
+            float(np.percentile(new_wait, 90)) if new_wait.size else float("nan")
+        ),
         "still_waiting": int(waiting.sum()),
         "lotse_utilisation": st.occupied_slot_days / st.available_slot_days
         if st.available_slot_days

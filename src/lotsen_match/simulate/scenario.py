@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from lotsen_match.errors import ConfigError
 
 __all__ = [
+    "MAX_SCENARIOS",
+    "MAX_SCENARIO_BYTES",
     "POLICIES",
     "AddVolunteers",
     "ArrivalFactor",
@@ -27,6 +29,9 @@ __all__ = [
 
 Policy = Literal["nightly", "weekly", "greedy_on_arrival", "suggest_on_arrival"]
 POLICIES: tuple[str, ...] = ("nightly", "weekly", "greedy_on_arrival", "suggest_on_arrival")
+MAX_SCENARIO_BYTES = 1_000_000
+"""Largest scenario file read (a sweep of a few hundred scenarios is a few dozen kB)."""
+MAX_SCENARIOS = 1_000
 
 
 class _Strict(BaseModel):
@@ -115,6 +120,12 @@ def load_scenarios(path: str | Path) -> tuple[list[Scenario], SimulationSettings
     """
     source = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_SCENARIO_BYTES:
+            raise ConfigError(
+                [("file", f"{size:,} bytes; a scenario file may hold {MAX_SCENARIO_BYTES:,}")],
+                source=source,
+            )
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError([("file", str(exc))], source=source) from exc
@@ -129,6 +140,11 @@ def parse_scenarios(
     tables = raw.pop("scenario", None)
     if not isinstance(tables, list) or not tables:
         raise ConfigError([("scenario", "add at least one [[scenario]] table")], source=source)
+    if len(tables) > MAX_SCENARIOS:
+        raise ConfigError(
+            [("scenario", f"{len(tables)} tables; at most {MAX_SCENARIOS} per file")],
+            source=source,
+        )
     problems: list[tuple[str, str]] = []
     try:
         settings = SimulationSettings(**raw)

@@ -27,10 +27,21 @@ from ..pipeline import build_instance
 from ..validation import validate_caseload
 from .scenario import Scenario, SimulationSettings
 
-__all__ = ["NEVER", "World", "apply_scenario", "build_world", "first_language", "household_keys"]
+__all__ = [
+    "MAX_ARRIVALS",
+    "NEVER",
+    "World",
+    "apply_scenario",
+    "build_world",
+    "check_scenario",
+    "first_language",
+    "household_keys",
+]
 
 NEVER = np.iinfo(np.int32).max // 2
 """A day that never comes (no end, no departure)."""
+MAX_ARRIVALS = 1_000_000
+"""Most households a run lets arrive (memory and time stay bounded whatever the factors)."""
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
@@ -263,6 +274,55 @@ def _group_rates(
     return group.astype(np.int64), rate, lang.astype(object), place.astype(object)
 
 
+def _households(requests: pd.DataFrame, as_of: dt.date) -> tuple[I64, I64, I64, I64]:
+    """Household of each request, each household's rows (offsets, row order), created day."""
+    r_household, uniq = pd.factorize(pd.Series(household_keys(requests)))
+    r_household = r_household.astype(np.int64)
+    n_h = len(uniq)
+    order = np.argsort(r_household, kind="stable").astype(np.int64)
+    h_rows = np.searchsorted(r_household[order], np.arange(n_h + 1)).astype(np.int64)
+    created = np.minimum(_days(requests["created_on"], as_of), 0)
+    h_created = np.zeros(n_h, dtype=np.int64)
+    np.minimum.at(h_created, r_household, created)
+    return r_household, h_rows, order, h_created
+
+
+def _check_arrivals(rate: F64, scenario: Scenario, settings: SimulationSettings) -> None:
+    expected = float(rate.sum()) * settings.days
+    if expected > MAX_ARRIVALS:
+        raise ConfigError(
+            [
+                (
+                    f"{scenario.name}.arrival_factor",
+                    f"about {expected:,.0f} households would arrive in {settings.days} days; "
+                    f"at most {MAX_ARRIVALS:,} are simulated (lower the factors or the days)",
+                )
+            ],
+            source="scenarios",
+        )
+
+
+def check_scenario(
+    volunteers: pd.DataFrame,
+    requests: pd.DataFrame,
+    scenario: Scenario,
+    settings: SimulationSettings,
+    config: MatchConfig,
+) -> None:
+    """Cheap checks of a scenario against validated contract-form tables, before any run.
+
+    Raises
+    ------
+    ConfigError
+        A place without Lotsen to copy, more removals than Lotsen, far too many arrivals.
+    """
+    apply_scenario(volunteers, scenario, settings, config, np.random.default_rng(0))
+    reqs = requests.reset_index(drop=True)
+    _, h_rows, order, h_created = _households(reqs, config.as_of)
+    _, rate, _, _ = _group_rates(reqs, order[h_rows[:-1]], h_created, scenario, settings)
+    _check_arrivals(rate, scenario, settings)
+
+
 def build_world(
     volunteers: pd.DataFrame,
     requests: pd.DataFrame,
@@ -299,12 +359,8 @@ def build_world(
     reqs = contract_frame(case.requests).reset_index(drop=True)
     as_of = cfg.as_of
 
-    keys = household_keys(reqs)
-    r_household, uniq_keys = pd.factorize(pd.Series(keys))
-    r_household = r_household.astype(np.int64)
-    n_h = len(uniq_keys)
-    order = np.argsort(r_household, kind="stable").astype(np.int64)
-    h_rows = np.searchsorted(r_household[order], np.arange(n_h + 1)).astype(np.int64)
+    r_household, h_rows, order, h_created = _households(reqs, as_of)
+    n_h = h_rows.size - 1
     first_rows = order[h_rows[:-1]]
 
     asg = case.assignments
@@ -320,10 +376,8 @@ def build_world(
     h_open = np.ones(n_h, dtype=bool)
     h_open[init_household] = False
 
-    created = np.minimum(_days(reqs["created_on"], as_of), 0)
-    h_created = np.full(n_h, 0, dtype=np.int64)
-    np.minimum.at(h_created, r_household, created)
     group, rate, lang, place = _group_rates(reqs, first_rows, h_created, scenario, settings)
+    _check_arrivals(rate, scenario, settings)
 
     arc_start, arc_volunteer, arc_count = _relaxed_arcs(vols, reqs, r_household, n_h, cfg)
 
