@@ -1,7 +1,8 @@
 """Scenario x seed sweeps as Dask tasks: a LocalCluster by default, or any dask.distributed cluster.
 
 Each task is the pure function :func:`~lotsen_match.simulate.simulate` of (caseload, scenario,
-seed), so a seed gives the same row on one worker or fifty. What makes two workers twice as fast:
+seed), so a seed gives the same row on one worker or fifty. What lets two workers run close to
+twice as fast as one:
 
 * one task per scenario x seed: a task is a whole run (hundreds of Matcher builds), so the
   scheduler's few milliseconds per task are noise;
