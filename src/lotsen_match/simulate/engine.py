@@ -140,6 +140,12 @@ class _Day:
         requests the volunteer can take were all in that proposal, so none is left for her."""
         self.asked = np.zeros(world.n_volunteers, dtype=np.int64)
         """Active plus pending households per volunteer."""
+        self.tick = 0
+        self.v_tick = np.zeros(world.n_volunteers, dtype=np.int64)
+        """When each volunteer last gained a free place or joined (a counter of such events)."""
+        self.u_tick = np.full(uni.size, -1, dtype=np.int64)
+        """When each household last asked the desk in vain (-1: never); it asks again only
+        after one of its volunteers gained a place (on-arrival policies)."""
         state = self.out.state
         own = ~uni.is_copy
         state[own & uni.counted] = WAITING
@@ -211,12 +217,21 @@ class _Day:
 
     # -- events ---------------------------------------------------------------------------------
 
+    def _freed(self, v: int) -> None:
+        self.tick += 1
+        self.v_tick[v] = self.tick
+
+    def join(self) -> None:
+        for v in np.flatnonzero(self.world.v_join == self.day).tolist():
+            self._freed(v)
+
     def end_accompaniments(self) -> None:
         state = self.out.state
         done = np.flatnonzero((state == ACTIVE) & (self.end <= self.day))
         for u in done.tolist():
             _, v, _ = self.active.pop(u)
             self.asked[v] -= 1
+            self._freed(v)
             state[u] = ENDED
 
     def depart(self) -> None:
@@ -261,6 +276,7 @@ class _Day:
             self.declined.setdefault(u, []).extend((r, v) for r in rids)
             self.refused.setdefault(u, set()).add(v)
             self.asked[v] -= 1
+            self._freed(v)
             state[u] = WAITING
             out.volunteer[u] = -1
             out.declined += 1
@@ -274,6 +290,7 @@ class _Day:
                 continue  # the pair no longer holds (a date rule) or the place is gone
         if not confirmed:
             self.asked[v] -= 1
+            self._freed(v)
             state[u] = WAITING
             out.volunteer[u] = -1
             out.lapsed += 1
@@ -359,6 +376,8 @@ class _Day:
                 open_ &= ~np.isin(arcs, list(self.refused[u]))
             if not open_.any():
                 continue  # nobody admissible has a free place: no need to ask the desk
+            if self.u_tick[u] >= 0 and int(self.v_tick[arcs[open_]].max()) <= self.u_tick[u]:
+                continue  # asked in vain before, and none of its volunteers gained a place since
             rids = [str(r) for r in self.rid[self.u_rows[u] : self.u_rows[u + 1]]]
             frames: dict[str, pd.DataFrame] = {}
             v = -1
@@ -368,6 +387,7 @@ class _Day:
                 if v >= 0:
                     break
             if v < 0:
+                self.u_tick[u] = self.tick  # in vain: ask again once a volunteer gains a place
                 continue
             vid = self.vid[v]
             take = []
@@ -465,6 +485,7 @@ def run_policy(
     for day in range(settings.days):
         run.day, run.today = day, start + dt.timedelta(days=day)
         run.end_accompaniments()
+        run.join()
         run.build()
         run.depart()
         run.decide_due()

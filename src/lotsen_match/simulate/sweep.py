@@ -9,8 +9,13 @@ twice as fast as one:
 * the caseload goes to the workers once (``scatter(..., broadcast=True)``), every task gets a
   reference to it, never a copy of the tables;
 * the default cluster has worker *processes* with one thread each (the day loop holds the GIL;
-  threads would take turns on one core) and native thread pools pinned to one thread, so two
-  workers on two cores do not fight over them.
+  threads would take turns on one core) and native thread pools pinned to one thread (dask's
+  default worker environment does so too; kept explicit), so two workers on two cores do not
+  fight over them.
+
+Time a sweep on a running, warmed-up cluster: starting worker processes and their first run
+(imports, first-call set-up of the pipeline) cost seconds each, which short sweeps would
+otherwise mistake for the speed of the sweep.
 
 Rows come back in (scenario, seed) order whatever order the tasks finish in.
 """
