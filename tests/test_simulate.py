@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lotsen_match.errors import ConfigError
 from lotsen_match.simulate import (
@@ -170,3 +172,33 @@ def test_scenarios_the_caseload_cannot_carry_are_config_errors() -> None:
         simulate(v, r, a, Scenario(name="x", add_volunteers=atlantis), config=CONFIG)
     with pytest.raises(ConfigError, match=r"x\.weights"):
         simulate(v, r, a, Scenario(name="x", weights={"language": -1}), config=CONFIG)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    policy=st.sampled_from(POLICIES),
+    seed=st.integers(0, 10_000),
+    lag=st.integers(0, 3),
+    confirm=st.floats(0.3, 1.0),
+    shortest=st.integers(1, 8),
+    spread=st.integers(0, 20),
+)
+def test_the_bound_holds_for_any_dynamics(
+    policy: str, seed: int, lag: int, confirm: float, shortest: int, spread: int
+) -> None:
+    """Short accompaniments and quick answers let places be reused many times in a few days:
+    where the bound's time and start counts bite."""
+    dynamics = SimulationSettings(
+        days=8,
+        decision_days=lag,
+        confirm_rate=confirm,
+        min_duration_days=shortest,
+        mean_duration_days=shortest + spread,
+        join_per_year=2.0,
+        leave_per_year=2.0,
+    )
+    v, r, a = sample_frames()
+    row = simulate(
+        v, r, a, Scenario(name="p", policy=policy), seed=seed, settings=dynamics, config=CONFIG
+    ).row
+    assert row["served_requests"] <= row["bound_requests"]

@@ -1,4 +1,4 @@
-"""The day loop: the library's :class:`~lotsen_match.Matcher` runs the office, day by day.
+"""The day loop: the library's [`Matcher`][lotsen_match.Matcher] runs the office, day by day.
 
 Every morning the nightly job's input is put together from the state of the run — the
 volunteers (recruits dated to the day they join), the requests of every household that is

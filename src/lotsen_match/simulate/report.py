@@ -41,7 +41,18 @@ _SHARES: Final = ("bound_share", "lotse_utilisation")
 
 
 def summarise(runs: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per scenario: number of seeds, and mean, p10 and p90 over seeds of each metric."""
+    """Per scenario: number of seeds, and mean, p10 and p90 over seeds of each metric.
+
+    Parameters
+    ----------
+    runs
+        Rows of a sweep (``SweepResult.runs``).
+
+    Returns
+    -------
+    list of dict
+        One entry per scenario, in the order of ``runs``.
+    """
     out: list[dict[str, Any]] = []
     for name, group in runs.groupby("scenario", sort=False):
         entry: dict[str, Any] = {
@@ -63,8 +74,18 @@ def summarise(runs: pd.DataFrame) -> list[dict[str, Any]]:
 def simulation_figure(runs: pd.DataFrame, *, lang: str = "de") -> Chart:
     """Served requests and median waiting days per scenario: mean over seeds, p10-p90 whiskers.
 
-    A :class:`~lotsen_match.analysis.figures.Chart` (German labels by default, ``lang="en"``):
-    a notebook shows it, ``.savefig("x.pdf")`` saves it.
+    Parameters
+    ----------
+    runs
+        Rows of a sweep (``SweepResult.runs``).
+    lang
+        ``de`` (default) or ``en`` labels.
+
+    Returns
+    -------
+    Chart
+        A matplotlib figure (``lotsen_match.analysis.figures.Chart``): a notebook shows it,
+        ``.savefig("x.pdf")`` saves it.
     """
     from ..analysis.figures import PALETTE, WIDTH_IN, Chart
 
@@ -230,6 +251,15 @@ def write_outputs(
     result: SweepResult, out_dir: str | Path, *, file_mode: int = 0o600
 ) -> list[Path]:
     """Write results.parquet, shares.parquet, summary.json and simulation.html into ``out_dir``.
+
+    Parameters
+    ----------
+    result
+        The sweep.
+    out_dir
+        The directory (made if missing); each file is replaced atomically.
+    file_mode
+        Mode of the files (default: the owner only).
 
     Returns
     -------

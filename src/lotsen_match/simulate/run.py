@@ -36,7 +36,21 @@ TIMING_COLUMNS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class SimulationRun:
-    """Metrics of one run (``row``), served share per first language and place (``shares``)."""
+    """Metrics of one run (``row``), served share per first language and place (``shares``).
+
+    Attributes
+    ----------
+    row
+        The run's metrics (see ``simulate``).
+    shares
+        Arrived and served requests and their share per first language and per place.
+    world
+        The scenario applied to the caseload.
+    universe
+        The run's households and their draws.
+    state
+        The final state and, with ``trace=True``, every day's tables.
+    """
 
     row: dict[str, Any]
     shares: pd.DataFrame

@@ -43,6 +43,17 @@ class AddVolunteers(_Strict):
 
     Everything else (need types, times, radius, capacity) is copied from Lotsen already in that
     place, drawn with the run's seed, so the recruits look like the place's current volunteers.
+
+    Attributes
+    ----------
+    count
+        How many (1 to 100,000).
+    languages
+        Their languages, in the contract's form (``"ar:native;de:C1"``).
+    place
+        The place they live in; Lotsen of that place are copied.
+    day
+        The day of the run they can first be proposed (0: from the start).
     """
 
     count: int = Field(ge=1, le=100_000)
@@ -52,7 +63,19 @@ class AddVolunteers(_Strict):
 
 
 class RemoveVolunteers(_Strict):
-    """``count`` Lotsen (speaking ``language``, in ``place``, where given) stop on ``day``."""
+    """``count`` Lotsen (speaking ``language``, in ``place``, where given) stop on ``day``.
+
+    Attributes
+    ----------
+    count
+        How many; drawn with the run's seed among those that fit.
+    language
+        Only Lotsen speaking this language code (any level).
+    place
+        Only Lotsen of this place.
+    day
+        The day they leave (``Matcher.replace``: their families are planned again).
+    """
 
     count: int = Field(ge=1, le=100_000)
     language: str | None = None
@@ -61,7 +84,19 @@ class RemoveVolunteers(_Strict):
 
 
 class ArrivalFactor(_Strict):
-    """Multiply the arrival rate of requests matching every given key by ``factor``."""
+    """Multiply the arrival rate of requests matching every given key by ``factor``.
+
+    Attributes
+    ----------
+    factor
+        The multiplier (0 to 1000).
+    language
+        First language of the request (a code such as ``"uk"``).
+    place
+        Place of the request.
+    need_type
+        Need type of the request.
+    """
 
     factor: float = Field(ge=0, le=1000)
     language: str | None = None
@@ -70,7 +105,29 @@ class ArrivalFactor(_Strict):
 
 
 class Scenario(_Strict):
-    """One line of a sweep: a policy and the changes against the caseload."""
+    """One line of a sweep: a policy and the changes against the caseload.
+
+    Attributes
+    ----------
+    name
+        Shown in every output; unique within a scenario file.
+    policy
+        ``nightly`` (default), ``weekly``, ``greedy_on_arrival`` or ``suggest_on_arrival``.
+    add_volunteers
+        Recruits (see `AddVolunteers`).
+    remove_volunteers
+        Departures (see `RemoveVolunteers`).
+    arrival_factor
+        Multiplies every arrival rate.
+    arrival_factors
+        Multiply the rates of some groups (see `ArrivalFactor`).
+    radius_factor
+        Multiplies every volunteer's radius (the default radius too).
+    weights
+        Changed score weights (``{"language": 2.0}``).
+    min_language_level
+        A changed minimum language level.
+    """
 
     name: str = Field(min_length=1, max_length=200)
     policy: Policy = "nightly"
@@ -84,7 +141,30 @@ class Scenario(_Strict):
 
 
 class SimulationSettings(_Strict):
-    """Dynamics shared by every scenario of a sweep (all rates per day unless named per year)."""
+    """Dynamics shared by every scenario of a sweep (all rates per day unless named per year).
+
+    Attributes
+    ----------
+    days
+        The horizon (default 365).
+    rate_window_days
+        Arrival rates are the caseload's requests created in this many days before ``as_of``,
+        per day.
+    mean_duration_days
+        Mean length of an accompaniment once confirmed.
+    min_duration_days
+        Shortest accompaniment; lengths are this plus a gamma(2) tail.
+    confirm_rate
+        Share of proposals a coordinator confirms.
+    decision_days
+        Days from a proposal to the coordinator's answer.
+    join_per_year
+        Recruits per volunteer and year (copies of current volunteers).
+    leave_per_year
+        Departures per volunteer and year.
+    weekly_day
+        Day of the week (0-6, counted from ``as_of``) the weekly policy runs on.
+    """
 
     days: int = Field(365, ge=1, le=3650)
     rate_window_days: int = Field(
@@ -113,6 +193,16 @@ class SimulationSettings(_Strict):
 def load_scenarios(path: str | Path) -> tuple[list[Scenario], SimulationSettings]:
     """Read a scenario TOML file: top-level ``days`` and settings, then ``[[scenario]]`` tables.
 
+    Parameters
+    ----------
+    path
+        The file (at most 1 MB, at most 1,000 scenarios).
+
+    Returns
+    -------
+    tuple
+        The scenarios, and the settings.
+
     Raises
     ------
     ConfigError
@@ -135,7 +225,25 @@ def load_scenarios(path: str | Path) -> tuple[list[Scenario], SimulationSettings
 def parse_scenarios(
     data: dict[str, Any], *, source: str = "scenarios"
 ) -> tuple[list[Scenario], SimulationSettings]:
-    """Validate the parsed TOML mapping (see :func:`load_scenarios`)."""
+    """Validate the parsed TOML mapping (see ``load_scenarios``).
+
+    Parameters
+    ----------
+    data
+        The mapping: settings at the top, the scenarios as a list under ``scenario``.
+    source
+        Name used in messages.
+
+    Returns
+    -------
+    tuple
+        The scenarios, and the settings.
+
+    Raises
+    ------
+    ConfigError
+        Unknown keys or invalid values, naming the scenario and the key; a name used twice.
+    """
     raw = dict(data)
     tables = raw.pop("scenario", None)
     if not isinstance(tables, list) or not tables:

@@ -1,6 +1,6 @@
 """Scenario x seed sweeps as Dask tasks: a LocalCluster by default, or any dask.distributed cluster.
 
-Each task is the pure function :func:`~lotsen_match.simulate.simulate` of (caseload, scenario,
+Each task is the pure function [`simulate`][lotsen_match.simulate.simulate] of (caseload, scenario,
 seed), so a seed gives the same row on one worker or fifty. What lets two workers run close to
 twice as fast as one:
 
@@ -51,13 +51,33 @@ ONE_THREAD: Final[dict[str, str]] = {
 
 @dataclass(frozen=True)
 class SweepResult:
-    """One row per scenario x seed (``runs``); served share per language and place (``shares``)."""
+    """One row per scenario x seed (``runs``); served share per language and place (``shares``).
+
+    Attributes
+    ----------
+    runs
+        One row per scenario x seed, in (scenario, seed) order: the rows of ``simulate``.
+    shares
+        Per scenario, seed and first language (``erstsprache``) or place (``ort``): arrived
+        and served requests and their share.
+    """
 
     runs: pd.DataFrame
     shares: pd.DataFrame
 
     def to_parquet(self, out_dir: str | Path) -> Path:
-        """Write ``results.parquet`` (and ``shares.parquet``) into ``out_dir``; return the first."""
+        """Write ``results.parquet`` (and ``shares.parquet``) into ``out_dir``.
+
+        Parameters
+        ----------
+        out_dir
+            The directory (made if missing).
+
+        Returns
+        -------
+        Path
+            The path of ``results.parquet``.
+        """
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         path = out / "results.parquet"
@@ -125,7 +145,7 @@ def sweep(
     Parameters
     ----------
     scenarios
-        The scenarios (see :func:`~lotsen_match.simulate.load_scenarios`).
+        The scenarios (see [`load_scenarios`][lotsen_match.simulate.load_scenarios]).
     seeds
         A count (seeds ``0..n-1``) or the seeds themselves.
     client

@@ -1,13 +1,13 @@
 """The simulated world: one scenario applied to the caseload, before anything random happens daily.
 
-A world holds the tables the day loop hands to :class:`~lotsen_match.Matcher` every morning
+A world holds the tables the day loop hands to [`Matcher`][lotsen_match.Matcher] every morning
 (volunteers with recruits and their dated periods, the caseload's requests, its active and
 declined pairs), the caseload's households, the arrival rate of each (need type, first language,
 place) group, and the *relaxed* admissible pairs of every household: the library's own pipeline
 run once with the date rules switched off (no availability windows, certifications and police
 checks valid far ahead, no declined pairs). Every pair the Matcher can admit on any day of the
-run is among them, which is what the upper bound (:mod:`.bound`) and the on-arrival policies'
-pre-filter need.
+run is among them, which is what the upper bound (`lotsen_match.simulate.bound`) and the
+on-arrival policies' pre-filter need.
 """
 
 from __future__ import annotations
