@@ -20,6 +20,7 @@ EXPECTED = (
     "02_recruitment_planning",
     "03_fairness_and_weights",
     "04_learning_from_outcomes",
+    "05_ein_jahr_simuliert",
     "06_am_schreibtisch",
 )
 

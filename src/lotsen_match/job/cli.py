@@ -1026,6 +1026,66 @@ def export(
         )
 
 
+@app.command()
+def simulate(
+    scenarios: Annotated[
+        Path, typer.Option("--scenarios", "-S", help="Scenario TOML ([[scenario]] tables).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")],
+    volunteers: VolunteersOpt = None,
+    requests: RequestsOpt = None,
+    assignments: AssignmentsOpt = None,
+    seeds: Annotated[
+        int, typer.Option("--seeds", min=1, max=10_000, help="Seeds per scenario.")
+    ] = 5,
+    days: Annotated[
+        int | None, typer.Option("--days", min=1, max=3650, help="Horizon (overrides the file).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address (default: a local cluster)."),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, max=256, help="Worker processes of the local cluster."),
+    ] = 2,
+    config: ConfigOpt = None,
+    as_of: AsOfOpt = None,
+    quiet: QuietOpt = False,
+    log_json: LogJsonOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Simulate scenarios x seeds day by day on Dask (each day on the desk API, `Matcher`).
+
+    Writes results.parquet (one row per scenario x seed), shares.parquet (served share by
+    first language and place), summary.json and the German page simulation.html into OUT.
+    Exit 2 for invalid input, config or scenario file (nothing written).
+    """
+    session = _Session(quiet, log_json, verbose, debug)
+    session.start()
+    with _errors(session, _config_language(config)):
+        if volunteers is None or requests is None:
+            raise JobInputError("give --volunteers and --requests")
+        from ..simulate.job import run_simulation_job
+
+        paths = run_simulation_job(
+            volunteers=volunteers,
+            requests=requests,
+            assignments=assignments,
+            scenarios=scenarios,
+            seeds=seeds,
+            out=out,
+            config=_config(config, as_of),
+            days=days,
+            scheduler=scheduler,
+            workers=workers,
+            progress=not (quiet or log_json) and sys.stderr.isatty(),
+        )
+        for path in paths:
+            session.say(str(path))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``lotsen-match`` script."""
     args = list(sys.argv[1:] if argv is None else argv)
