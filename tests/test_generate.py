@@ -296,9 +296,9 @@ def test_dense_caseload_clusters_into_the_largest_towns_with_wider_radii() -> No
 
 def test_dense_caseload_has_several_times_the_candidates_per_request() -> None:
     from lotsen_match import MatchConfig
-    from lotsen_match.candidates import find_candidates
+    from lotsen_match.core.candidates import find_candidates
+    from lotsen_match.core.problem import build_problem
     from lotsen_match.generate import DENSE, SPARSE
-    from lotsen_match.problem import build_problem
     from lotsen_match.validation import validate_caseload
 
     config = MatchConfig(as_of=AS_OF)

@@ -30,9 +30,11 @@ from .core.scoring import (
     COMPONENT_DTYPE,
     COMPONENTS,
     SUCCESS,
+    EdgeComponents,
     component_names,
-    quality,
+    continuity_of_edges,
     score_components,
+    score_quality,
 )
 from .core.vocab import LEVEL_CODE, language_levels
 from .io.inputs import TableSource, read_inputs
@@ -110,17 +112,32 @@ def match(
 @dataclass(frozen=True)
 class MatchInstance:
     """Everything ``match()`` builds before solving: the encoded problem, the admissible pairs,
-    their score components and quality, and the household model the solvers optimise."""
+    their quality, and the household model the solvers optimise. The score components of the
+    few edges an explanation shows are computed afterwards (``scoring.EdgeComponents``)."""
 
     problem: MatchProblem
     cand: Candidates
-    components: npt.NDArray[np.floating[Any]]
     quality: npt.NDArray[np.float64]
     household: HouseholdModel
     names: tuple[str, ...] = COMPONENTS
-    """The columns of ``components`` (``success`` last when a model is configured)."""
+    """The score components of the run (``success`` last when a model is configured)."""
     model_card: dict[str, Any] | None = None
     """The card of the success model used, if any."""
+    success: npt.NDArray[np.floating[Any]] | None = None
+    """The learned ``success`` component per edge (``COMPONENT_DTYPE``), with a model only."""
+
+    def components(
+        self, config: MatchConfig, edges: npt.NDArray[np.integer[Any]] | None = None
+    ) -> npt.NDArray[np.floating[Any]]:
+        """The component matrix (columns ``names``) of all edges or of ``edges``, built on
+        demand: ``match()`` itself never holds it for all edges (``quality`` is fused)."""
+        comps = score_components(self.problem, self.cand, config, edges=edges)
+        if self.success is None:
+            return comps
+        success = self.success if edges is None else self.success[edges]
+        return np.asfortranarray(
+            np.column_stack([comps, success.astype(COMPONENT_DTYPE)]), dtype=COMPONENT_DTYPE
+        )
 
 
 def build_instance(
@@ -145,17 +162,17 @@ def build_instance(
     with timer.stage("candidates"):
         cand = find_candidates(problem, config)
     with timer.stage("score"):
-        comps = score_components(problem, cand, config)
+        success = None
         if model is not None:
             from .learn.apply import success_component
 
-            success, _ = success_component(
-                problem, cand, comps, caseload.assignments, config, model
+            continuity = continuity_of_edges(problem, cand)
+            values, _ = success_component(
+                problem, cand, continuity, caseload.assignments, config, model
             )
-            comps = np.asfortranarray(
-                np.column_stack([comps, success.astype(COMPONENT_DTYPE)]), dtype=COMPONENT_DTYPE
-            )
-        q = quality(comps, config.weights, names)
+            del continuity
+            success = values.astype(COMPONENT_DTYPE)
+        q = score_quality(problem, cand, config, success)
     with timer.stage("model"):
         hm = build_household_model(
             edge_req=cand.req,
@@ -168,7 +185,7 @@ def build_instance(
             config=config,
         )
     return MatchInstance(
-        problem, cand, comps, q, hm, names, None if model is None else dict(model.card)
+        problem, cand, q, hm, names, None if model is None else dict(model.card), success
     )
 
 
@@ -187,13 +204,7 @@ def match_validated(
     timer = check_instance(timer, StageTimer, "timer", "a StageTimer or None", optional=True)
     timer = timer or StageTimer()
     inst = build_instance(caseload, config, timer=timer)
-    problem, cand, comps, q, hm = (
-        inst.problem,
-        inst.cand,
-        inst.components,
-        inst.quality,
-        inst.household,
-    )
+    problem, cand, q, hm = inst.problem, inst.cand, inst.quality, inst.household
     with timer.stage("solve"):
         solver = get_solver(
             config.solver.name,
@@ -215,8 +226,12 @@ def match_validated(
             hm.model.arc_volunteer[arc_sel], minlength=problem.v_capacity.shape[0]
         ).astype(np.int32)
         full_after = (hm.volunteer_free - used) <= 0
-        proposals = _proposals(problem, cand, comps, q, edge_sel, used, prep.req_frame, inst.names)
         alt_idx, alt_rank = prep.ranked.without(edge_sel, config.report.max_alternatives)
+        shown = np.concatenate(
+            [np.flatnonzero(edge_sel), alt_idx, np.zeros(min(cand.n_edges, 1), dtype=np.int64)]
+        )
+        comps = EdgeComponents(problem, cand, config, shown, inst.success)
+        proposals = _proposals(problem, cand, comps, q, edge_sel, used, prep.req_frame, inst.names)
         alternatives = _alternatives(
             problem, cand, comps, q, edge_sel, full_after, alt_idx, alt_rank, inst.names
         )
@@ -375,7 +390,7 @@ def _requests_in_problem_order(requests: pd.DataFrame, problem: MatchProblem) ->
 def _proposals(
     problem: MatchProblem,
     cand: Candidates,
-    comps: npt.NDArray[np.floating[Any]],
+    comps: EdgeComponents,
     q: npt.NDArray[np.float64],
     edge_sel: npt.NDArray[np.bool_],
     used: npt.NDArray[np.int32],
@@ -423,7 +438,7 @@ def _lacks(names: tuple[str, ...]) -> npt.NDArray[np.object_]:
 def _alternatives(
     problem: MatchProblem,
     cand: Candidates,
-    comps: npt.NDArray[np.floating[Any]],
+    comps: EdgeComponents,
     q: npt.NDArray[np.float64],
     edge_sel: npt.NDArray[np.bool_],
     full_after: npt.NDArray[np.bool_],
