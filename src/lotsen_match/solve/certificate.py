@@ -104,10 +104,14 @@ def certify(
     # Exchange edges mate -> other volunteer of the same household, sorted by source (CSR).
     # Prices never exceed their upper bounds while the iteration runs, so an edge that cannot
     # lift its target above the target's lower bound even from the top is inert: drop it.
-    other = np.flatnonzero(~unmatched & ~selected)
+    # Evaluated on all arcs at once (gathers from per-household and per-volunteer tables);
+    # unmatched households' arcs (mate -1) are masked out, whatever their garbage values.
+    live = upper[arc_mate] - mate_value[household] + value > lower[volunteer]
+    live &= ~unmatched
+    live &= ~selected
+    other = np.flatnonzero(live)
+    del live
     src = arc_mate[other]
-    live = upper[src] - mate_value[household[other]] + value[other] > lower[volunteer[other]]
-    other, src = other[live], src[live]
     order = np.argsort(src, kind="stable")
     other = other[order]
     src = src[order]
