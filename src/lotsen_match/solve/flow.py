@@ -116,20 +116,30 @@ class _Network:
         # profitable arc carry flow, but keeping the full index range avoids a relabelling pass.
         n_h, n_v = model.n_households, model.n_volunteers
         source, sink = 0, n_h + n_v + 1
-        households = np.unique(model.arc_household[keep]).astype(np.int32)
-        slot_volunteer = np.repeat(np.arange(n_v, dtype=np.int32), model.n_slots)
-        n_src, n_slot = households.size, slot_volunteer.size
+        on_arc = np.bincount(model.arc_household[keep], minlength=n_h) > 0  # unique, no sort
+        households = np.flatnonzero(on_arc).astype(np.int32)
+        self.slot_volunteer = np.repeat(np.arange(n_v, dtype=np.int32), model.n_slots)
+        self.households = households
+        self.source, self.sink = source, sink
+        self.model = model
+        self.keep = keep
+
+    def _arcs(self, values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.generic], ...]:
+        """Tails, heads, capacities and unit costs of every arc of the network."""
+        model, keep, households = self.model, self.keep, self.households
+        n_h, source, sink = model.n_households, self.source, self.sink
+        n_src, n_slot = households.size, self.slot_volunteer.size
         # OR-Tools takes int32 nodes and int64 capacities/costs as contiguous buffers without a
         # conversion copy when the dtypes already match, so build them that way.
-        self.tails = np.concatenate(
+        tails = np.concatenate(
             (
                 model.arc_household[keep] + np.int32(1),
                 np.full(n_src, source, dtype=np.int32),
-                slot_volunteer + np.int32(n_h + 1),
+                self.slot_volunteer + np.int32(n_h + 1),
                 np.array([source], dtype=np.int32),
             )
         )
-        self.heads = np.concatenate(
+        heads = np.concatenate(
             (
                 model.arc_volunteer[keep] + np.int32(n_h + 1),
                 households + np.int32(1),
@@ -137,24 +147,23 @@ class _Network:
                 np.array([sink], dtype=np.int32),
             )
         )
-        self.capacities = np.ones(self.tails.size, dtype=np.int64)
-        self.capacities[-1] = n_src
-        self.costs = np.zeros(self.tails.size, dtype=np.int64)
-        self.costs[keep.size + n_src : keep.size + n_src + n_slot] = model.slot_cost
-        self.nodes = np.array([source, sink], dtype=np.int32)
-        self.supplies = np.array([n_src, -n_src], dtype=np.int64)
-        self.model = model
-        self.keep = keep
+        capacities = np.ones(tails.size, dtype=np.int64)
+        capacities[-1] = n_src
+        costs = np.zeros(tails.size, dtype=np.int64)
+        np.negative(values[keep], out=costs[: keep.size])
+        costs[keep.size + n_src : keep.size + n_src + n_slot] = model.slot_cost
+        return tails, heads, capacities, costs
 
     def solve(self, values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         """Optimal selection for ``values`` on the model's arcs (checked against OR-Tools' cost)."""
         model, keep = self.model, self.keep
-        self.costs[: keep.size] = -values[keep]
         flow = SimpleMinCostFlow()
-        flow.add_arcs_with_capacity_and_unit_cost(
-            self.tails, self.heads, self.capacities, self.costs
+        flow.add_arcs_with_capacity_and_unit_cost(*self._arcs(values))  # copied: ours are freed
+        n_src = self.households.size
+        flow.set_nodes_supplies(
+            np.array([self.source, self.sink], dtype=np.int32),
+            np.array([n_src, -n_src], dtype=np.int64),
         )
-        flow.set_nodes_supplies(self.nodes, self.supplies)
         status = flow.solve()
         if status != SimpleMinCostFlow.OPTIMAL:
             hint = ""
