@@ -65,7 +65,7 @@ def main() -> None:
 
     from lotsen_match import MatchConfig
     from lotsen_match.generate import DENSE, generate_caseload
-    from lotsen_match.match import build_instance
+    from lotsen_match.pipeline import build_instance
     from lotsen_match.solve import AssignmentModel, MinCostFlowSolver
     from lotsen_match.solve.certificate import certify
     from lotsen_match.validation import validate_caseload

@@ -318,7 +318,8 @@ def test_dense_caseload_has_several_times_the_candidates_per_request() -> None:
 def test_density_rejects_impossible_settings(
     towns: int | None, radius_km: tuple[float, float] | None
 ) -> None:
+    from lotsen_match.errors import ArgumentError
     from lotsen_match.generate import Density
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ArgumentError):
         Density(towns=towns, radius_km=radius_km)

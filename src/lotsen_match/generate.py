@@ -211,11 +211,11 @@ class Density:
 
     def __post_init__(self) -> None:
         if self.towns is not None and (isinstance(self.towns, bool) or self.towns < 1):
-            raise ValueError(f"towns must be a positive int or None, got {self.towns!r}")
+            raise ArgumentError(f"towns must be a positive int or None, got {self.towns!r}")
         if self.radius_km is not None:
             low, high = self.radius_km
             if not 0 < low <= high:
-                raise ValueError(f"radius_km must satisfy 0 < low <= high, got {self.radius_km}")
+                raise ArgumentError(f"radius_km must satisfy 0 < low <= high, got {self.radius_km}")
 
 
 #: Every place of the region, radii by place size (the default).
