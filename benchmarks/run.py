@@ -754,7 +754,7 @@ def render_table(reports: list[dict[str, Any]]) -> str:
     lines = [
         f"Measured on {m['cores']} cores, {m['memory_gb']:g} GB ({m['cpu'] or 'unknown CPU'}), "
         f"Python {m['python']}, numpy {m['numpy']}, OR-Tools {m['ortools']}; "
-        f"`make bench` (= `python benchmarks/run.py`, add `--national` for the largest size). "
+        f"`make bench` (= `python benchmarks/run.py`, add `--national` for the largest sizes). "
         f"Seeded generator, seed {SEED}; each size in a fresh, warmed-up process; wall seconds "
         f"per stage "
         f"(median of the runs shown; `solve` includes the explanation work that runs while "
