@@ -412,8 +412,9 @@ def _proposals(
         "household_id": req_frame["household_id"].to_numpy()[req],
         "score": np.round(q[idx], 4),
     }
+    rows = comps.rows(idx)
     for k, name in enumerate(names):
-        data[name] = np.round(comps[idx, k].astype(np.float64), 4)
+        data[name] = np.round(rows[:, k].astype(np.float64), 4)
     data["distance_km"] = np.round(cand.km[idx], 3)
     data["shared_language"] = np.asarray(problem.languages, dtype=object)[cand.lang[idx]]
     data["status"] = np.where(kept, "kept", "proposed")
@@ -456,8 +457,9 @@ def _alternatives(
     ch = chosen[req]
     has = ch >= 0
     weaker = np.zeros(idx.size, dtype=np.int64)
+    rows, chosen_rows = comps.rows(idx), comps.rows(np.maximum(ch, 0))
     for k in range(len(names)):
-        worse = has & (comps[idx, k] < comps[np.maximum(ch, 0), k] - 0.05)
+        worse = has & (rows[:, k] < chosen_rows[:, k] - 0.05)
         weaker |= worse.astype(np.int64) << k
     return pd.DataFrame(
         {

@@ -262,9 +262,9 @@ def continuity_of_edges(problem: MatchProblem, cand: Candidates) -> npt.NDArray[
 class EdgeComponents:
     """The components of some edges, indexed by edge number like the full matrix.
 
-    ``comps[idx, k]`` gives component ``k`` (of ``component_names(config)``) of the edges
-    ``idx`` (all among ``edges``), so code written for the full matrix runs unchanged on the few
-    edges it needs. ``success`` is the run's learned column for all edges, if any.
+    ``comps.rows(idx)`` gives the rows of the full component matrix (columns
+    ``component_names(config)``) for the edges ``idx`` (all among ``edges``), computed for the
+    few edges an explanation shows. ``success`` is the run's learned column for all edges, if any.
     """
 
     def __init__(
@@ -285,15 +285,13 @@ class EdgeComponents:
             )
         self.values = values
 
-    def __getitem__(
-        self, key: tuple[npt.NDArray[np.integer[Any]], int]
-    ) -> npt.NDArray[np.floating[Any]]:
-        idx, k = key
+    def rows(self, idx: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.floating[Any]]:
+        """(len(idx), n_components) components of the edges ``idx`` (all among ``edges``)."""
         at = np.searchsorted(self.edges, idx)
         found = self.edges[np.minimum(at, max(self.edges.size - 1, 0))] if self.edges.size else at
         if not np.array_equal(found, idx):
             raise KeyError("components asked for edges that were not scored")
-        values: npt.NDArray[np.floating[Any]] = self.values[at, k]
+        values: npt.NDArray[np.floating[Any]] = self.values[at]
         return values
 
 
