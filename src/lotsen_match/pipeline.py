@@ -300,22 +300,27 @@ class _RankedEdges:
             return cls(empty, empty.astype(np.int32))
         # Sort one packed int64 (request, SCALE - quality, edge) instead of an argsort: several
         # times faster, and edge order is (request, volunteer), so ties go to the volunteer.
-        inv_q = SCALE - np.rint(q * SCALE).astype(np.int64)
+        # Built in place: it runs while the solver holds its network, at the peak of memory.
         edge_bits = max(int(n - 1).bit_length(), 1)
         q_bits = SCALE.bit_length()
-        req = cand.req.astype(np.int64)
-        if int(req[-1]).bit_length() + q_bits + edge_bits <= 62:
-            packed = (req << (q_bits + edge_bits)) | (inv_q << edge_bits)
+        if int(cand.req[-1]).bit_length() + q_bits + edge_bits <= 62:
+            packed = cand.req.astype(np.int64)
+            packed <<= q_bits + edge_bits
+            inv_q = np.rint(q * SCALE).astype(np.int64)
+            np.subtract(SCALE, inv_q, out=inv_q)
+            inv_q <<= edge_bits
+            packed |= inv_q
+            del inv_q
             packed |= np.arange(n, dtype=np.int64)
             packed.sort()
-            order = packed & ((1 << edge_bits) - 1)
-            del packed
+            packed &= (1 << edge_bits) - 1
+            order = packed
         else:
-            order = np.lexsort((np.arange(n), inv_q, req))
+            inv_q = SCALE - np.rint(q * SCALE).astype(np.int64)
+            order = np.lexsort((np.arange(n), inv_q, cand.req.astype(np.int64)))
         req_sorted = cand.req[order]
-        rank = _rank_in_groups(req_sorted)
-        top = rank <= k
-        return cls(order[top].astype(np.int64), req_sorted[top])
+        top = _rank_in_groups(req_sorted) <= k
+        return cls(order[top], req_sorted[top])
 
     def without(
         self, selected: npt.NDArray[np.bool_], k: int
@@ -325,15 +330,20 @@ class _RankedEdges:
         idx, req = self.idx[keep], self.req[keep]
         rank = _rank_in_groups(req) + 1
         top = rank <= k
-        return idx[top], rank[top]
+        return idx[top], rank[top].astype(np.int64)
 
 
-def _rank_in_groups(keys: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
-    """0-based position of each element within its run of equal (grouped) keys."""
+def _rank_in_groups(keys: npt.NDArray[np.int32]) -> npt.NDArray[np.signedinteger[Any]]:
+    """0-based position of each element within its run of equal (grouped) keys (int32 when
+    the positions fit it, as they do for any caseload: half the memory of int64)."""
     if keys.size == 0:
         return np.zeros(0, dtype=np.int64)
+    dtype = np.int32 if keys.size < 2**31 else np.int64
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
+    lengths = np.diff(np.append(starts, keys.size))
+    rank: npt.NDArray[np.signedinteger[Any]] = np.arange(keys.size, dtype=dtype)
+    rank -= np.repeat(starts.astype(dtype), lengths)
+    return rank
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,8 @@ from ..errors import SolverError
 __all__ = ["MinCostFlowSolver"]
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T", bound=np.generic)
 
 #: First rung of the value ladder, in multiples of the most one request can add (see below).
 _FIRST_RUNG: Final[int] = 8
@@ -55,7 +57,8 @@ class MinCostFlowSolver:
             elapsed = time.perf_counter() - start
             return SolveResult(self.name, "optimal", True, 0, selected, elapsed, bound=0)
 
-        network = _Network(model, keep)
+        network = _Network(model, None if keep.size == model.n_arcs else keep)
+        del keep
         for values in _value_ladder(model):
             selected = network.solve(values)
             if values is model.arc_value:
@@ -74,7 +77,7 @@ class MinCostFlowSolver:
         logger.debug(
             "flow: %d arcs (%d profitable), %d households matched, %.3fs",
             model.n_arcs,
-            keep.size,
+            network.n_kept,
             int(selected.sum()),
             elapsed,
         )
@@ -92,48 +95,66 @@ def _value_ladder(model: AssignmentModel) -> Iterator[npt.NDArray[np.int64]]:
     (the generated statewide caseload needs more than one times that value, the national one
     more than two; eight serves both). Cost scaling pays only the logarithm of the range, so a
     generous rung costs little, whereas a rung that fails the proof costs a second solve.
+    Only the vector of the current rung is held (``arc_value + (level - served_value) *
+    arc_served``, the same numbers as ``rest + level * served``), not the split itself.
     """
-    split = model.served_split()
-    if split is not None:
-        served, rest = split
-        counted = served > 0
+    if model.arc_served is not None and model.served_value != 0:
+        served = model.arc_served
+        counted = np.flatnonzero(served > 0)
         per_request = 0
-        if counted.any():
-            gain = np.maximum(rest[counted], 0)
-            per_request = int((-(-gain // served[counted])).max())
+        if counted.size:
+            count = served[counted].astype(np.int64)
+            gain = np.maximum(model.arc_value[counted] - model.served_value * count, 0)
+            per_request = int((-(-gain // count)).max())
+            del count, gain
+        del counted
         level = _FIRST_RUNG * (per_request + int(model.slot_cost.max(initial=0))) + 1
         while level < model.served_value:
-            yield rest + level * served
+            values = served.astype(np.int64)
+            values *= level - model.served_value
+            values += model.arc_value
+            yield values
+            del values
             level *= _LADDER_STEP
     yield model.arc_value
 
 
 class _Network:
-    """The flow network of a model's profitable arcs; solved once per value vector."""
+    """The flow network of a model's profitable arcs; solved once per value vector.
 
-    def __init__(self, model: AssignmentModel, keep: npt.NDArray[np.intp]) -> None:
+    ``keep`` is None when every arc is profitable (usual under ``max_served``, whose served
+    value makes every arc worth more than any slot): the model's own arrays are then used
+    without gathering a copy of them.
+    """
+
+    def __init__(self, model: AssignmentModel, keep: npt.NDArray[np.intp] | None) -> None:
         # Node layout: source, households, volunteers, sink. Only households and volunteers on a
         # profitable arc carry flow, but keeping the full index range avoids a relabelling pass.
         n_h, n_v = model.n_households, model.n_volunteers
         source, sink = 0, n_h + n_v + 1
-        on_arc = np.bincount(model.arc_household[keep], minlength=n_h) > 0  # unique, no sort
+        arc_household = model.arc_household if keep is None else model.arc_household[keep]
+        on_arc = np.bincount(arc_household, minlength=n_h) > 0  # unique, no sort
         households = np.flatnonzero(on_arc).astype(np.int32)
         self.slot_volunteer = np.repeat(np.arange(n_v, dtype=np.int32), model.n_slots)
         self.households = households
         self.source, self.sink = source, sink
         self.model = model
         self.keep = keep
+        self.n_kept = model.n_arcs if keep is None else int(keep.size)
+
+    def _kept(self, array: npt.NDArray[_T]) -> npt.NDArray[_T]:
+        return array if self.keep is None else array[self.keep]
 
     def _arcs(self, values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.generic], ...]:
         """Tails, heads, capacities and unit costs of every arc of the network."""
-        model, keep, households = self.model, self.keep, self.households
+        model, households, n_kept = self.model, self.households, self.n_kept
         n_h, source, sink = model.n_households, self.source, self.sink
         n_src, n_slot = households.size, self.slot_volunteer.size
         # OR-Tools takes int32 nodes and int64 capacities/costs as contiguous buffers without a
         # conversion copy when the dtypes already match, so build them that way.
         tails = np.concatenate(
             (
-                model.arc_household[keep] + np.int32(1),
+                self._kept(model.arc_household) + np.int32(1),
                 np.full(n_src, source, dtype=np.int32),
                 self.slot_volunteer + np.int32(n_h + 1),
                 np.array([source], dtype=np.int32),
@@ -141,7 +162,7 @@ class _Network:
         )
         heads = np.concatenate(
             (
-                model.arc_volunteer[keep] + np.int32(n_h + 1),
+                self._kept(model.arc_volunteer) + np.int32(n_h + 1),
                 households + np.int32(1),
                 np.full(n_slot, sink, dtype=np.int32),
                 np.array([sink], dtype=np.int32),
@@ -150,13 +171,13 @@ class _Network:
         capacities = np.ones(tails.size, dtype=np.int64)
         capacities[-1] = n_src
         costs = np.zeros(tails.size, dtype=np.int64)
-        np.negative(values[keep], out=costs[: keep.size])
-        costs[keep.size + n_src : keep.size + n_src + n_slot] = model.slot_cost
+        np.negative(self._kept(values), out=costs[:n_kept])
+        costs[n_kept + n_src : n_kept + n_src + n_slot] = model.slot_cost
         return tails, heads, capacities, costs
 
     def solve(self, values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         """Optimal selection for ``values`` on the model's arcs (checked against OR-Tools' cost)."""
-        model, keep = self.model, self.keep
+        model, n_kept = self.model, self.n_kept
         flow = SimpleMinCostFlow()
         flow.add_arcs_with_capacity_and_unit_cost(*self._arcs(values))  # copied: ours are freed
         n_src = self.households.size
@@ -170,9 +191,12 @@ class _Network:
             if status == SimpleMinCostFlow.BAD_COST_RANGE:
                 hint = "; arc values are too large for its cost scaling, rescale them"
             raise SolverError(f"min cost flow returned {status.name} on {model.n_arcs} arcs{hint}")
-        arc_flow = np.asarray(flow.flows(np.arange(keep.size, dtype=np.int32)))
-        selected = np.zeros(model.n_arcs, dtype=np.bool_)
-        selected[keep[arc_flow > 0]] = True
+        used = np.asarray(flow.flows(np.arange(n_kept, dtype=np.int32))) > 0
+        if self.keep is None:
+            selected = used
+        else:
+            selected = np.zeros(model.n_arcs, dtype=np.bool_)
+            selected[self.keep[used]] = True
         objective = model.objective_of(selected, values)
         if objective != -flow.optimal_cost():
             raise SolverError(
