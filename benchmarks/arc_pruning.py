@@ -25,9 +25,9 @@ A second attempt (this session) replaced the subset's least prices by ``certify`
 model (exact and complete: it finds prices for the subset's selection if any exist): static
 subsets of the best 10-80 arcs per household, with or without the best 10-50 per volunteer
 (0.5-2.8 M arcs, 1.2-5.9 s CPU per solve) all serve hundreds of requests fewer than the
-optimum (51,953 instead of 52,358 requests at 80 per household), so the first check always fails and the
-rounds remain. Pruning was therefore not adopted; this script keeps the measurement
-reproducible and the method tested.
+optimum (51,953 instead of 52,358 requests at 80 per household), so the first check always
+fails and the rounds remain. Pruning was therefore not adopted; this script keeps the
+measurement reproducible and the method tested.
 """
 
 from __future__ import annotations
