@@ -13,7 +13,7 @@ import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -280,6 +280,10 @@ def match_validated(
     )
 
 
+#: Edges per block when packing the ranking keys.
+_PACK_BLOCK: Final[int] = 1 << 20
+
+
 @dataclass(frozen=True, slots=True)
 class _RankedEdges:
     """The best ``k + 1`` edges of every request by quality (ties: lower volunteer index).
@@ -304,14 +308,13 @@ class _RankedEdges:
         edge_bits = max(int(n - 1).bit_length(), 1)
         q_bits = SCALE.bit_length()
         if int(cand.req[-1]).bit_length() + q_bits + edge_bits <= 62:
-            packed = cand.req.astype(np.int64)
-            packed <<= q_bits + edge_bits
-            inv_q = np.rint(q * SCALE).astype(np.int64)
-            np.subtract(SCALE, inv_q, out=inv_q)
-            inv_q <<= edge_bits
-            packed |= inv_q
-            del inv_q
-            packed |= np.arange(n, dtype=np.int64)
+            packed = np.empty(n, dtype=np.int64)
+            for start in range(0, n, _PACK_BLOCK):  # blocks: no edge-sized temporaries
+                b = slice(start, start + _PACK_BLOCK)
+                inv_q = SCALE - np.rint(q[b] * SCALE).astype(np.int64)
+                at = np.arange(start, min(start + _PACK_BLOCK, n), dtype=np.int64)
+                key = cand.req[b].astype(np.int64) << (q_bits + edge_bits)
+                packed[b] = key | (inv_q << edge_bits) | at
             packed.sort()
             packed &= (1 << edge_bits) - 1
             order = packed

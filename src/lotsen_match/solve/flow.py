@@ -37,6 +37,8 @@ _T = TypeVar("_T", bound=np.generic)
 
 #: First rung of the value ladder, in multiples of the most one request can add (see below).
 _FIRST_RUNG: Final[int] = 8
+#: Arcs per block where whole-arc temporaries are avoided.
+_BLOCK: Final[int] = 1 << 20
 #: Factor between the rungs of the value ladder after a failed proof.
 _LADDER_STEP: Final[int] = 16
 
@@ -51,17 +53,17 @@ class MinCostFlowSolver:
 
     def solve(self, model: AssignmentModel) -> SolveResult:
         start = time.perf_counter()
-        keep = model.profitable_arcs()
+        profitable = model.profitable_mask()
         selected = np.zeros(model.n_arcs, dtype=np.bool_)
-        if keep.size == 0:
+        if not profitable.any():
             elapsed = time.perf_counter() - start
             return SolveResult(self.name, "optimal", True, 0, selected, elapsed, bound=0)
 
-        network = _Network(model, None if keep.size == model.n_arcs else keep)
-        del keep
-        for values in _value_ladder(model):
-            selected = network.solve(values)
-            if values is model.arc_value:
+        network = _Network(model, None if profitable.all() else np.flatnonzero(profitable))
+        del profitable
+        for shift in _value_ladder(model):
+            selected = network.solve(shift)
+            if shift == 0:
                 break
             proof = certify(model, selected)
             if proof.optimal:
@@ -86,37 +88,34 @@ class MinCostFlowSolver:
         )
 
 
-def _value_ladder(model: AssignmentModel) -> Iterator[npt.NDArray[np.int64]]:
-    """Arc values to try in turn: scaled-down served values first, the model's own last.
+def _value_ladder(model: AssignmentModel) -> Iterator[int]:
+    """Shifts of the value per served request to try in turn, the model's own (0) last.
 
-    The first rung values a served request at ``_FIRST_RUNG`` times the largest quality one
-    request can add plus the largest slot cost: serving one more request then outweighs moving
-    that many others to worse volunteers, which in practice already serves the maximum number
-    (the generated statewide caseload needs more than one times that value, the national one
-    more than two; eight serves both). Cost scaling pays only the logarithm of the range, so a
-    generous rung costs little, whereas a rung that fails the proof costs a second solve.
-    Only the vector of the current rung is held (``arc_value + (level - served_value) *
-    arc_served``, the same numbers as ``rest + level * served``), not the split itself.
+    A shift ``d`` solves with arc values ``arc_value + d * arc_served``: ``served_value + d``
+    per served request. The first rung values a served request at ``_FIRST_RUNG`` times the
+    largest quality one request can add plus the largest slot cost: serving one more request
+    then outweighs moving that many others to worse volunteers, which in practice already
+    serves the maximum number (the generated statewide caseload needs more than one times that
+    value, the national one more than two, the dense statewide one more than one; eight serves
+    all). Cost scaling pays only the logarithm of the range, so a generous rung costs little,
+    whereas a rung that fails the proof costs a second solve. The values themselves are never
+    held as an array: the network fills its cost buffer from the shift block by block.
     """
     if model.arc_served is not None and model.served_value != 0:
         served = model.arc_served
-        counted = np.flatnonzero(served > 0)
         per_request = 0
-        if counted.size:
-            count = served[counted].astype(np.int64)
-            gain = np.maximum(model.arc_value[counted] - model.served_value * count, 0)
-            per_request = int((-(-gain // count)).max())
-            del count, gain
-        del counted
+        for start in range(0, model.n_arcs, _BLOCK):  # blocks: no arc-sized temporaries
+            count = served[start : start + _BLOCK].astype(np.int64)
+            gain = model.arc_value[start : start + _BLOCK] - model.served_value * count
+            counted = count > 0
+            if counted.any():
+                ceil = -(-np.maximum(gain[counted], 0) // count[counted])
+                per_request = max(per_request, int(ceil.max()))
         level = _FIRST_RUNG * (per_request + int(model.slot_cost.max(initial=0))) + 1
         while level < model.served_value:
-            values = served.astype(np.int64)
-            values *= level - model.served_value
-            values += model.arc_value
-            yield values
-            del values
+            yield level - model.served_value
             level *= _LADDER_STEP
-    yield model.arc_value
+    yield 0
 
 
 class _Network:
@@ -145,7 +144,7 @@ class _Network:
     def _kept(self, array: npt.NDArray[_T]) -> npt.NDArray[_T]:
         return array if self.keep is None else array[self.keep]
 
-    def _arcs(self, values: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.generic], ...]:
+    def _arcs(self, shift: int) -> tuple[npt.NDArray[np.generic], ...]:
         """Tails, heads, capacities and unit costs of every arc of the network."""
         model, households, n_kept = self.model, self.households, self.n_kept
         n_h, source, sink = model.n_households, self.source, self.sink
@@ -171,15 +170,23 @@ class _Network:
         capacities = np.ones(tails.size, dtype=np.int64)
         capacities[-1] = n_src
         costs = np.zeros(tails.size, dtype=np.int64)
-        np.negative(self._kept(values), out=costs[:n_kept])
+        for start in range(0, n_kept, _BLOCK):  # -(arc_value + shift * arc_served), by blocks
+            b = slice(start, min(start + _BLOCK, n_kept))
+            arcs = b if self.keep is None else self.keep[b]
+            block = costs[b]
+            np.negative(model.arc_value[arcs], out=block)
+            if shift:
+                assert model.arc_served is not None  # the ladder shifts only with a split
+                block -= shift * model.arc_served[arcs].astype(np.int64)
         costs[n_kept + n_src : n_kept + n_src + n_slot] = model.slot_cost
         return tails, heads, capacities, costs
 
-    def solve(self, values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-        """Optimal selection for ``values`` on the model's arcs (checked against OR-Tools' cost)."""
+    def solve(self, shift: int) -> npt.NDArray[np.bool_]:
+        """Optimal selection for ``arc_value + shift * arc_served`` on the model's arcs (checked
+        against OR-Tools' cost)."""
         model, n_kept = self.model, self.n_kept
         flow = SimpleMinCostFlow()
-        flow.add_arcs_with_capacity_and_unit_cost(*self._arcs(values))  # copied: ours are freed
+        flow.add_arcs_with_capacity_and_unit_cost(*self._arcs(shift))  # copied: ours are freed
         n_src = self.households.size
         flow.set_nodes_supplies(
             np.array([self.source, self.sink], dtype=np.int32),
@@ -197,7 +204,10 @@ class _Network:
         else:
             selected = np.zeros(model.n_arcs, dtype=np.bool_)
             selected[self.keep[used]] = True
-        objective = model.objective_of(selected, values)
+        objective = model.objective_of(selected)
+        if shift:
+            assert model.arc_served is not None
+            objective += shift * int(model.arc_served[selected].sum(dtype=np.int64))
         if objective != -flow.optimal_cost():
             raise SolverError(
                 f"flow objective {-flow.optimal_cost()} disagrees with recomputed {objective}"
