@@ -94,7 +94,7 @@ def compare(caseload: Any, model_path: Path, weight: float, objective: str) -> d
     p, cand = inst.problem, inst.cand
     experience = _experience(caseload.assignments, p.volunteer_ids, AS_OF)
     truth = true_success_probability(p, cand.req, cand.vol, experience[cand.vol])
-    comps = np.asarray(inst.components)
+    comps = inst.components(learned_cfg)
     names = inst.names
     plans: dict[str, np.ndarray] = {}
     plans["default"] = solve_plan(inst, quality(comps[:, :-1], base.weights), base)

@@ -20,7 +20,7 @@ from lotsen_match.core.assignment import SCALE, _group_by_key, build_household_m
     )
 )
 def test_group_by_key_equals_unique(keys: np.ndarray) -> None:
-    uniq, inverse, counts = _group_by_key(keys)
+    uniq, inverse, counts = _group_by_key(keys.copy())  # the keys are its sort buffer
     ref_uniq, ref_inverse, ref_counts = np.unique(keys, return_inverse=True, return_counts=True)
     assert uniq.tolist() == ref_uniq.tolist()
     assert inverse.tolist() == ref_inverse.reshape(-1).tolist()

@@ -266,3 +266,60 @@ def test_scales_linearly_in_memory() -> None:
 
     small, large = peak(25_000), peak(100_000)
     assert 2.5 < large / small < 6.0, (small, large)
+
+
+# --- density ---------------------------------------------------------------------------------
+
+
+def test_sparse_density_is_the_default_caseload() -> None:
+    from lotsen_match.generate import SPARSE
+
+    plain = generate_caseload(300, 1_500, seed=11, as_of=AS_OF)
+    sparse = generate_caseload(300, 1_500, seed=11, as_of=AS_OF, density=SPARSE)
+    for name in ("volunteers", "requests", "assignments"):
+        pd.testing.assert_frame_equal(getattr(plain, name), getattr(sparse, name))
+
+
+def test_dense_caseload_clusters_into_the_largest_towns_with_wider_radii() -> None:
+    from lotsen_match.generate import DENSE
+
+    c = generate_caseload(1_000, 5_000, seed=5, as_of=AS_OF, density=DENSE)
+    assert_contract(c)
+    largest = set(load_places().nlargest(DENSE.towns or 0, "population")["name"])
+    assert set(c.volunteers["place"]) <= largest
+    assert set(c.requests["place"]) <= largest
+    low, high = DENSE.radius_km or (0.0, 0.0)
+    radius = c.volunteers["max_distance_km"].dropna()
+    assert radius.between(low, high).all()
+    assert radius.max() > 0.8 * high  # the whole range is used, not a corner of it
+
+
+def test_dense_caseload_has_several_times_the_candidates_per_request() -> None:
+    from lotsen_match import MatchConfig
+    from lotsen_match.core.candidates import find_candidates
+    from lotsen_match.core.problem import build_problem
+    from lotsen_match.generate import DENSE, SPARSE
+    from lotsen_match.validation import validate_caseload
+
+    config = MatchConfig(as_of=AS_OF)
+    per_request = {}
+    for label, density in (("sparse", SPARSE), ("dense", DENSE)):
+        c = generate_caseload(1_000, 5_000, seed=5, as_of=AS_OF, density=density)
+        case = validate_caseload(c.volunteers, c.requests, c.assignments, config=config)
+        problem = build_problem(case.volunteers, case.requests, case.assignments, config)
+        n_open = int((~problem.r_is_active).sum())
+        per_request[label] = find_candidates(problem, config).n_edges / n_open
+    assert per_request["dense"] > 3 * per_request["sparse"]
+
+
+@pytest.mark.parametrize(
+    ("towns", "radius_km"), [(0, None), (-3, None), (None, (0.0, 5.0)), (None, (9.0, 4.0))]
+)
+def test_density_rejects_impossible_settings(
+    towns: int | None, radius_km: tuple[float, float] | None
+) -> None:
+    from lotsen_match.errors import ArgumentError
+    from lotsen_match.generate import Density
+
+    with pytest.raises(ArgumentError):
+        Density(towns=towns, radius_km=radius_km)

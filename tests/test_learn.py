@@ -270,3 +270,50 @@ def test_a_run_with_the_model_shows_the_success_component(tmp_path: Path) -> Non
     pd.testing.assert_frame_equal(
         shown.proposals.drop(columns="success"), plain.proposals, check_like=False
     )
+
+
+def test_the_success_column_enters_quality_and_explanations_to_the_bit(tmp_path: Path) -> None:
+    """Without the full component matrix (fused quality, components of shown edges only) a run
+    with a model scores exactly as the matrix with ``success`` as its last column does."""
+    from lotsen_match.core.scoring import (
+        COMPONENT_DTYPE,
+        EdgeComponents,
+        continuity_of_edges,
+        quality,
+        score_components,
+        score_quality,
+    )
+    from lotsen_match.learn.apply import success_component
+    from lotsen_match.pipeline import build_instance
+
+    path = _model().save(tmp_path / "model.skops")["model"]
+    c = _caseload()
+    weights = CFG.weights.model_copy(update={"success": 3.0})
+    cfg = CFG.model_copy(update={"success_model": path, "weights": weights})
+    case = validate_caseload(c.volunteers, c.requests, c.assignments, config=cfg)
+    inst = build_instance(case, cfg)
+    assert inst.success is not None and inst.names[-1] == "success"
+    full = score_components(inst.problem, inst.cand, cfg)
+    # The learned column from the full matrix (as before) and from the continuity column alone.
+    from_matrix, _ = success_component(inst.problem, inst.cand, full, case.assignments, cfg)
+    alone, _ = success_component(
+        inst.problem,
+        inst.cand,
+        continuity_of_edges(inst.problem, inst.cand),
+        case.assignments,
+        cfg,
+    )
+    assert from_matrix.tobytes() == alone.tobytes()
+    matrix = np.asfortranarray(
+        np.column_stack([full, from_matrix.astype(COMPONENT_DTYPE)]), dtype=COMPONENT_DTYPE
+    )
+    assert inst.quality.tobytes() == quality(matrix, cfg.weights, inst.names).tobytes()
+    assert inst.components(cfg).tobytes() == matrix.tobytes()
+    some = np.arange(0, inst.cand.n_edges, 7)
+    shown = EdgeComponents(inst.problem, inst.cand, cfg, some, inst.success)
+    assert shown.rows(some).tobytes() == np.ascontiguousarray(matrix[some]).tobytes()
+    # The learned column is required exactly when the config names a model.
+    with pytest.raises(ArgumentError, match="success"):
+        score_quality(inst.problem, inst.cand, cfg)
+    with pytest.raises(ArgumentError, match="success"):
+        score_quality(inst.problem, inst.cand, CFG, inst.success)

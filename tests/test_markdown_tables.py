@@ -115,4 +115,4 @@ def test_benchmark_generator_writes_tables_that_render() -> None:
     text = bench.render_table(reports)
     assert check(text, "render_table()") == 2
     stage_table = tables(text)[0][1]
-    assert len(stage_table[0]) == 4 + len(bench.STAGES) + 4
+    assert len(stage_table[0]) == 4 + len(bench.STAGES) + 6  # match(), peak, CLI, bare, ratio, load

@@ -192,3 +192,27 @@ def test_scores_are_bitwise_deterministic_and_independent_of_blocking(
     c = score_components(problem, cand, CONFIG)
     assert a.tobytes() == b.tobytes() == c.tobytes()
     assert quality(a, CONFIG.weights).tobytes() == quality(c, CONFIG.weights).tobytes()
+
+
+def test_score_quality_and_edge_components_equal_the_full_matrix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fused quality pass and the per-edge components are the full matrix, to the bit."""
+    from lotsen_match.core.scoring import EdgeComponents, score_quality
+    from lotsen_match.generate import DENSE, generate_caseload
+    from lotsen_match.validation import validate_caseload
+
+    config = CONFIG.model_copy(update={"as_of": dt.date(2026, 11, 2)})
+    c = generate_caseload(300, 1_500, seed=3, as_of=config.as_of, density=DENSE)
+    case = validate_caseload(c.volunteers, c.requests, c.assignments, config=config)
+    problem = build_problem(case.volunteers, case.requests, case.assignments, config)
+    cand = find_candidates(problem, config)
+    monkeypatch.setattr(scoring, "_BLOCK", 300)  # several blocks on several threads
+    full = score_components(problem, cand, config)
+    assert cand.n_edges > 5 * 300
+    assert score_quality(problem, cand, config).tobytes() == quality(full, config.weights).tobytes()
+    some = np.random.default_rng(0).choice(cand.n_edges, 700, replace=False)
+    comps = EdgeComponents(problem, cand, config, some)
+    assert comps.rows(some).tobytes() == np.ascontiguousarray(full[some]).tobytes()
+    with pytest.raises(KeyError):
+        comps.rows(np.setdiff1d(np.arange(50), some)[:3])

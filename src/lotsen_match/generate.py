@@ -36,7 +36,7 @@ from .core.vocab import DAY_PARTS, DAYS, MODULES, NEED_TYPES, SLOTS
 from .errors import ArgumentError, ArgumentTypeError
 from .ingest.places import load_places
 
-__all__ = ["Caseload", "generate_caseload"]
+__all__ = ["DENSE", "SPARSE", "Caseload", "Density", "generate_caseload"]
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +197,37 @@ _MIN_PLACE_WEIGHT: Final = 500.0  # GeoNames lists some villages with population
 
 
 @dataclass(frozen=True)
+class Density:
+    """How closely people cluster and how far volunteers travel: what sets the candidates per
+    request.
+
+    The default (:data:`SPARSE`) scatters people around all places of the region by population
+    and draws travel radii by place size (3-12 km in cities, up to 25 km in villages), about 33
+    admissible pairs per open request statewide. :data:`DENSE` puts everybody into the 15 largest
+    towns with radii of 8-30 km, about 150, which is what large urban offices see.
+    """
+
+    towns: int | None = None
+    """Scatter people around only the ``towns`` most populous places (None: every place)."""
+    radius_km: tuple[float, float] | None = None
+    """Travel radius of the volunteers, uniform in ``[low, high]`` km (None: by place size)."""
+
+    def __post_init__(self) -> None:
+        if self.towns is not None and (isinstance(self.towns, bool) or self.towns < 1):
+            raise ArgumentError(f"towns must be a positive int or None, got {self.towns!r}")
+        if self.radius_km is not None:
+            low, high = self.radius_km
+            if not 0 < low <= high:
+                raise ArgumentError(f"radius_km must satisfy 0 < low <= high, got {self.radius_km}")
+
+
+#: Every place of the region, radii by place size (the default).
+SPARSE: Final = Density()
+#: The 15 largest towns, radii 8-30 km: about 150 admissible pairs per open request statewide.
+DENSE: Final = Density(towns=15, radius_km=(8.0, 30.0))
+
+
+@dataclass(frozen=True)
 class Caseload:
     """One office's state: volunteer pool, open requests and the assignments before this run.
 
@@ -231,6 +262,7 @@ def generate_caseload(
     as_of: dt.date = dt.date(2026, 11, 2),
     places: pd.DataFrame | None = None,
     history: int = 0,
+    density: Density = SPARSE,
 ) -> Caseload:
     """Generate a realistic synthetic caseload, identical for identical arguments.
 
@@ -258,6 +290,10 @@ def generate_caseload(
         Adds up to this many ended accompaniments (their closed requests in
         ``closed_requests``), whose outcomes follow a hidden ground truth that learning can
         recover; 0 changes nothing else.
+    density
+        Clusters people into fewer towns and sets the travel radii (``DENSE`` for urban
+        offices, about 150 admissible pairs per open request); the default changes nothing,
+        so the same seed gives the same caseload as before the option existed.
 
     Returns
     -------
@@ -270,13 +306,22 @@ def generate_caseload(
         A count or ``history`` that is no whole number from 0 to 1,000,000, a ``seed`` that
         is no non-negative whole number, ``as_of`` that is no date, or ``places`` that is no
         DataFrame, has no rows or lacks the columns needed.
+    ArgumentTypeError
+        ``density`` that is no ``Density``.
     """
     _check_arguments(n_volunteers, n_requests, seed, as_of, places, history)
+    if not isinstance(density, Density):
+        raise ArgumentTypeError("density", "a Density, e.g. DENSE or SPARSE", describe(density))
     table = _check_places(load_places() if places is None else places)
+    if density.towns is not None:
+        largest = table.sort_values(["population", "name"], ascending=[False, True], kind="stable")
+        table = largest.head(density.towns).reset_index(drop=True)
     vol_seed, req_seed, link_seed, asg_seed = np.random.SeedSequence(seed).spawn(4)
     day0 = np.datetime64(as_of, "D")
 
-    vol = _volunteers(np.random.default_rng(vol_seed), int(n_volunteers), table, day0)
+    vol = _volunteers(
+        np.random.default_rng(vol_seed), int(n_volunteers), table, day0, density.radius_km
+    )
     req = _requests(np.random.default_rng(req_seed), int(n_requests), table, day0)
     _link_previous_and_excluded(np.random.default_rng(link_seed), req, vol)
     assignments = _assignments(np.random.default_rng(asg_seed), vol, req, table)
@@ -540,7 +585,11 @@ def _volunteer_languages(rng: np.random.Generator, n: int) -> tuple[StrArray, pd
 
 
 def _volunteers(
-    rng: np.random.Generator, n: int, places: pd.DataFrame, day0: np.datetime64
+    rng: np.random.Generator,
+    n: int,
+    places: pd.DataFrame,
+    day0: np.datetime64,
+    radius_km: tuple[float, float] | None = None,
 ) -> _Volunteers:
     place, lat, lon = _locate(rng, n, places, _VOLUNTEER_PLACE_EXPONENT)
     languages, speaks = _volunteer_languages(rng, n)
@@ -548,6 +597,8 @@ def _volunteers(
     pop = places["population"].to_numpy(dtype=np.float64)[place]
     low = np.select([pop >= 100_000, pop >= 10_000], [3.0, 5.0], 8.0)
     high = np.select([pop >= 100_000, pop >= 10_000], [12.0, 18.0], 25.0)
+    if radius_km is not None:  # same draws as by place size, so the rest of the stream is equal
+        low, high = np.full(n, radius_km[0]), np.full(n, radius_km[1])
     max_km = np.round((low + rng.random(n) * (high - low)) * 2) / 2
     max_km[rng.random(n) < 0.10] = np.nan
 

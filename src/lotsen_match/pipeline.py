@@ -13,7 +13,7 @@ import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -30,9 +30,11 @@ from .core.scoring import (
     COMPONENT_DTYPE,
     COMPONENTS,
     SUCCESS,
+    EdgeComponents,
     component_names,
-    quality,
+    continuity_of_edges,
     score_components,
+    score_quality,
 )
 from .core.vocab import LEVEL_CODE, language_levels
 from .io.inputs import TableSource, read_inputs
@@ -149,17 +151,32 @@ def match(
 @dataclass(frozen=True)
 class MatchInstance:
     """Everything ``match()`` builds before solving: the encoded problem, the admissible pairs,
-    their score components and quality, and the household model the solvers optimise."""
+    their quality, and the household model the solvers optimise. The score components of the
+    few edges an explanation shows are computed afterwards (``scoring.EdgeComponents``)."""
 
     problem: MatchProblem
     cand: Candidates
-    components: npt.NDArray[np.floating[Any]]
     quality: npt.NDArray[np.float64]
     household: HouseholdModel
     names: tuple[str, ...] = COMPONENTS
-    """The columns of ``components`` (``success`` last when a model is configured)."""
+    """The score components of the run (``success`` last when a model is configured)."""
     model_card: dict[str, Any] | None = None
     """The card of the success model used, if any."""
+    success: npt.NDArray[np.floating[Any]] | None = None
+    """The learned ``success`` component per edge (``COMPONENT_DTYPE``), with a model only."""
+
+    def components(
+        self, config: MatchConfig, edges: npt.NDArray[np.integer[Any]] | None = None
+    ) -> npt.NDArray[np.floating[Any]]:
+        """The component matrix (columns ``names``) of all edges or of ``edges``, built on
+        demand: ``match()`` itself never holds it for all edges (``quality`` is fused)."""
+        comps = score_components(self.problem, self.cand, config, edges=edges)
+        if self.success is None:
+            return comps
+        success = self.success if edges is None else self.success[edges]
+        return np.asfortranarray(
+            np.column_stack([comps, success.astype(COMPONENT_DTYPE)]), dtype=COMPONENT_DTYPE
+        )
 
 
 def build_instance(
@@ -184,17 +201,17 @@ def build_instance(
     with timer.stage("candidates"):
         cand = find_candidates(problem, config)
     with timer.stage("score"):
-        comps = score_components(problem, cand, config)
+        success = None
         if model is not None:
             from .learn.apply import success_component
 
-            success, _ = success_component(
-                problem, cand, comps, caseload.assignments, config, model
+            continuity = continuity_of_edges(problem, cand)
+            values, _ = success_component(
+                problem, cand, continuity, caseload.assignments, config, model
             )
-            comps = np.asfortranarray(
-                np.column_stack([comps, success.astype(COMPONENT_DTYPE)]), dtype=COMPONENT_DTYPE
-            )
-        q = quality(comps, config.weights, names)
+            del continuity
+            success = values.astype(COMPONENT_DTYPE)
+        q = score_quality(problem, cand, config, success)
     with timer.stage("model"):
         hm = build_household_model(
             edge_req=cand.req,
@@ -207,7 +224,7 @@ def build_instance(
             config=config,
         )
     return MatchInstance(
-        problem, cand, comps, q, hm, names, None if model is None else dict(model.card)
+        problem, cand, q, hm, names, None if model is None else dict(model.card), success
     )
 
 
@@ -263,13 +280,7 @@ def match_validated(
     timer = check_instance(timer, StageTimer, "timer", "a StageTimer or None", optional=True)
     timer = timer or StageTimer()
     inst = instance if instance is not None else build_instance(caseload, config, timer=timer)
-    problem, cand, comps, q, hm = (
-        inst.problem,
-        inst.cand,
-        inst.components,
-        inst.quality,
-        inst.household,
-    )
+    problem, cand, q, hm = inst.problem, inst.cand, inst.quality, inst.household
     with timer.stage("solve"):
         solver = get_solver(
             config.solver.name,
@@ -293,8 +304,12 @@ def match_validated(
             hm.model.arc_volunteer[arc_sel], minlength=problem.v_capacity.shape[0]
         ).astype(np.int32)
         full_after = (hm.volunteer_free - used) <= 0
-        proposals = _proposals(problem, cand, comps, q, edge_sel, used, prep.req_frame, inst.names)
         alt_idx, alt_rank = prep.ranked.without(edge_sel, config.report.max_alternatives)
+        shown = np.concatenate(
+            [np.flatnonzero(edge_sel), alt_idx, np.zeros(min(cand.n_edges, 1), dtype=np.int64)]
+        )
+        comps = EdgeComponents(problem, cand, config, shown, inst.success)
+        proposals = _proposals(problem, cand, comps, q, edge_sel, used, prep.req_frame, inst.names)
         alternatives = _alternatives(
             problem, cand, comps, q, edge_sel, full_after, alt_idx, alt_rank, inst.names
         )
@@ -343,6 +358,10 @@ def match_validated(
     )
 
 
+#: Edges per block when packing the ranking keys.
+_PACK_BLOCK: Final[int] = 1 << 20
+
+
 @dataclass(frozen=True, slots=True)
 class _RankedEdges:
     """The best ``k + 1`` edges of every request by quality (ties: lower volunteer index).
@@ -363,22 +382,26 @@ class _RankedEdges:
             return cls(empty, empty.astype(np.int32))
         # Sort one packed int64 (request, SCALE - quality, edge) instead of an argsort: several
         # times faster, and edge order is (request, volunteer), so ties go to the volunteer.
-        inv_q = SCALE - np.rint(q * SCALE).astype(np.int64)
+        # Built in place: it runs while the solver holds its network, at the peak of memory.
         edge_bits = max(int(n - 1).bit_length(), 1)
         q_bits = SCALE.bit_length()
-        req = cand.req.astype(np.int64)
-        if int(req[-1]).bit_length() + q_bits + edge_bits <= 62:
-            packed = (req << (q_bits + edge_bits)) | (inv_q << edge_bits)
-            packed |= np.arange(n, dtype=np.int64)
+        if int(cand.req[-1]).bit_length() + q_bits + edge_bits <= 62:
+            packed = np.empty(n, dtype=np.int64)
+            for start in range(0, n, _PACK_BLOCK):  # blocks: no edge-sized temporaries
+                b = slice(start, start + _PACK_BLOCK)
+                inv_q = SCALE - np.rint(q[b] * SCALE).astype(np.int64)
+                at = np.arange(start, min(start + _PACK_BLOCK, n), dtype=np.int64)
+                key = cand.req[b].astype(np.int64) << (q_bits + edge_bits)
+                packed[b] = key | (inv_q << edge_bits) | at
             packed.sort()
-            order = packed & ((1 << edge_bits) - 1)
-            del packed
+            packed &= (1 << edge_bits) - 1
+            order = packed
         else:
-            order = np.lexsort((np.arange(n), inv_q, req))
+            inv_q = SCALE - np.rint(q * SCALE).astype(np.int64)
+            order = np.lexsort((np.arange(n), inv_q, cand.req.astype(np.int64)))
         req_sorted = cand.req[order]
-        rank = _rank_in_groups(req_sorted)
-        top = rank <= k
-        return cls(order[top].astype(np.int64), req_sorted[top])
+        top = _rank_in_groups(req_sorted) <= k
+        return cls(order[top], req_sorted[top])
 
     def without(
         self, selected: npt.NDArray[np.bool_], k: int
@@ -388,15 +411,20 @@ class _RankedEdges:
         idx, req = self.idx[keep], self.req[keep]
         rank = _rank_in_groups(req) + 1
         top = rank <= k
-        return idx[top], rank[top]
+        return idx[top], rank[top].astype(np.int64)
 
 
-def _rank_in_groups(keys: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
-    """0-based position of each element within its run of equal (grouped) keys."""
+def _rank_in_groups(keys: npt.NDArray[np.int32]) -> npt.NDArray[np.signedinteger[Any]]:
+    """0-based position of each element within its run of equal (grouped) keys (int32 when
+    the positions fit it, as they do for any caseload: half the memory of int64)."""
     if keys.size == 0:
         return np.zeros(0, dtype=np.int64)
+    dtype = np.int32 if keys.size < 2**31 else np.int64
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    return np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
+    lengths = np.diff(np.append(starts, keys.size))
+    rank: npt.NDArray[np.signedinteger[Any]] = np.arange(keys.size, dtype=dtype)
+    rank -= np.repeat(starts.astype(dtype), lengths)
+    return rank
 
 
 @dataclass(frozen=True, slots=True)
@@ -453,7 +481,7 @@ def _requests_in_problem_order(requests: pd.DataFrame, problem: MatchProblem) ->
 def _proposals(
     problem: MatchProblem,
     cand: Candidates,
-    comps: npt.NDArray[np.floating[Any]],
+    comps: EdgeComponents,
     q: npt.NDArray[np.float64],
     edge_sel: npt.NDArray[np.bool_],
     used: npt.NDArray[np.int32],
@@ -475,8 +503,9 @@ def _proposals(
         "household_id": req_frame["household_id"].to_numpy()[req],
         "score": np.round(q[idx], 4),
     }
+    rows = comps.rows(idx)
     for k, name in enumerate(names):
-        data[name] = np.round(comps[idx, k].astype(np.float64), 4)
+        data[name] = np.round(rows[:, k].astype(np.float64), 4)
     data["distance_km"] = np.round(cand.km[idx], 3)
     data["shared_language"] = np.asarray(problem.languages, dtype=object)[cand.lang[idx]]
     data["status"] = np.where(kept, "kept", "proposed")
@@ -501,7 +530,7 @@ def _lacks(names: tuple[str, ...]) -> npt.NDArray[np.object_]:
 def _alternatives(
     problem: MatchProblem,
     cand: Candidates,
-    comps: npt.NDArray[np.floating[Any]],
+    comps: EdgeComponents,
     q: npt.NDArray[np.float64],
     edge_sel: npt.NDArray[np.bool_],
     full_after: npt.NDArray[np.bool_],
@@ -519,8 +548,9 @@ def _alternatives(
     ch = chosen[req]
     has = ch >= 0
     weaker = np.zeros(idx.size, dtype=np.int64)
+    rows, chosen_rows = comps.rows(idx), comps.rows(np.maximum(ch, 0))
     for k in range(len(names)):
-        worse = has & (comps[idx, k] < comps[np.maximum(ch, 0), k] - 0.05)
+        worse = has & (rows[:, k] < chosen_rows[:, k] - 0.05)
         weaker |= worse.astype(np.int64) << k
     return pd.DataFrame(
         {

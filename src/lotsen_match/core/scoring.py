@@ -8,6 +8,7 @@ reductions whose summation order could depend on threads or CPU).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 import numpy as np
@@ -29,13 +30,16 @@ __all__ = [
     "COMPONENTS",
     "COMPONENT_DTYPE",
     "SUCCESS",
+    "EdgeComponents",
     "component_names",
     "continuity_component",
+    "continuity_of_edges",
     "distance_component",
     "language_component",
     "modules_component",
     "quality",
     "score_components",
+    "score_quality",
     "stability_component",
     "time_component",
     "urgency_component",
@@ -168,16 +172,163 @@ def stability_component(edge_keys: npt.ArrayLike, proposed_keys: npt.ArrayLike) 
 
 
 def score_components(
-    problem: MatchProblem, cand: Candidates, config: MatchConfig
+    problem: MatchProblem,
+    cand: Candidates,
+    config: MatchConfig,
+    *,
+    edges: npt.NDArray[np.integer[Any]] | None = None,
 ) -> npt.NDArray[np.floating[Any]]:
     """(n_edges, len(COMPONENTS)) matrix of ``COMPONENT_DTYPE``, columns in COMPONENTS order.
 
-    Stored column-major, so each component is one contiguous column. Computed block by block
-    (elementwise, so the result depends on neither the block size nor the threads the blocks
-    run on) to keep temporaries in cache.
+    ``edges`` (edge indices) limits the rows to those edges, in that order: the explanations
+    need the components of the proposals and alternatives only. Stored column-major, so each
+    component is one contiguous column. Computed block by block (elementwise, so the result
+    depends on neither the block size nor the threads the blocks run on) to keep temporaries in
+    cache.
     """
+    rows = cand.n_edges if edges is None else int(np.asarray(edges).shape[0])
+    out = np.empty((len(COMPONENTS), rows), dtype=COMPONENT_DTYPE).T
+    block = _component_blocks(problem, cand, config, edges)
+
+    def fill(index: int, thread: int) -> None:
+        b = slice(index * _BLOCK, (index + 1) * _BLOCK)
+        block(b, out[b])
+
+    for_each_in_threads(-(-rows // _BLOCK), fill, worker_count())
+    return out
+
+
+def score_quality(
+    problem: MatchProblem,
+    cand: Candidates,
+    config: MatchConfig,
+    success: npt.NDArray[np.floating[Any]] | None = None,
+) -> npt.NDArray[np.float64]:
+    """``quality(components, config.weights, component_names(config))``, to the bit, without
+    the component matrix: each block's components live in a small buffer only (a dense
+    statewide caseload saves 420 MB).
+
+    ``success`` (``COMPONENT_DTYPE``, one per edge) is the learned column, required exactly
+    when the config names a success model; it is summed last, like the matrix's last column.
+
+    Raises
+    ------
+    ArgumentError
+        ``success`` given without a model in the config, missing with one, or of the wrong length.
+    """
+    names = component_names(config)
+    _check_success(names, success, cand.n_edges)
+    out = np.zeros(cand.n_edges, dtype=np.float64)
+    weights = config.weights.component_weights(names)
+    total = float(sum(weights))
+    if total == 0.0:
+        return out
+    pair_weights = weights[: len(COMPONENTS)]
+    block = _component_blocks(problem, cand, config, None)
+    buffers = [np.empty((len(COMPONENTS), _BLOCK), dtype=COMPONENT_DTYPE).T for _ in range(8)]
+
+    def fill(index: int, thread: int) -> None:
+        b = slice(index * _BLOCK, (index + 1) * _BLOCK)
+        acc = out[b]
+        comps = buffers[thread][: acc.shape[0]]
+        block(b, comps)
+        # The same sums in the same order as quality() on the matrix with success last.
+        for j, weight in enumerate(pair_weights):
+            if weight:
+                acc += comps[:, j].astype(np.float64) * weight
+        if success is not None and weights[-1]:
+            acc += success[b].astype(np.float64) * weights[-1]
+        acc /= total
+
+    for_each_in_threads(-(-cand.n_edges // _BLOCK), fill, min(worker_count(), len(buffers)))
+    return out
+
+
+def continuity_of_edges(problem: MatchProblem, cand: Candidates) -> npt.NDArray[np.floating[Any]]:
+    """The continuity column alone (``COMPONENT_DTYPE``), as in :func:`score_components`.
+
+    The success model takes it as a feature for every pair; this avoids the full matrix.
+    """
+    out = np.empty(cand.n_edges, dtype=COMPONENT_DTYPE)
+
+    def fill(index: int, thread: int) -> None:
+        b = slice(index * _BLOCK, (index + 1) * _BLOCK)
+        out[b] = _continuity(problem, cand.req[b], cand.vol[b])
+
+    for_each_in_threads(-(-cand.n_edges // _BLOCK), fill, worker_count())
+    return out
+
+
+class EdgeComponents:
+    """The components of some edges, indexed by edge number like the full matrix.
+
+    ``comps.rows(idx)`` gives the rows of the full component matrix (columns
+    ``component_names(config)``) for the edges ``idx`` (all among ``edges``), computed for the
+    few edges an explanation shows. ``success`` is the run's learned column for all edges, if any.
+    """
+
+    def __init__(
+        self,
+        problem: MatchProblem,
+        cand: Candidates,
+        config: MatchConfig,
+        edges: npt.NDArray[np.integer[Any]],
+        success: npt.NDArray[np.floating[Any]] | None = None,
+    ) -> None:
+        _check_success(component_names(config), success, cand.n_edges)
+        self.edges = np.unique(np.asarray(edges, dtype=np.int64))
+        values = score_components(problem, cand, config, edges=self.edges)
+        if success is not None:
+            values = np.asfortranarray(
+                np.column_stack([values, success[self.edges].astype(COMPONENT_DTYPE)]),
+                dtype=COMPONENT_DTYPE,
+            )
+        self.values = values
+
+    def rows(self, idx: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.floating[Any]]:
+        """(len(idx), n_components) components of the edges ``idx`` (all among ``edges``)."""
+        at = np.searchsorted(self.edges, idx)
+        found = self.edges[np.minimum(at, max(self.edges.size - 1, 0))] if self.edges.size else at
+        if not np.array_equal(found, idx):
+            raise KeyError("components asked for edges that were not scored")
+        values: npt.NDArray[np.floating[Any]] = self.values[at]
+        return values
+
+
+def _check_success(
+    names: tuple[str, ...], success: npt.NDArray[np.floating[Any]] | None, n_edges: int
+) -> None:
+    """The learned column is there exactly when the run has a success model, one per edge."""
+    if (SUCCESS in names) != (success is not None):
+        raise ArgumentError(
+            "success values must be given exactly when config.rules.success_model is set"
+        )
+    if success is not None and np.asarray(success).shape != (n_edges,):
+        raise ArgumentError(
+            f"success must have one value per edge ({n_edges}), got {np.shape(success)}"
+        )
+
+
+def _continuity(
+    p: MatchProblem, req: npt.NDArray[np.integer[Any]], vol: npt.NDArray[np.integer[Any]]
+) -> F64:
+    """The continuity component of the pairs (req, vol): previous volunteer or ended rows."""
+    accompanied = None
+    if p.h_ended_keys.size:
+        accompanied = contains_sorted(
+            p.h_ended_keys, pair_keys(p.r_household[req], vol, p.n_volunteers)
+        )
+    return continuity_component(p.r_prev_vol[req], vol, accompanied)
+
+
+def _component_blocks(
+    problem: MatchProblem,
+    cand: Candidates,
+    config: MatchConfig,
+    edges: npt.NDArray[np.integer[Any]] | None,
+) -> Callable[[slice, npt.NDArray[np.floating[Any]]], None]:
+    """A function filling the components of one block of rows (``edges[b]``, or edges ``b``)."""
     p = problem
-    out = np.empty((len(COMPONENTS), cand.n_edges), dtype=COMPONENT_DTYPE).T
     # Per-request and per-(volunteer, need) parts once; per edge only gathers.
     urgency = urgency_component(
         p.r_created_day,
@@ -194,26 +345,31 @@ def score_components(
     first = p.r_lang[:, 0] if p.r_lang.shape[1] else np.full(p.n_requests, -1, np.int16)
     proposed = np.unique(pair_keys(p.proposed_req, p.proposed_vol, p.n_volunteers))
 
-    def block(index: int, thread: int) -> None:
-        b = slice(index * _BLOCK, (index + 1) * _BLOCK)
-        req, vol = cand.req[b], cand.vol[b]
+    def block(b: slice, out: npt.NDArray[np.floating[Any]]) -> None:
+        at: slice | npt.NDArray[np.integer[Any]] = b if edges is None else edges[b]
+        req, vol = cand.req[at], cand.vol[at]
         vol_ix = vol.astype(np.intp)
         f = first[req]
         first_native = (f >= 0) & v_native[vol_ix * n_lang + np.maximum(f, 0)]
-        out[b, 0] = language_component(cand.level[b], first_native, p.min_level)
-        out[b, 1] = distance_component(cand.km[b], config.rules.distance_half_km)
-        out[b, 2] = time_component(p.v_slot_mask[vol], p.r_slot_mask[req])
-        out[b, 3] = per_need[vol_ix * n_need + p.r_need[req]]
-        accompanied = None
-        if p.h_ended_keys.size:
-            hh_keys = pair_keys(p.r_household[req], vol, p.n_volunteers)
-            accompanied = contains_sorted(p.h_ended_keys, hh_keys)
-        out[b, 4] = continuity_component(p.r_prev_vol[req], vol, accompanied)
-        out[b, 5] = urgency[req]
-        out[b, 6] = stability_component(pair_keys(req, vol, p.n_volunteers), proposed)
+        out[:, 0] = language_component(cand.level[at], first_native, p.min_level)
+        out[:, 1] = distance_component(cand.km[at], config.rules.distance_half_km)
+        out[:, 2] = time_component(p.v_slot_mask[vol], p.r_slot_mask[req])
+        out[:, 3] = per_need[vol_ix * n_need + p.r_need[req]]
+        out[:, 4] = _continuity(p, req, vol)
+        out[:, 5] = urgency[req]
+        out[:, 6] = stability_component(pair_keys(req, vol, p.n_volunteers), proposed)
 
-    for_each_in_threads(-(-cand.n_edges // _BLOCK), block, worker_count())
-    return out
+    return block
+
+
+def _weighted_mean(
+    comps: npt.NDArray[np.floating[Any]], weights: list[float], total: float, acc: F64
+) -> None:
+    """``acc += sum_j comps[:, j] * weights[j]`` column by column, then ``acc /= total``."""
+    for j, weight in enumerate(weights):
+        if weight:
+            acc += comps[:, j].astype(np.float64) * weight
+    acc /= total
 
 
 def component_names(config: MatchConfig) -> tuple[str, ...]:
@@ -239,11 +395,7 @@ def quality(
 
     def block(index: int, thread: int) -> None:
         b = slice(index * _BLOCK, (index + 1) * _BLOCK)
-        acc = out[b]
-        for j, weight in enumerate(w):
-            if weight:
-                acc += comps[b, j].astype(np.float64) * weight
-        acc /= total
+        _weighted_mean(comps[b], w, total, out[b])
 
     for_each_in_threads(-(-comps.shape[0] // _BLOCK), block, worker_count())
     return out

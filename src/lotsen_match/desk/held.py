@@ -117,7 +117,11 @@ class HeldPlan:
         self.e_vol = GrowArray(cand.vol)
         self.e_km = GrowArray(cand.km, np.float64)
         self.e_lang = GrowArray(cand.lang, np.int16)
-        self.e_comp = [GrowArray(inst.components[:, k], np.float32) for k in range(len(inst.names))]
+        # The desk holds every edge's components (it re-scores moved edges); match() itself
+        # computes them only for the edges an explanation shows.
+        components = inst.components(config)
+        self.e_comp = [GrowArray(components[:, k], np.float32) for k in range(len(inst.names))]
+        del components
         self.e_quality = GrowArray(inst.quality, np.float64)
         self.e_qint = GrowArray(np.rint(inst.quality * SCALE).astype(np.int64))
         self.e_alive = GrowArray(np.ones(req.size, dtype=np.bool_), np.bool_)

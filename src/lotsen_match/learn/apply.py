@@ -33,12 +33,15 @@ _BLOCK: Final[int] = 250_000
 def success_component(
     problem: MatchProblem,
     cand: Candidates,
-    components: npt.NDArray[np.floating[Any]],
+    continuity: npt.NDArray[np.floating[Any]],
     assignments: pd.DataFrame | None,
     config: MatchConfig,
     model: SuccessModel | None = None,
 ) -> tuple[npt.NDArray[np.float64], SuccessModel]:
     """P(completed) per candidate pair under ``config.rules.success_model`` (or ``model``).
+
+    ``continuity`` is the pairs' continuity component (``scoring.continuity_of_edges``, one per
+    edge), or the whole component matrix in ``COMPONENTS`` order.
 
     Raises:
         ConfigError: no model configured, or the model file is missing or mismatched.
@@ -49,7 +52,8 @@ def success_component(
         model = load_success_model(config.rules.success_model)
     history = assignments if assignments is not None else pd.DataFrame()
     events = history_events(history, problem)
-    continuity = components[:, COMPONENTS.index("continuity")]
+    if np.ndim(continuity) == 2:
+        continuity = continuity[:, COMPONENTS.index("continuity")]
     out = np.empty(cand.n_edges, dtype=np.float64)
     day = np.int64(problem.as_of_day)
     for start in range(0, cand.n_edges, _BLOCK):

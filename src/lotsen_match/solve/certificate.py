@@ -104,11 +104,18 @@ def certify(
     # Exchange edges mate -> other volunteer of the same household, sorted by source (CSR).
     # Prices never exceed their upper bounds while the iteration runs, so an edge that cannot
     # lift its target above the target's lower bound even from the top is inert: drop it.
-    other = np.flatnonzero(~unmatched & ~selected)
+    # Evaluated on all arcs at once (gathers from per-household and per-volunteer tables);
+    # unmatched households' arcs (mate -1) are masked out, whatever their garbage values.
+    live = upper[arc_mate] - mate_value[household] + value > lower[volunteer]
+    live &= ~unmatched
+    live &= ~selected
+    other = np.flatnonzero(live)
+    del live
     src = arc_mate[other]
-    live = upper[src] - mate_value[household[other]] + value[other] > lower[volunteer[other]]
-    other, src = other[live], src[live]
-    order = np.argsort(src, kind="stable")
+    # Stable argsort of volunteer indices; numpy radix-sorts 16-bit keys (5x faster than int64).
+    narrow = src.astype(np.int16) if n_v <= np.iinfo(np.int16).max else src
+    order = np.argsort(narrow, kind="stable")
+    del narrow
     other = other[order]
     src = src[order]
     dst = volunteer[other].astype(np.intp)
@@ -116,6 +123,7 @@ def certify(
     indptr = np.searchsorted(src, np.arange(n_v + 1))
 
     price = lower.copy()
+    rose = np.zeros(n_v, dtype=np.bool_)
     frontier = np.flatnonzero(np.diff(indptr) > 0)
     rounds = 0
     while frontier.size:
@@ -132,7 +140,9 @@ def certify(
             break
         target, offer = target[rising], offer[rising]
         np.maximum.at(price, target, offer)
-        frontier = np.unique(target)
+        rose[target] = True  # the sorted unique targets, without a sort
+        frontier = np.flatnonzero(rose)
+        rose[frontier] = False
         if np.any(price[frontier] > upper[frontier]):
             return Certificate(False, price, rounds, "an exchange would improve the objective")
     logger.debug("certified optimal after %d price rounds", rounds)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,8 +33,12 @@ __all__ = ["MinCostFlowSolver"]
 
 logger = logging.getLogger(__name__)
 
+_T = TypeVar("_T", bound=np.generic)
+
 #: First rung of the value ladder, in multiples of the most one request can add (see below).
 _FIRST_RUNG: Final[int] = 8
+#: Arcs per block where whole-arc temporaries are avoided.
+_BLOCK: Final[int] = 1 << 20
 #: Factor between the rungs of the value ladder after a failed proof.
 _LADDER_STEP: Final[int] = 16
 
@@ -49,16 +53,17 @@ class MinCostFlowSolver:
 
     def solve(self, model: AssignmentModel) -> SolveResult:
         start = time.perf_counter()
-        keep = model.profitable_arcs()
+        profitable = model.profitable_mask()
         selected = np.zeros(model.n_arcs, dtype=np.bool_)
-        if keep.size == 0:
+        if not profitable.any():
             elapsed = time.perf_counter() - start
             return SolveResult(self.name, "optimal", True, 0, selected, elapsed, bound=0)
 
-        network = _Network(model, keep)
-        for values in _value_ladder(model):
-            selected = network.solve(values)
-            if values is model.arc_value:
+        network = _Network(model, None if profitable.all() else np.flatnonzero(profitable))
+        del profitable
+        for shift in _value_ladder(model):
+            selected = network.solve(shift)
+            if shift == 0:
                 break
             proof = certify(model, selected)
             if proof.optimal:
@@ -74,7 +79,7 @@ class MinCostFlowSolver:
         logger.debug(
             "flow: %d arcs (%d profitable), %d households matched, %.3fs",
             model.n_arcs,
-            keep.size,
+            network.n_kept,
             int(selected.sum()),
             elapsed,
         )
@@ -83,88 +88,126 @@ class MinCostFlowSolver:
         )
 
 
-def _value_ladder(model: AssignmentModel) -> Iterator[npt.NDArray[np.int64]]:
-    """Arc values to try in turn: scaled-down served values first, the model's own last.
+def _value_ladder(model: AssignmentModel) -> Iterator[int]:
+    """Shifts of the value per served request to try in turn, the model's own (0) last.
 
-    The first rung values a served request at ``_FIRST_RUNG`` times the largest quality one
-    request can add plus the largest slot cost: serving one more request then outweighs moving
-    that many others to worse volunteers, which in practice already serves the maximum number
-    (the generated statewide caseload needs more than one times that value, the national one
-    more than two; eight serves both). Cost scaling pays only the logarithm of the range, so a
-    generous rung costs little, whereas a rung that fails the proof costs a second solve.
+    A shift ``d`` solves with arc values ``arc_value + d * arc_served``: ``served_value + d``
+    per served request. The first rung values a served request at ``_FIRST_RUNG`` times the
+    largest quality one request can add plus the largest slot cost: serving one more request
+    then outweighs moving that many others to worse volunteers, which in practice already
+    serves the maximum number (the generated statewide caseload needs more than one times that
+    value, the national one more than two, the dense statewide one more than one; eight serves
+    all). Cost scaling pays only the logarithm of the range, so a generous rung costs little,
+    whereas a rung that fails the proof costs a second solve. The values themselves are never
+    held as an array: the network fills its cost buffer from the shift block by block.
     """
-    split = model.served_split()
-    if split is not None:
-        served, rest = split
-        counted = served > 0
+    if model.arc_served is not None and model.served_value != 0:
+        served = model.arc_served
         per_request = 0
-        if counted.any():
-            gain = np.maximum(rest[counted], 0)
-            per_request = int((-(-gain // served[counted])).max())
+        for start in range(0, model.n_arcs, _BLOCK):  # blocks: no arc-sized temporaries
+            count = served[start : start + _BLOCK].astype(np.int64)
+            gain = model.arc_value[start : start + _BLOCK] - model.served_value * count
+            counted = count > 0
+            if counted.any():
+                ceil = -(-np.maximum(gain[counted], 0) // count[counted])
+                per_request = max(per_request, int(ceil.max()))
         level = _FIRST_RUNG * (per_request + int(model.slot_cost.max(initial=0))) + 1
         while level < model.served_value:
-            yield rest + level * served
+            yield level - model.served_value
             level *= _LADDER_STEP
-    yield model.arc_value
+    yield 0
 
 
 class _Network:
-    """The flow network of a model's profitable arcs; solved once per value vector."""
+    """The flow network of a model's profitable arcs; solved once per value vector.
 
-    def __init__(self, model: AssignmentModel, keep: npt.NDArray[np.intp]) -> None:
+    ``keep`` is None when every arc is profitable (usual under ``max_served``, whose served
+    value makes every arc worth more than any slot): the model's own arrays are then used
+    without gathering a copy of them.
+    """
+
+    def __init__(self, model: AssignmentModel, keep: npt.NDArray[np.intp] | None) -> None:
         # Node layout: source, households, volunteers, sink. Only households and volunteers on a
         # profitable arc carry flow, but keeping the full index range avoids a relabelling pass.
         n_h, n_v = model.n_households, model.n_volunteers
         source, sink = 0, n_h + n_v + 1
-        households = np.unique(model.arc_household[keep]).astype(np.int32)
-        slot_volunteer = np.repeat(np.arange(n_v, dtype=np.int32), model.n_slots)
-        n_src, n_slot = households.size, slot_volunteer.size
+        arc_household = model.arc_household if keep is None else model.arc_household[keep]
+        on_arc = np.bincount(arc_household, minlength=n_h) > 0  # unique, no sort
+        households = np.flatnonzero(on_arc).astype(np.int32)
+        self.slot_volunteer = np.repeat(np.arange(n_v, dtype=np.int32), model.n_slots)
+        self.households = households
+        self.source, self.sink = source, sink
+        self.model = model
+        self.keep = keep
+        self.n_kept = model.n_arcs if keep is None else int(keep.size)
+
+    def _kept(self, array: npt.NDArray[_T]) -> npt.NDArray[_T]:
+        return array if self.keep is None else array[self.keep]
+
+    def _arcs(self, shift: int) -> tuple[npt.NDArray[np.generic], ...]:
+        """Tails, heads, capacities and unit costs of every arc of the network."""
+        model, households, n_kept = self.model, self.households, self.n_kept
+        n_h, source, sink = model.n_households, self.source, self.sink
+        n_src, n_slot = households.size, self.slot_volunteer.size
         # OR-Tools takes int32 nodes and int64 capacities/costs as contiguous buffers without a
         # conversion copy when the dtypes already match, so build them that way.
-        self.tails = np.concatenate(
+        tails = np.concatenate(
             (
-                model.arc_household[keep] + np.int32(1),
+                self._kept(model.arc_household) + np.int32(1),
                 np.full(n_src, source, dtype=np.int32),
-                slot_volunteer + np.int32(n_h + 1),
+                self.slot_volunteer + np.int32(n_h + 1),
                 np.array([source], dtype=np.int32),
             )
         )
-        self.heads = np.concatenate(
+        heads = np.concatenate(
             (
-                model.arc_volunteer[keep] + np.int32(n_h + 1),
+                self._kept(model.arc_volunteer) + np.int32(n_h + 1),
                 households + np.int32(1),
                 np.full(n_slot, sink, dtype=np.int32),
                 np.array([sink], dtype=np.int32),
             )
         )
-        self.capacities = np.ones(self.tails.size, dtype=np.int64)
-        self.capacities[-1] = n_src
-        self.costs = np.zeros(self.tails.size, dtype=np.int64)
-        self.costs[keep.size + n_src : keep.size + n_src + n_slot] = model.slot_cost
-        self.nodes = np.array([source, sink], dtype=np.int32)
-        self.supplies = np.array([n_src, -n_src], dtype=np.int64)
-        self.model = model
-        self.keep = keep
+        capacities = np.ones(tails.size, dtype=np.int64)
+        capacities[-1] = n_src
+        costs = np.zeros(tails.size, dtype=np.int64)
+        for start in range(0, n_kept, _BLOCK):  # -(arc_value + shift * arc_served), by blocks
+            b = slice(start, min(start + _BLOCK, n_kept))
+            arcs = b if self.keep is None else self.keep[b]
+            block = costs[b]
+            np.negative(model.arc_value[arcs], out=block)
+            if shift:
+                assert model.arc_served is not None  # the ladder shifts only with a split
+                block -= shift * model.arc_served[arcs].astype(np.int64)
+        costs[n_kept + n_src : n_kept + n_src + n_slot] = model.slot_cost
+        return tails, heads, capacities, costs
 
-    def solve(self, values: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-        """Optimal selection for ``values`` on the model's arcs (checked against OR-Tools' cost)."""
-        model, keep = self.model, self.keep
-        self.costs[: keep.size] = -values[keep]
+    def solve(self, shift: int) -> npt.NDArray[np.bool_]:
+        """Optimal selection for ``arc_value + shift * arc_served`` on the model's arcs (checked
+        against OR-Tools' cost)."""
+        model, n_kept = self.model, self.n_kept
         flow = SimpleMinCostFlow()
-        flow.add_arcs_with_capacity_and_unit_cost(
-            self.tails, self.heads, self.capacities, self.costs
+        flow.add_arcs_with_capacity_and_unit_cost(*self._arcs(shift))  # copied: ours are freed
+        n_src = self.households.size
+        flow.set_nodes_supplies(
+            np.array([self.source, self.sink], dtype=np.int32),
+            np.array([n_src, -n_src], dtype=np.int64),
         )
-        flow.set_nodes_supplies(self.nodes, self.supplies)
         status = flow.solve()
         if status != SimpleMinCostFlow.OPTIMAL:
             hint = ""
             if status == SimpleMinCostFlow.BAD_COST_RANGE:
                 hint = "; arc values are too large for its cost scaling, rescale them"
             raise SolverError(f"min cost flow returned {status.name} on {model.n_arcs} arcs{hint}")
-        arc_flow = np.asarray(flow.flows(np.arange(keep.size, dtype=np.int32)))
-        selected = np.zeros(model.n_arcs, dtype=np.bool_)
-        selected[keep[arc_flow > 0]] = True
-        objective = model.objective_of(selected, values)
+        used = np.asarray(flow.flows(np.arange(n_kept, dtype=np.int32))) > 0
+        if self.keep is None:
+            selected = used
+        else:
+            selected = np.zeros(model.n_arcs, dtype=np.bool_)
+            selected[self.keep[used]] = True
+        objective = model.objective_of(selected)
+        if shift:
+            assert model.arc_served is not None
+            objective += shift * int(model.arc_served[selected].sum(dtype=np.int64))
         if objective != -flow.optimal_cost():
             raise SolverError(
                 f"flow objective {-flow.optimal_cost()} disagrees with recomputed {objective}"

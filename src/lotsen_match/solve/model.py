@@ -213,11 +213,18 @@ class AssignmentModel:
         Any other arc can be dropped from an optimal solution without loss (its marginal cost is
         at least the cheapest slot, hence at least its value), so exact backends skip them.
         """
-        if self.n_slot_total == 0:
-            return np.zeros(0, dtype=np.intp)
-        has_slot = self.n_slots[self.arc_volunteer] > 0
-        first_slot = np.minimum(self.slot_offsets[self.arc_volunteer], self.n_slot_total - 1)
-        return np.flatnonzero(has_slot & (self.arc_value > self.slot_cost[first_slot]))
+        return np.flatnonzero(self.profitable_mask())
+
+    def profitable_mask(self) -> npt.NDArray[np.bool_]:
+        """(n_arcs,) whether each arc is profitable (see :meth:`profitable_arcs`).
+
+        Compared against a per-volunteer threshold (the cheapest slot's cost; none without a
+        slot), so only one gather over the arcs is made.
+        """
+        threshold = np.full(self.n_volunteers, np.iinfo(np.int64).max, dtype=np.int64)
+        has_slot = self.n_slots > 0
+        threshold[has_slot] = self.slot_cost[self.slot_offsets[:-1][has_slot]]
+        return np.asarray(self.arc_value > threshold[self.arc_volunteer], dtype=np.bool_)
 
     def _check_mask(self, selected: npt.NDArray[np.bool_]) -> None:
         if not isinstance(selected, np.ndarray) or selected.dtype != np.bool_:
