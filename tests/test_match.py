@@ -344,11 +344,15 @@ def test_vectorised_sentences_equal_the_row_by_row_renderer(lang: str) -> None:
     )
 
 
-def test_ranked_edges_equal_a_full_sort() -> None:
+@pytest.mark.parametrize("block", [1 << 20, 7])
+def test_ranked_edges_equal_a_full_sort(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
+    from lotsen_match import pipeline
     from lotsen_match.core.assignment import SCALE
     from lotsen_match.pipeline import _RankedEdges
+
+    monkeypatch.setattr(pipeline, "_PACK_BLOCK", block)  # keys packed in one or many blocks
 
     rng = np.random.default_rng(3)
     req = np.sort(rng.integers(0, 50, 2000)).astype(np.int32)

@@ -145,6 +145,7 @@ def match(
             config=cfg,
             strict=strict,
         )
+    del raw  # the stages use the validated frames; the frames as read would only add to the peak
     return match_validated(caseload, cfg, timer=timer)
 
 
@@ -399,9 +400,13 @@ class _RankedEdges:
         else:
             inv_q = SCALE - np.rint(q * SCALE).astype(np.int64)
             order = np.lexsort((np.arange(n), inv_q, cand.req.astype(np.int64)))
-        req_sorted = cand.req[order]
-        top = _rank_in_groups(req_sorted) <= k
-        return cls(order[top], req_sorted[top])
+        # Sorting by request first keeps every request's edges at the positions they have in
+        # ``cand`` (edges are grouped by request), so the best k + 1 of each are the first
+        # positions of its group there: found from the group starts, not from edge-sized ranks.
+        starts = np.flatnonzero(np.r_[True, cand.req[1:] != cand.req[:-1]])
+        take = np.minimum(np.diff(np.append(starts, n)), k + 1)
+        pos = np.repeat(starts - np.cumsum(take) + take, take) + np.arange(int(take.sum()))
+        return cls(order[pos], cand.req[pos])
 
     def without(
         self, selected: npt.NDArray[np.bool_], k: int
