@@ -24,7 +24,7 @@ import lotsen_match as lm
 
 from .checker import check_proposals
 from .desk_reference import objective_of, row_dict
-from .strategies import AS_OF, caseloads, dense_caseloads
+from .strategies import AS_OF, caseloads_with_history
 
 CONFIG = lm.MatchConfig(as_of=AS_OF)
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -226,29 +226,9 @@ CHANGES: dict[str, Callable[[lm.Matcher, Tables, random.Random], Tables | None]]
 }
 
 
-@st.composite
-def with_ended_rows(draw: st.DrawFn) -> Tables:
-    """A caseload whose assignments may carry history: ``ended`` rows (with their own
-    volunteers or one who has left) dated up to 200 days back, so contacts decide which
-    requests are stale and former volunteers give continuity."""
-    v, r, a = draw(st.one_of(dense_caseloads(), caseloads()))
-    rows = []
-    for _ in range(draw(st.integers(0, 3))):
-        rid = draw(st.sampled_from(sorted(r["request_id"])))
-        vid = draw(st.sampled_from([*sorted(v["volunteer_id"]), "VX"]))
-        start = AS_OF - dt.timedelta(days=draw(st.integers(1, 200)))
-        end = start + dt.timedelta(days=draw(st.integers(0, (AS_OF - start).days)))
-        rows.append((rid, vid, "ended", pd.Timestamp(start), pd.Timestamp(end), "other"))
-    if not rows:
-        return v, r, a
-    columns = ["request_id", "volunteer_id", "status", "started_on", "ended_on", "end_reason"]
-    ended = pd.DataFrame(rows, columns=columns).drop_duplicates(["request_id", "volunteer_id"])
-    return v, r, pd.concat([a, ended], ignore_index=True)
-
-
 @SETTINGS
 @given(
-    with_ended_rows(),
+    caseloads_with_history(),
     st.lists(
         st.tuples(st.sampled_from(sorted(CHANGES)), st.integers(0, 2**31)), min_size=1, max_size=4
     ),
