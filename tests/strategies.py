@@ -194,3 +194,25 @@ def dense_caseloads(
         volunteers[c] = pd.to_datetime(volunteers[c])
     requests["created_on"] = pd.to_datetime(requests["created_on"])
     return volunteers, requests, assignments
+
+
+@st.composite
+def caseloads_with_history(
+    draw: st.DrawFn,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A caseload whose assignments may carry history: ``ended`` rows (with their own
+    volunteers or one who has left) dated up to 200 days back, so contacts decide which
+    requests are stale and former volunteers give continuity."""
+    v, r, a = draw(st.one_of(dense_caseloads(), caseloads()))
+    rows = []
+    for _ in range(draw(st.integers(0, 3))):
+        rid = draw(st.sampled_from(sorted(r["request_id"])))
+        vid = draw(st.sampled_from([*sorted(v["volunteer_id"]), "VX"]))
+        start = AS_OF - dt.timedelta(days=draw(st.integers(1, 200)))
+        end = start + dt.timedelta(days=draw(st.integers(0, (AS_OF - start).days)))
+        rows.append((rid, vid, "ended", pd.Timestamp(start), pd.Timestamp(end), "other"))
+    if not rows:
+        return v, r, a
+    columns = ["request_id", "volunteer_id", "status", "started_on", "ended_on", "end_reason"]
+    ended = pd.DataFrame(rows, columns=columns).drop_duplicates(["request_id", "volunteer_id"])
+    return v, r, pd.concat([a, ended], ignore_index=True)

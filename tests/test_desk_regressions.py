@@ -313,3 +313,77 @@ def test_removing_the_request_with_the_history_ends_the_household_s_continuity()
     # The suggestions for R2 score V1 without continuity, as the plan does.
     s = m.suggest("R2")
     assert (s.frame["continuity"] == 0.0).all()
+
+
+# -- a request whose proposal goes in a step may be stale again -----------------------------------
+#
+# R002 waits since July (98 days, no contact) but its open proposal to V01 is a contact today,
+# so its waiting counts in full (urgency 1). When that proposal goes within a step (V01 leaves,
+# or the pair is declined), a nightly run on the tables no longer sees it: R002 is stale again
+# (urgency 0.667) and loses V00, the only other place, to R000. The held plan placed R002 again
+# with the urgency of a proposed request and failed its certificate.
+
+
+def _proposal_lost_case() -> Caseload:
+    volunteers = [
+        _volunteer(
+            "V00",
+            languages="de:native;ar:C1",
+            lat=52.15577713178313,
+            lon=9.938589144554424,
+            gender="f",
+            modules="intercultural;integration",
+        ),
+        _volunteer(
+            "V01",
+            languages="ar:native",
+            lon=9.964014862245136,
+            need_types="school;health",
+            capacity=2,
+            modules="intercultural;integration",
+            police_check_until="2026-10-28",
+        ),
+    ]
+    requests = [
+        _request(
+            "R000",
+            "2026-10-13",
+            languages="de:B1",
+            lon=9.957934162625381,
+            need_type="authority",
+            availability="mon-am",
+            involves_minors=True,
+        ),
+        _request("R002", "2026-07-27", lon=9.95001, need_type="school"),
+    ]
+    return volunteers, requests, []
+
+
+@pytest.mark.parametrize("step", ["remove_volunteer", "decline"])
+def test_a_request_whose_proposal_goes_is_stale_again(step: str) -> None:
+    m = lm.Matcher(*_proposal_lost_case(), CONFIG)
+    assert _pairs(m.plan.proposals) == {("R000", "V00"), ("R002", "V01")}
+    if step == "remove_volunteer":
+        m.remove("V01", kind="volunteer")
+    else:
+        m.decide("R002", "V01", "declined", reason="declined_by_newcomer")
+    plan = m.plan
+    assert m.repairs == 0
+    assert _pairs(plan.proposals) == {("R000", "V00")}
+    _assert_exact_and_consistent(m)
+    # Suggestions for R002 value its waiting as stale (60 of 90 days), as the plan does.
+    s = m.suggest("R002")
+    assert s.frame["urgency"].tolist() == [pytest.approx(60 / 90, abs=1e-4)]
+
+
+# -- the history table when every row of it was dropped -------------------------------------------
+
+
+def test_the_assignments_table_keeps_its_columns_when_its_last_row_goes() -> None:
+    volunteers = [_volunteer("V1", languages="ar:C1")]
+    requests = [_request("R1", "2026-10-01"), _request("R2", "2026-10-01")]
+    m = lm.Matcher(volunteers, requests, None, CONFIG)
+    m.decide("R1", "V1", "declined")  # the only history row ...
+    m.remove("R1")  # ... goes with its request (was a KeyError: 'status')
+    assert _pairs(m.plan.proposals) == {("R2", "V1")} == _exported_proposals(m)
+    assert list(m.assignments().columns)[:3] == ["request_id", "volunteer_id", "status"]

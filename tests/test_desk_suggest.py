@@ -19,11 +19,11 @@ import lotsen_match as lm
 from lotsen_match.core.assignment import SCALE
 
 from .desk_reference import admissible_volunteers, lex_optimum, row_dict
-from .strategies import AS_OF, caseloads, dense_caseloads
+from .strategies import AS_OF, caseloads_with_history
 
 CONFIG = lm.MatchConfig(as_of=AS_OF)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-CASES = st.one_of(dense_caseloads(), caseloads())
+CASES = caseloads_with_history()
 
 
 def _without(
@@ -68,7 +68,7 @@ def test_new_request_suggestions_are_exact(
     v, r_rest, a_rest = _without(case, rid)
     m = lm.Matcher(v, r_rest, a_rest, CONFIG)
     s = m.suggest(request, k=50)
-    held = m.assignments(history=False)
+    held = m.assignments()
     base = lex_optimum(v, r_rest, held, CONFIG)
     assert base is not None
     _check_rows(s, v, r, held, request, base)
@@ -113,7 +113,7 @@ def test_open_request_suggestions_value_every_alternative(
     if rid is None:
         return
     s = m.suggest(rid, k=50)
-    held = m.assignments(history=False)
+    held = m.assignments()
     base = lex_optimum(v, r, held, CONFIG)
     assert base is not None
     _check_rows(s, v, r, held, row_dict(r, "request_id", rid), base)
@@ -132,7 +132,7 @@ def test_suggest_on_a_generated_city_matches_resolves() -> None:
     config = lm.MatchConfig(as_of=dt.date(2026, 11, 2))
     v, r, a = caseload.volunteers, caseload.requests, caseload.assignments
     m = lm.Matcher(v, r, a, config)
-    held = m.assignments(history=False)
+    held = m.assignments()
     base = lex_optimum(v, r, held, config)
     assert base is not None
     tried = 0

@@ -638,9 +638,12 @@ class Matcher:
                 "(remove the request, or replace the volunteer)",
                 field="decision",
             )
+        proposed = v in self._reference_of(rid)
         self._tables.set_pair(rid, vid, "declined", end_reason=end_reason, decided_by=decider)
-        if held.kill_pair(r, v) and int(held.hh_active.view[h]) < 0:
+        if held.kill_pair(r, v) and int(held.hh_active.view[h]) < 0 and not proposed:
             held.place_best(h)
+        if proposed:
+            self._lost_proposals([r])
         return {rid: "declined"}
 
     def replace(self, volunteer_id: str, unavailable_from: dt.date | str | None = None) -> Replan:
@@ -964,14 +967,36 @@ class Matcher:
                 self._tables.drop_pair(rid, str(pair["volunteer_id"]))
 
     def _remove_volunteer(self, v: int) -> dict[str, str]:
-        vid = self._held.volunteer_ids[v]
+        held = self._held
+        vid = held.volunteer_ids[v]
+        width = max(held.n_vol, 1)
+        proposed = held.reference[held.reference % width == v] // width
         reasons = self._withdraw(v, self.config.as_of, keep_row=False)
-        self._held.forget_volunteer(v)
+        held.forget_volunteer(v)
         self._tables.set_volunteer(vid, None)
         for pair in self._tables.pairs_of(volunteer_id=vid):
             if pair["status"] != "ended":
                 self._tables.drop_pair(str(pair["request_id"]), vid)
+        self._lost_proposals(proposed.tolist())
         return reasons
+
+    def _lost_proposals(self, requests: list[int]) -> None:
+        """These requests' proposals left the tables in this step (declined, or their
+        volunteer left). An open proposal is a contact today: without it a request may be
+        stale again, so its pairs are scored again and its household placed again."""
+        held = self._held
+        todo = [r for r in requests if held.req_alive.view[r] and not held.req_active.view[r]]
+        if not todo:
+            return
+        found = self._edges([self._tables.request_row(held.request_ids[r]) for r in todo])
+        households: set[int] = set()
+        for i, rid in enumerate(found.request_ids.tolist()):
+            r = held.request_index[str(rid)]
+            held.set_edges(r, _subset(found, i))
+            households.add(held.household_of(r))
+        for h in sorted(households):
+            if int(held.hh_active.view[h]) < 0:
+                held.place_best(h)
 
     # -- machinery ------------------------------------------------------------------------------
 
@@ -1137,13 +1162,21 @@ class Matcher:
         return ended, contact
 
     def _reference_of(self, rid: str) -> list[int]:
+        """Volunteers of the request's pairs scored as ``proposed`` now: the held reference
+        without the pairs that left the tables since (volunteer removed, pair decided), as
+        the model of the tables sees them."""
         held = self._held
         r = held.request_index.get(rid)
         if r is None:
             return []
         width = max(held.n_vol, 1)
         lo, hi = np.searchsorted(held.reference, [r * width, (r + 1) * width])
-        return [int(k % width) for k in held.reference[lo:hi].tolist()]
+        vols = [int(k % width) for k in held.reference[lo:hi].tolist()]
+        return [
+            v
+            for v in vols
+            if held.vol_present[v] and self._tables.pair(rid, held.volunteer_ids[v]) is None
+        ]
 
     def _stored_edges(self, r: int) -> RequestEdges:
         """The pairs the held plan has for request ``r`` (funnel computed on demand)."""

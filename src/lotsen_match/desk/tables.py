@@ -80,7 +80,8 @@ class TablesSnapshot:
         base = self.history_base
         if self.history_changed:
             keys = [_key({str(k): v for k, v in row.items()}) for row in base.to_dict("records")]
-            base = base[[k not in self.history_changed for k in keys]]
+            kept = np.array([k not in self.history_changed for k in keys], dtype=np.bool_)
+            base = base[kept]  # a mask even when empty ([] would select no columns)
             rows = [row for row in self.history_changed.values() if row is not None]
             if rows:
                 added = pd.DataFrame(rows, columns=list(ASSIGNMENT_COLUMNS))
