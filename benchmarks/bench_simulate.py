@@ -18,7 +18,9 @@ load the wall time grows while the CPU time still shows the work.
 Sweep speed-up: the same tasks (scenarios ``nightly`` and ``greedy_on_arrival`` x N seeds on
 the town caseload) on a LocalCluster of 1 and of 2 single-threaded worker processes. Each
 cluster is started and warmed up (imports, one short run per worker) before the clock starts,
-so the speed-up is that of the sweep itself; the start-up is reported apart.
+so the speed-up is that of the sweep itself; the start-up is reported apart. Then the same
+tasks run in a plain ``multiprocessing`` pool of 1 and of 2 processes (no Dask): on shared
+cores that is what two processes could get at the time, the yardstick for Dask's part.
 
 Results go to ``benchmarks/results/simulate.json`` (merged: each mode replaces its own part)
 and the README table between the ``sim-bench`` markers.
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import os
 import time
 from pathlib import Path
@@ -120,6 +123,20 @@ def _warm(client: Any, tables: tuple[Any, ...]) -> None:
     )
 
 
+def _plain_task(job: tuple[str, str, str, int, int]) -> float:
+    size, name, policy, seed, days = job
+    tables = _caseload(size)
+    t0 = time.perf_counter()
+    simulate(
+        *tables,
+        Scenario(name=name, policy=policy),  # type: ignore[arg-type]
+        seed=seed,
+        settings=SimulationSettings(days=days),
+        config=lm.MatchConfig(as_of=AS_OF),
+    )
+    return time.perf_counter() - t0
+
+
 def bench_sweep(seeds: int, days: int, size: str = "town") -> dict[str, Any]:
     from dask.distributed import Client
 
@@ -150,6 +167,18 @@ def bench_sweep(seeds: int, days: int, size: str = "town") -> dict[str, Any]:
             out[f"load_{workers}w"] = [before, _load()]
             rows[workers] = result.runs
     out["speedup"] = round(out["wall_1w_s"] / out["wall_2w_s"], 2)
+    # The same tasks in plain worker processes without Dask: what the machine gives two
+    # processes at the moment (the cores are shared), so Dask's part can be told apart.
+    jobs = [(size, s.name, s.policy, seed, days) for s in scenarios for seed in range(seeds)]
+    for workers in (1, 2):
+        with multiprocessing.get_context("spawn").Pool(workers) as pool:
+            pool.map(_plain_task, [(size, "warm", "nightly", 0, 2)] * workers)
+            before = _load()
+            t1 = time.perf_counter()
+            pool.map(_plain_task, jobs, chunksize=1)
+            out[f"plain_wall_{workers}w_s"] = round(time.perf_counter() - t1, 2)
+            out[f"plain_load_{workers}w"] = [before, _load()]
+    out["plain_speedup"] = round(out["plain_wall_1w_s"] / out["plain_wall_2w_s"], 2)
     stable = [c for c in rows[1].columns if c not in TIMING_COLUMNS]
     out["identical_rows"] = bool(rows[1][stable].equals(rows[2][stable]))
     return out
@@ -185,7 +214,11 @@ def _markdown(results: dict[str, Any]) -> str:
             f"(target ≥ 1.7×); CPU seconds of all tasks {s['task_cpu_1w_s']} vs "
             f"{s['task_cpu_2w_s']}; load {s['load_1w']} and {s['load_2w']}; cluster start-up "
             f"and warm-up {s['startup_1w_s']} s / {s['startup_2w_s']} s (not in the speed-up); "
-            f"rows identical on 1 and 2 workers: {'yes' if s['identical_rows'] else 'NO'}.",
+            f"rows identical on 1 and 2 workers: {'yes' if s['identical_rows'] else 'NO'}. "
+            f"The same tasks in plain processes without Dask, at the same time of day: "
+            f"{s['plain_wall_1w_s']} s and {s['plain_wall_2w_s']} s, "
+            f"**{s['plain_speedup']}×** (load {s['plain_load_1w']} and {s['plain_load_2w']}): "
+            "what the shared machine gave two processes then.",
         ]
     return "\n".join(lines)
 
