@@ -4,6 +4,7 @@
     python benchmarks/bench_simulate.py --year                     # one year, large city
     python benchmarks/bench_simulate.py --sweep 4 --sweep-days 15  # Dask speed-up, 2 vs 1 worker
     python benchmarks/bench_simulate.py --shares 365               # bound share per policy
+    python benchmarks/bench_simulate.py --shares 365 --shares-sizes large-city --shares-workers 2
 
 Method: caseloads from ``generate_caseload(volunteers, requests, seed=0)`` (town 200 x 1,000,
 large city 2,000 x 10,000) and the bundled sample (``data/samples/spec``), as_of 2026-11-02,
@@ -84,12 +85,18 @@ def bench_run(size: str, days: int, policy: str, seed: int = 0) -> dict[str, Any
         settings=SimulationSettings(days=days),
         config=lm.MatchConfig(as_of=AS_OF),
     )
-    row = run.row
+    return _bench_row(size, tables, run.row, before)
+
+
+def _bench_row(
+    size: str, tables: tuple[Any, ...], row: dict[str, Any], before: float
+) -> dict[str, Any]:
+    days = int(row["days"])
     return {
         "size": size,
         "volunteers": len(tables[0]),
         "requests": len(tables[1]),
-        "policy": policy,
+        "policy": row["policy"],
         "days": days,
         "seconds": round(row["seconds"], 2),
         "cpu_seconds": round(row["cpu_seconds"], 2),
@@ -106,6 +113,27 @@ def bench_run(size: str, days: int, policy: str, seed: int = 0) -> dict[str, Any
         "load_before": before,
         "load_after": _load(),
     }
+
+
+def bench_shares_on_dask(size: str, days: int, workers: int) -> list[dict[str, Any]]:
+    """Every policy once (seed 0) as a sweep on ``workers`` Dask workers: the bound shares.
+
+    The runs share the cores, so their seconds are those of a busy machine (load noted).
+    """
+    tables = _caseload(size)
+    before = _load()
+    result = sweep(
+        [Scenario(name=p, policy=p) for p in POLICIES],  # type: ignore[arg-type]
+        [0],
+        volunteers=tables[0],
+        requests=tables[1],
+        assignments=tables[2],
+        settings=SimulationSettings(days=days),
+        config=lm.MatchConfig(as_of=AS_OF),
+        workers=workers,
+        progress=False,
+    )
+    return [_bench_row(size, tables, row, before) for row in result.runs.to_dict("records")]
 
 
 def _warm(client: Any, tables: tuple[Any, ...]) -> None:
@@ -260,6 +288,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--year", action="store_true", help="one year at large-city size")
     parser.add_argument("--shares", type=int, default=0, help="bound share per policy: days")
     parser.add_argument("--shares-sizes", default="sample")
+    parser.add_argument(
+        "--shares-workers", type=int, default=1, help="run the policies as a Dask sweep"
+    )
     parser.add_argument("--sweep", type=int, default=0, help="seeds per scenario of the sweep")
     parser.add_argument("--sweep-days", type=int, default=15)
     parser.add_argument("--sweep-repeat", type=int, default=3)
@@ -291,6 +322,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.shares:
         rows = []
         for size in [s for s in args.shares_sizes.split(",") if s]:
+            if args.shares_workers > 1:
+                rows += bench_shares_on_dask(size, args.shares, args.shares_workers)
+                print(json.dumps(rows[-len(POLICIES) :]), flush=True)
+                continue
             for policy in POLICIES:
                 rows.append(bench_run(size, args.shares, policy))
                 print(json.dumps(rows[-1]), flush=True)
