@@ -231,6 +231,30 @@ def test_decisions_reach_the_assignments_table(city: tuple[lm.Caseload, lm.Match
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("value", ["no", 0, 1, None, [], "False"])
+def test_assignments_history_takes_only_true_or_false(
+    city: tuple[lm.Caseload, lm.MatchConfig], value: Any
+) -> None:
+    """``history="no"`` used to be truthy and silently kept the history rows."""
+    caseload, config = city
+    m = lm.Matcher(caseload.volunteers, caseload.requests, caseload.assignments, config)
+    with pytest.raises(lm.ArgumentTypeError, match="history"):
+        m.assignments(history=value)
+
+
+def test_every_change_reason_has_german_and_english_words() -> None:
+    """An English explanation of a confirmation said the raw code ``confirmed``."""
+    from lotsen_match.desk.answers import CHANGE_REASONS, change_words
+
+    for language in ("de", "en"):
+        words = change_words(language)
+        assert set(words) == set(CHANGE_REASONS), language
+        assert all(w and w != code for code, w in words.items() if language == "de")
+    en = change_words("en")
+    assert en["confirmed"] == "confirmed by the coordinator"
+    assert en["added"] == "new at the desk"
+
+
 def test_a_request_of_an_accompanied_household_goes_to_its_volunteer(
     city: tuple[lm.Caseload, lm.MatchConfig],
 ) -> None:

@@ -13,7 +13,14 @@ from ..core.vocab import language_label
 from ..results.explain import STEP_LABELS, reason_text
 from ..results.result import MatchResult
 
-__all__ = ["CHANGE_COLUMNS", "SUGGESTION_COLUMNS", "Replan", "Suggestions"]
+__all__ = [
+    "CHANGE_COLUMNS",
+    "CHANGE_REASONS",
+    "SUGGESTION_COLUMNS",
+    "Replan",
+    "Suggestions",
+    "change_words",
+]
 
 #: Columns of :attr:`Suggestions.frame` before and after the score components.
 SUGGESTION_COLUMNS: Final[tuple[tuple[str, ...], tuple[str, ...]]] = (
@@ -274,9 +281,39 @@ _CHANGE_WORDS: Final[dict[str, dict[str, str]]] = {
     },
     "en": {
         "volunteer_unavailable": "volunteer unavailable",
+        "confirmed": "confirmed by the coordinator",
+        "declined": "declined",
+        "added": "new at the desk",
+        "removed": "removed",
+        "updated": "changed",
         "household": "moved with its household",
         "moved": "re-planned so that more or better are served",
         "dropped": "proposal given up for others",
         "newly_served": "newly proposed",
     },
 }
+
+CHANGE_REASONS: Final[tuple[str, ...]] = tuple(_CHANGE_WORDS["de"])
+"""The codes of ``Replan.changes["reason"]``."""
+
+
+def change_words(language: str) -> dict[str, str]:
+    """Give the words for each change reason in ``de`` or ``en`` (a copy).
+
+    Parameters
+    ----------
+    language
+        ``de`` or ``en``.
+
+    Returns
+    -------
+    dict of str to str
+        Reason code to words, one entry per code of ``CHANGE_REASONS``.
+
+    Raises
+    ------
+    ArgumentError
+        ``language`` is neither ``de`` nor ``en``.
+    """
+    check_choice(language, tuple(_CHANGE_WORDS), "language")
+    return dict(_CHANGE_WORDS[language])

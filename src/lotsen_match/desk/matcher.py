@@ -247,7 +247,14 @@ class Matcher:
         pandas.DataFrame
             Columns request_id, volunteer_id, status, started_on, ended_on, end_reason,
             decided_by.
+
+        Raises
+        ------
+        ArgumentTypeError
+            ``history`` is not True or False.
         """
+        if not isinstance(check_flag(history, "history"), bool):
+            raise ArgumentTypeError("history", "True or False", "None")
         self._source.result()  # a plan that fails its certificate moves the held one
         table = self._tables.snapshot().assignments(self._proposal_ids())
         if history:
