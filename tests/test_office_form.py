@@ -20,7 +20,7 @@ from lotsen_match.config import MatchConfig
 from lotsen_match.contract import RESULT_COLUMNS
 from lotsen_match.core.vocab import language_label
 from lotsen_match.ingest.profile import load_profile, load_with_profile
-from lotsen_match.ingest.vocabulary_de import REASON_LABELS_DE
+from lotsen_match.ingest.vocabulary_de import NEED_LABELS_DE, REASON_LABELS_DE
 from lotsen_match.io.office_files import encode_cp1252, office_csv_bytes
 from lotsen_match.job.runner import read_run_tables, run_job
 from lotsen_match.results.office_form import from_office, office_form, to_office
@@ -129,6 +129,36 @@ def test_office_files_read_back_equal_the_contract_twin(german_run: Path, tmp_pa
     assert summary["output_form"] == "office"
     for name in ("proposals", "unmatched", "alternatives"):
         pd.testing.assert_frame_equal(office[name], contract[name], check_dtype=False)
+
+
+def test_reconfirm_is_in_the_office_form_too(german_run: Path, tmp_path: Path) -> None:
+    """``reconfirm.csv`` kept the contract's English headers and codes in an office run."""
+    reconfirm = read_office_csv(german_run / "reconfirm.csv")
+    assert len(reconfirm) > 0
+    assert list(reconfirm.columns[:3]) == ["Anfrage-Nr.", "Haushalt", "Anliegen"]
+    titles = {c.header_de for c in RESULT_COLUMNS["reconfirm"]}
+    assert set(reconfirm.columns) - titles <= {"Anfrage-Nr.", "Eingang"}  # the export's own
+    assert not {"request_id", "need_type", "days_without_contact"} & set(reconfirm.columns)
+    assert set(reconfirm["Anliegen"]) <= set(NEED_LABELS_DE.values())
+    assert reconfirm["Tage ohne Kontakt"].dtype.kind == "i"
+    office = read_run_tables(german_run, ("reconfirm",))[0]["reconfirm"]
+    assert list(office.columns) == [c.name for c in RESULT_COLUMNS["reconfirm"]]
+    assert office["need_type"].isin(list(NEED_LABELS_DE)).all()
+    assert office["created_on"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert office["days_without_contact"].dtype.kind in "if"
+    twin = tmp_path / "twin"
+    proc = run_cli(
+        "run",
+        "--volunteers", SPEC / "volunteers.csv",
+        "--requests", SPEC / "requests.csv",
+        "--assignments", SPEC / "assignments.csv",
+        "--as-of", AS_OF,
+        "--out", twin,
+        "-q",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    contract = read_run_tables(twin, ("reconfirm",))[0]["reconfirm"]
+    pd.testing.assert_frame_equal(office, contract, check_dtype=False)
 
 
 def test_explain_reads_an_office_run(german_run: Path, capsys: pytest.CaptureFixture[str]) -> None:

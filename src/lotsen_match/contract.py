@@ -143,6 +143,7 @@ TABLE_LABELS: Final[dict[str, dict[str, str]]] = {
     "proposals": {"en": "proposals", "de": "Vorschläge"},
     "unmatched": {"en": "requests without a proposal", "de": "Anfragen ohne Vorschlag"},
     "alternatives": {"en": "next-best volunteers", "de": "Alternativen"},
+    "reconfirm": {"en": "requests to reconfirm", "de": "Bitte nachfragen, ob noch Bedarf besteht"},
     "rejected": {"en": "rejected input rows", "de": "abgelehnte Zeilen"},
 }
 
@@ -865,6 +866,66 @@ _ALTERNATIVES: Final = _columns(
         ),
     ),
 )
+_RECONFIRM: Final = _columns(
+    "reconfirm",
+    (
+        ("request_id", "id", "yes", "", "Anfrage-ID", "the request", "die Anfrage"),
+        (
+            "household_id",
+            "id",
+            "no",
+            "",
+            "Haushalt",
+            "the request's household",
+            "Haushalt der Anfrage",
+        ),
+        (
+            "need_type",
+            "choice",
+            "yes",
+            "need_types",
+            "Anliegen",
+            "the request's need",
+            "das Anliegen",
+        ),
+        (
+            "created_on",
+            "date",
+            "yes",
+            "",
+            "angelegt am",
+            "when the request came in",
+            "Eingang der Anfrage",
+        ),
+        (
+            "last_contact_on",
+            "date",
+            "yes",
+            "",
+            "letzter Kontakt",
+            "the latest of created_on and the dates of the request's assignment rows",
+            "das späteste Datum aus Eingang und Begleitungen der Anfrage",
+        ),
+        (
+            "days_without_contact",
+            "integer",
+            "yes",
+            "",
+            "Tage ohne Kontakt",
+            "days from the last contact to as_of",
+            "Tage vom letzten Kontakt bis zum Stichtag",
+        ),
+        (
+            "proposed_volunteer_id",
+            "id",
+            "no",
+            "",
+            "vorgeschlagen (Lotsen-ID)",
+            "the volunteer this run proposes, empty if none",
+            "die in diesem Lauf vorgeschlagene Lotsin/der Lotse, leer wenn keine",
+        ),
+    ),
+)
 _REJECTED: Final = _columns(
     "rejected",
     (
@@ -914,6 +975,7 @@ RESULT_COLUMNS: Final[dict[str, tuple[ContractColumn, ...]]] = {
     "proposals": _PROPOSALS,
     "unmatched": _UNMATCHED,
     "alternatives": _ALTERNATIVES,
+    "reconfirm": _RECONFIRM,
     "rejected": _REJECTED,
 }
 RESULT_TABLES: Final[tuple[str, ...]] = tuple(RESULT_COLUMNS)

@@ -631,6 +631,7 @@ _NUMERIC_COLUMNS: Final = (
     "nearest_km",
     "nearest_radius_km",
     "rank",
+    "days_without_contact",
 )
 
 

@@ -55,6 +55,12 @@ _HEADER_SOURCES: Final[dict[str, dict[str, tuple[tuple[str, str], ...]]]] = {
         "request_id": (("assignments", "request_id"), ("requests", "request_id")),
         "volunteer_id": (("assignments", "volunteer_id"), ("volunteers", "volunteer_id")),
     },
+    "reconfirm": {
+        "request_id": (("requests", "request_id"),),
+        "household_id": (("requests", "household_id"),),
+        "need_type": (("requests", "need_type"),),
+        "created_on": (("requests", "created_on"),),
+    },
     "unmatched": {
         "request_id": (("requests", "request_id"),),
         "household_id": (("requests", "household_id"),),
@@ -120,12 +126,25 @@ def to_office(name: str, frame: pd.DataFrame, form: OfficeForm) -> pd.DataFrame:
     out = frame.copy()
     for position, column_name in enumerate(out.columns):
         column = columns.get(str(column_name))
-        if column is None or column.words is None:
+        if column is None:
             continue
-        writer = _writer(column, form)
-        out.isetitem(position, _map_distinct(out.iloc[:, position], writer))
+        series = out.iloc[:, position]
+        if column.words is not None:
+            out.isetitem(position, _map_distinct(series, _writer(column, form)))
+        elif _iso_date_text(name, column, series):
+            # ISO text of a result table: a date, so the writer puts it as the office does.
+            out.isetitem(position, pd.to_datetime(series, format="%Y-%m-%d").to_numpy())
     out.columns = pd.Index([headers.get(str(c), str(c)) for c in out.columns], dtype=object)
     return out
+
+
+def _iso_date_text(name: str, column: ContractColumn, series: pd.Series) -> bool:
+    """A date column of a result table that holds ISO text (``reconfirm``'s dates)."""
+    return (
+        name in RESULT_COLUMNS
+        and column.type == "date"
+        and not pd.api.types.is_datetime64_any_dtype(series)
+    )
 
 
 def from_office(name: str, frame: pd.DataFrame, form: OfficeForm) -> pd.DataFrame:
@@ -148,7 +167,16 @@ def from_office(name: str, frame: pd.DataFrame, form: OfficeForm) -> pd.DataFram
         elif column.type in ("number", "integer") and not pd.api.types.is_numeric_dtype(series):
             text = series.astype("string").str.replace(",", ".", regex=False).astype(object)
             out.isetitem(position, pd.to_numeric(text, errors="coerce").to_numpy())
+        elif name in RESULT_COLUMNS and column.type == "date":
+            out.isetitem(position, _iso_text(series))
     return out
+
+
+def _iso_text(series: pd.Series) -> Any:
+    """Dates read back from an office file (German text or spreadsheet dates) as ISO text."""
+    if not pd.api.types.is_datetime64_any_dtype(series):
+        series = pd.to_datetime(series, format="%d.%m.%Y", errors="coerce")
+    return series.dt.strftime("%Y-%m-%d").astype(object).to_numpy()
 
 
 # ------------------------------------------------------------------------------------------------
