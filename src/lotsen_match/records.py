@@ -28,6 +28,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from .contract import INPUT_COLUMNS
 from .errors import InputValidationError
+from .validation.problems import PROBLEM_COLUMNS
 
 __all__ = [
     "RECORD_TYPES",
@@ -41,15 +42,6 @@ __all__ = [
 
 #: Source name of problems found in a record's shape.
 RECORDS_SOURCE: Final[str] = "<record>"
-_PROBLEM_COLUMNS: Final[tuple[str, ...]] = (
-    "table",
-    "source",
-    "row",
-    "column",
-    "value",
-    "rule",
-    "message",
-)
 
 
 def _meaning(table: str, column: str) -> str:
@@ -397,7 +389,7 @@ def record_error(exc: ValidationError, model: type[Record]) -> InputValidationEr
                 "message": f"{model.__name__}: {message}",
             }
         )
-    return InputValidationError(pd.DataFrame(rows, columns=list(_PROBLEM_COLUMNS)))
+    return InputValidationError(pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS)))
 
 
 def _problem(model: type[Record], field: str, value: str, message: str) -> InputValidationError:
@@ -410,4 +402,4 @@ def _problem(model: type[Record], field: str, value: str, message: str) -> Input
         "rule": "record",
         "message": f"{model.__name__}: {message}",
     }
-    return InputValidationError(pd.DataFrame([problem], columns=list(_PROBLEM_COLUMNS)))
+    return InputValidationError(pd.DataFrame([problem], columns=list(PROBLEM_COLUMNS)))

@@ -35,7 +35,7 @@ from ..core.assignment import SCALE
 from ..core.candidates import FUNNEL_STEPS, pair_keys
 from ..core.problem import MISSING_DAY, MatchProblem, last_contact_days
 from ..core.scoring import COMPONENTS
-from ..core.vocab import LEVEL_CODE
+from ..core.vocab import DECIDERS, END_REASONS, LEVEL_CODE
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -71,21 +71,6 @@ logger = logging.getLogger(__name__)
 
 #: What a coordinator can decide about a proposal.
 DECISIONS: Final[tuple[str, ...]] = ("confirmed", "declined")
-#: ``end_reason`` codes of the assignments history (SPEC.md).
-END_REASONS: Final[tuple[str, ...]] = (
-    "completed",
-    "no_longer_needed",
-    "newcomer_moved",
-    "volunteer_dropout",
-    "language_mismatch",
-    "personal_mismatch",
-    "declined_by_coordinator",
-    "declined_by_volunteer",
-    "declined_by_newcomer",
-    "other",
-)
-#: ``decided_by`` codes.
-DECIDERS: Final[tuple[str, ...]] = ("auto", "coordinator")
 #: What ``remove(kind=...)`` may name.
 _KINDS: Final[tuple[str, ...]] = ("request", "volunteer")
 
