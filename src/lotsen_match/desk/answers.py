@@ -253,10 +253,9 @@ class Replan:
         ArgumentError
             ``language`` is neither ``de`` nor ``en``.
         """
-        check_choice(language, tuple(_CHANGE_WORDS), "language")
+        labels = change_words(language)
         if self.changes.empty:
             return "Keine Änderungen." if language == "de" else "No changes."
-        labels = _CHANGE_WORDS[language]
         lines = []
         for row in self.changes.to_dict("records"):
             before = row["volunteer_before"] or "—"
