@@ -41,18 +41,31 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..desk import Matcher
+from ..desk.tables import contract_frame
 from ..errors import DeskError, UnknownIdError
+from .dayplan import DayPlanner, DayState
 from .scenario import SimulationSettings
 from .universe import Universe, decision_uniform, request_table
 from .world import NEVER, World
 
-__all__ = ["ACTIVE", "ENDED", "PENDING", "WAITING", "DayRecord", "RunState", "run_policy"]
+__all__ = [
+    "ACTIVE",
+    "ENDED",
+    "NO_START",
+    "PENDING",
+    "WAITING",
+    "DayRecord",
+    "RunState",
+    "run_policy",
+]
 
 I64 = npt.NDArray[np.int64]
 
 NOT_YET, WAITING, PENDING, ACTIVE, ENDED = 0, 1, 2, 3, 4
 
 _ASSIGNMENT_COLUMNS = ["request_id", "volunteer_id", "status", "started_on"]
+NO_START = -(10**9)
+"""Start day of an active pair without ``started_on`` (no contact from it)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,15 @@ class DayRecord:
     assignments: pd.DataFrame
     proposals: pd.DataFrame
     plan: pd.DataFrame | None
+    plan_input: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None
+    """With the day planner: the tables the plan was made for (volunteers, requests,
+    assignments as the Matcher path would hand them over), ..."""
+    plan_objective: int | None = None
+    """... and the plan's objective and number of proposed pairs, to compare with ``match()``."""
+    plan_pairs: int | None = None
+    day_plan: Any = None
+    """The day planner's :class:`~lotsen_match.simulate.dayplan.DayPlan` (problem, pairs,
+    model, solution) behind ``plan``."""
 
 
 @dataclass
@@ -95,10 +117,12 @@ class RunState:
     occupied_slot_days: float = 0.0
     available_slot_days: float = 0.0
     build_seconds: float = 0.0
-    """Seconds in building the day's Matcher (the nightly job's work)."""
+    """Seconds in building the day's Matcher (the nightly job's work), or with the day planner
+    in encoding the universe once and building and solving each day's plan."""
     desk_seconds: float = 0.0
     """Seconds in desk calls (replace, decide, add, suggest, assignments)."""
     builds: int = 0
+    """Matchers built, or with the day planner exact plans solved."""
     desk_calls: int = 0
     records: list[DayRecord] = field(default_factory=list)
 
@@ -133,6 +157,8 @@ class _Day:
         )
         self.end = np.full(n_u, NEVER, dtype=np.int64)
         self.active: dict[int, tuple[list[str], int, Any]] = {}
+        self.active_day: dict[int, int] = {}
+        """Day each accompaniment started (``NO_START`` if the caseload gives none)."""
         self.pending: dict[int, tuple[int, list[str], int]] = {}
         self.declined: dict[int, list[tuple[str, int]]] = {}
         self.refused: dict[int, set[int]] = {}
@@ -147,6 +173,7 @@ class _Day:
         """When each household last asked the desk in vain (-1: never); it asks again only
         after one of its volunteers gained a place (on-arrival policies)."""
         state = self.out.state
+        t0 = pd.Timestamp(world.config.as_of)
         own = ~uni.is_copy
         state[own & uni.counted] = WAITING
         started = world.active.groupby("request_id", sort=False)["started_on"].first()
@@ -161,6 +188,9 @@ class _Day:
             rids = mine["request_id"].astype(str).tolist()
             start = started.get(rids[0]) if rids else pd.NaT
             self.active[h] = (rids, v, start if start is not None else pd.NaT)
+            self.active_day[h] = (
+                NO_START if pd.isna(self.active[h][2]) else (self.active[h][2] - t0).days
+            )
             state[h] = ACTIVE
             self.out.volunteer[h] = v
             self.end[h] = int(uni.init_end[k])
@@ -177,6 +207,18 @@ class _Day:
         self.matcher: Matcher | None = None
         self.day = 0
         self.today = world.config.as_of
+        self.planner: DayPlanner | None = None
+        self.morning_active = np.zeros(world.n_volunteers, dtype=np.int64)
+        """Active households per volunteer when the day began (the day planner's checks)."""
+        self.record_frames: tuple[pd.DataFrame, pd.DataFrame] | None = None
+        self.plan_trace: tuple[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], Any] | None = None
+
+    def use_planner(self) -> None:
+        """Plan each day with a :class:`DayPlanner` (the universe encoded once) instead of a
+        Matcher built on the day's tables; decisions and departures are then bookkeeping."""
+        t0 = time.perf_counter()
+        self.planner = DayPlanner(self.volunteers, self.table, self.world.config)
+        self.out.build_seconds += time.perf_counter() - t0
 
     # -- tables ---------------------------------------------------------------------------------
 
@@ -196,6 +238,57 @@ class _Day:
         frame = pd.DataFrame(rows, columns=_ASSIGNMENT_COLUMNS)
         frame["started_on"] = pd.to_datetime(frame["started_on"])
         return requests, frame
+
+    def begin(self) -> None:
+        """The morning: a Matcher on the day's tables, or the planner's morning counts."""
+        if self.planner is None:
+            self.build()
+            return
+        active = np.zeros(self.world.n_volunteers, dtype=np.int64)
+        for _, v, _ in self.active.values():
+            active[v] += 1
+        self.morning_active = active
+        if self._tracing:
+            self.record_frames = self.tables()
+
+    _tracing = False
+
+    def day_state(self) -> DayState:
+        """The tables of now as arrays over the request rows (the day planner's input)."""
+        state = self.out.state
+        alive = (state == WAITING) | (state == PENDING) | (state == ACTIVE)
+        a_rids: list[str] = []
+        a_vols: list[int] = []
+        a_days: list[int] = []
+        for u, (rids, v, _) in self.active.items():
+            a_rids.extend(rids)
+            a_vols.extend([v] * len(rids))
+            a_days.extend([self.active_day[u]] * len(rids))
+        p_rids: list[str] = []
+        p_vols: list[int] = []
+        for v, rids, _ in self.pending.values():
+            p_rids.extend(rids)
+            p_vols.extend([v] * len(rids))
+        d_rids: list[str] = []
+        d_vols: list[int] = []
+        for u, pairs in self.declined.items():
+            if alive[u]:
+                for r, v in pairs:
+                    d_rids.append(r)
+                    d_vols.append(v)
+        at = self.rid_index.get_indexer(pd.Index(a_rids + p_rids + d_rids, dtype=object))
+        na, npd = len(a_rids), len(p_rids)
+        return DayState(
+            day=self.day,
+            rows=np.flatnonzero(alive[self.owner]).astype(np.int64),
+            active_rows=at[:na].astype(np.int64),
+            active_vols=np.asarray(a_vols, dtype=np.int64),
+            active_start=np.asarray(a_days, dtype=np.int64),
+            proposed_rows=at[na : na + npd].astype(np.int64),
+            proposed_vols=np.asarray(p_vols, dtype=np.int64),
+            declined_rows=at[na + npd :].astype(np.int64),
+            declined_vols=np.asarray(d_vols, dtype=np.int64),
+        )
 
     def build(self) -> Matcher:
         requests, assignments = self.tables()
@@ -230,6 +323,7 @@ class _Day:
         done = np.flatnonzero((state == ACTIVE) & (self.end <= self.day))
         for u in done.tolist():
             _, v, _ = self.active.pop(u)
+            self.active_day.pop(u, None)
             self.asked[v] -= 1
             self._freed(v)
             state[u] = ENDED
@@ -243,7 +337,10 @@ class _Day:
         state = self.out.state
         yesterday = pd.Timestamp(self.today - dt.timedelta(days=1))
         for v in leaving.tolist():
-            self._call("replace", self.vid[v])
+            if self.planner is None:
+                self._call("replace", self.vid[v])
+            else:
+                self.planner.leave(v, self.day - 1)
             until: Any = self.volunteers.at[v, "available_until"]
             if pd.isna(until) or until > yesterday:
                 self.volunteers.at[v, "available_until"] = yesterday
@@ -252,6 +349,7 @@ class _Day:
                 self.volunteers.at[v, "available_from"] = yesterday
             for u in [u for u, (_, w, _) in self.active.items() if w == v]:
                 del self.active[u]
+                self.active_day.pop(u, None)
                 state[u] = WAITING
                 self.out.volunteer[u] = -1
             for u in [u for u, (w, _, _) in self.pending.items() if w == v]:
@@ -271,8 +369,9 @@ class _Day:
         vid = self.vid[v]
         yes = bool(decision_uniform(self.seed, u, v) < self.settings.confirm_rate)
         if not yes:
-            for r in rids:
-                self._call("decide", r, vid, "declined")
+            if self.planner is None:
+                for r in rids:
+                    self._call("decide", r, vid, "declined")
             self.declined.setdefault(u, []).extend((r, v) for r in rids)
             self.refused.setdefault(u, set()).add(v)
             self.asked[v] -= 1
@@ -282,7 +381,13 @@ class _Day:
             out.declined += 1
             return
         confirmed = []
-        for r in rids:
+        if self.planner is not None:  # the pairs the morning's tables admit (see DayPlanner)
+            rows = self.rid_index.get_indexer(pd.Index(rids, dtype=object)).astype(np.int64)
+            ok = self.planner.pair_admissible(
+                self.day, rows, np.full(len(rids), v, dtype=np.int64), self.morning_active
+            )
+            confirmed = [r for r, yes_r in zip(rids, ok.tolist(), strict=True) if yes_r]
+        for r in rids if self.planner is None else []:
             try:
                 self._call("decide", r, vid, "confirmed")
                 confirmed.append(r)
@@ -297,6 +402,7 @@ class _Day:
             return
         state[u] = ACTIVE
         self.active[u] = (confirmed, v, pd.Timestamp(self.today))
+        self.active_day[u] = self.day
         self.end[u] = self.day + int(self.uni.duration[u])
         if out.first_start[u] < 0:
             out.first_start[u] = self.day
@@ -323,18 +429,54 @@ class _Day:
 
     def send_plan(self) -> pd.DataFrame:
         """Nightly/weekly: send the plan's proposals of waiting households; return the plan."""
+        if self.planner is not None:
+            return self._send_day_plan()
         table: pd.DataFrame = self._call("assignments", history=False)
         plan = table[table["status"] == "proposed"]
         rows = self.rid_index.get_indexer(plan["request_id"].astype(str))
+        vols = plan["volunteer_id"].astype(str).map(self.vindex).to_numpy(dtype=np.int64)
+        self._send(rows, vols)
+        return table
+
+    def _send_day_plan(self) -> pd.DataFrame:
+        """The day planner's exact plan of the tables of now; the plan as a table (traced
+        runs) or an empty one."""
+        assert self.planner is not None
+        t0 = time.perf_counter()
+        state = self.day_state()
+        plan = self.planner.plan(state)
+        self.out.build_seconds += time.perf_counter() - t0
+        self.out.builds += 1
+        if self._tracing:  # the tables the plan was made for, before its proposals go out
+            requests, assignments = self.tables()
+            self.plan_trace = (self.volunteers.copy(), requests, assignments), plan
+        self._send(plan.proposal_rows, plan.proposal_vols)
+        if not self._tracing:
+            return pd.DataFrame(columns=["request_id", "volunteer_id", "status"])
+        rows: list[tuple[str, str, str]] = [
+            (str(self.rid[r]), self.vid[v], "proposed")
+            for r, v in zip(plan.proposal_rows.tolist(), plan.proposal_vols.tolist(), strict=True)
+        ]
+        for name, at, vols in (
+            ("active", state.active_rows, state.active_vols),
+            ("declined", state.declined_rows, state.declined_vols),
+        ):
+            rows.extend(
+                (str(self.rid[r]), self.vid[v], name)
+                for r, v in zip(at.tolist(), vols.tolist(), strict=True)
+            )
+        return pd.DataFrame(rows, columns=["request_id", "volunteer_id", "status"])
+
+    def _send(self, rows: I64, vols: I64) -> None:
+        """Propose the plan's pairs (request rows, volunteers) of waiting households."""
         known = rows >= 0
         u_of = np.where(known, self.owner[np.maximum(rows, 0)], -1)
         state = self.out.state
         waiting = known & (state[np.maximum(u_of, 0)] == WAITING)
         chosen: dict[int, tuple[int, list[str]]] = {}
-        vols = plan["volunteer_id"].astype(str).to_numpy(dtype=object)
         for at in np.flatnonzero(waiting).tolist():
             u = int(u_of[at])
-            v = self.vindex[str(vols[at])]
+            v = int(vols[at])
             chosen.setdefault(u, (v, []))[1].append(str(self.rid[rows[at]]))
         free = self.free()
         for u in sorted(chosen):
@@ -344,7 +486,6 @@ class _Day:
                 continue
             free[v] -= 1
             self.propose(u, v, rids)
-        return table
 
     def arrive(self) -> list[int]:
         """Today's arrivals: waiting from now on (added to the desk for on-arrival policies)."""
@@ -426,8 +567,6 @@ class _Day:
 
     def record(self, sent_before: set[int], plan: pd.DataFrame | None) -> None:
         """Keep the day for the checker: tables of the evening, today's proposals, the plan."""
-        m = self.matcher
-        assert m is not None
         rows: list[tuple[str, str, str]] = []
         new_rows: list[tuple[str, str]] = []
         for rids, v, _ in self.active.values():
@@ -439,7 +578,13 @@ class _Day:
                 new_rows.extend((r, self.vid[v]) for r in rids)
         for pairs in self.declined.values():
             rows.extend((r, self.vid[v], "declined") for r, v in pairs)
-        requests = m.requests()
+        if self.planner is None:
+            assert self.matcher is not None
+            volunteers, requests = self.matcher.volunteers(), self.matcher.requests()
+        else:
+            assert self.record_frames is not None
+            volunteers = contract_frame(self.volunteers)
+            requests = contract_frame(self.record_frames[0])
         known = set(requests["request_id"].astype(str))
         assignments = pd.DataFrame(rows, columns=["request_id", "volunteer_id", "status"])
         assignments = assignments[assignments["request_id"].isin(known)].reset_index(drop=True)
@@ -447,13 +592,22 @@ class _Day:
             DayRecord(
                 self.day,
                 self.today,
-                m.volunteers(),
+                volunteers,
                 requests,
                 assignments,
                 pd.DataFrame(new_rows, columns=["request_id", "volunteer_id"]),
                 plan,
+                *self._plan_facts(plan),
             )
         )
+        self.plan_trace = None
+
+    def _plan_facts(self, plan: pd.DataFrame | None) -> tuple[Any, int | None, int | None, Any]:
+        if plan is None or self.plan_trace is None:
+            return None, None, None, None
+        tables, day_plan = self.plan_trace
+        objective, pairs = int(day_plan.solved.objective), int(day_plan.proposal_rows.size)
+        return tables, objective, pairs, day_plan
 
 
 def _missing(value: Any) -> bool:
@@ -482,11 +636,14 @@ def run_policy(
     run = _Day(world, uni, settings, policy, seed)
     start = world.config.as_of
     on_arrival = policy in ("greedy_on_arrival", "suggest_on_arrival")
+    run._tracing = trace
+    if settings.planner == "universe" and not on_arrival:
+        run.use_planner()
     for day in range(settings.days):
         run.day, run.today = day, start + dt.timedelta(days=day)
         run.end_accompaniments()
         run.join()
-        run.build()
+        run.begin()
         run.depart()
         run.decide_due()
         sent_before = set(run.pending)

@@ -164,6 +164,12 @@ class SimulationSettings(_Strict):
         Departures per volunteer and year.
     weekly_day
         Day of the week (0-6, counted from ``as_of``) the weekly policy runs on.
+    planner
+        How the nightly and weekly policies get each day's exact plan: ``universe`` (default)
+        encodes every household of the run and its admissible pairs once and builds each day's
+        model from arrays (`lotsen_match.simulate.dayplan`); ``matcher`` builds an
+        ``lm.Matcher`` on each day's tables and carries the day's events through the desk
+        API. Both plans are exact for the day's tables (same served count and objective).
     """
 
     days: int = Field(365, ge=1, le=3650)
@@ -188,6 +194,11 @@ class SimulationSettings(_Strict):
         0.15, ge=0, le=10, description="Departures per volunteer and year."
     )
     weekly_day: int = Field(0, ge=0, le=6, description="Day of the week (0-6) weekly runs on.")
+    planner: Literal["universe", "matcher"] = Field(
+        "universe",
+        description="Nightly and weekly plans: the universe encoded once (exact, fast), or a "
+        "Matcher built on each day's tables.",
+    )
 
 
 def load_scenarios(path: str | Path) -> tuple[list[Scenario], SimulationSettings]:
