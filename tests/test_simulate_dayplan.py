@@ -74,7 +74,7 @@ def test_the_day_model_is_the_pipelines_model_array_for_array(seed: int) -> None
                 np.testing.assert_array_equal(a, b, err_msg=f"day {rec.day}: {field.name}")
             else:
                 assert a == b, (rec.day, field.name)
-        lang_p, lang_q = np.asarray(p.languages + ("",)), np.asarray(q.languages + ("",))
+        lang_p, lang_q = np.asarray((*p.languages, "")), np.asarray((*q.languages, ""))
         np.testing.assert_array_equal(lang_p[p.r_lang], lang_q[q.r_lang])
         np.testing.assert_array_equal(p.r_lang_level, q.r_lang_level[:, : p.r_lang.shape[1]])
         for code, column in zip(p.languages, p.v_level.T, strict=True):

@@ -114,9 +114,8 @@ class DayPlanner:
         self.pos_row[self.row_pos] = np.arange(p.n_requests, dtype=np.int64)
         self.pos_vol = np.empty(n_v, dtype=np.int64)
         self.pos_vol[self.vol_pos] = np.arange(n_v, dtype=np.int64)
-        vols = case.volunteers.set_index(
-            case.volunteers["volunteer_id"].astype(str)
-        ).loc[p.volunteer_ids]
+        clean = case.volunteers
+        vols = clean.iloc[_positions(clean["volunteer_id"].astype(str).to_numpy(), p.volunteer_ids)]
         self.v_start = _days(vols["available_from"])
         self.v_until = _days(vols["available_until"])
         ok = np.ones(n_v, dtype=np.bool_)
@@ -198,8 +197,8 @@ class DayPlanner:
         index = np.full(u.n_requests, -1, dtype=np.int64)
         index[pos] = np.arange(n_req, dtype=np.int64)
         hh_of = u.r_household[pos]
-        hh, r_household = np.unique(hh_of, return_inverse=True)
-        r_household = r_household.astype(np.int32).reshape(-1)
+        hh, inverse = np.unique(hh_of, return_inverse=True)
+        r_household: I32 = inverse.astype(np.int32).reshape(-1)
         d = self.as_of_day + s.day
 
         def pairs(rows: I64, vols: I64) -> tuple[I32, I32]:
@@ -326,10 +325,10 @@ class DayPlanner:
         return DayPlan(p, cand, q, hm, solved, rows, vols, time.perf_counter() - t0)
 
 
-def _positions(sorted_ids: npt.NDArray[np.object_], ids: object) -> I64:
-    """Positions of ``ids`` in the sorted unique array ``sorted_ids`` (all present)."""
+def _positions(unique_ids: npt.NDArray[np.object_], ids: object) -> I64:
+    """Positions of ``ids`` in the array of unique ids ``unique_ids`` (all present)."""
     values = np.asarray(pd.Series(ids).astype(str).to_numpy(dtype=object), dtype=object)
-    at = pd.Index(sorted_ids).get_indexer(pd.Index(values))
+    at = pd.Index(unique_ids).get_indexer(pd.Index(values))
     if (at < 0).any():
         raise KeyError("ids outside the universe")
     return np.asarray(at, dtype=np.int64)

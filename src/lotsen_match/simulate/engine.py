@@ -143,6 +143,7 @@ class _Day:
         self.table, self.owner = request_table(world, uni)
         self.rid = self.table["request_id"].astype(str).to_numpy(dtype=object)
         self.rid_index = pd.Index(self.rid)
+        self.rid_row = {r: i for i, r in enumerate(self.rid.tolist())}
         self.u_rows = np.searchsorted(self.owner, np.arange(uni.size + 1)).astype(np.int64)
         self.volunteers = world.volunteers.copy()
         self.vid = self.volunteers["volunteer_id"].astype(str).to_numpy(dtype=object)
@@ -276,7 +277,12 @@ class _Day:
                 for r, v in pairs:
                     d_rids.append(r)
                     d_vols.append(v)
-        at = self.rid_index.get_indexer(pd.Index(a_rids + p_rids + d_rids, dtype=object))
+        row = self.rid_row
+        at = np.fromiter(
+            (row[r] for r in a_rids + p_rids + d_rids),
+            dtype=np.int64,
+            count=len(a_rids) + len(p_rids) + len(d_rids),
+        )
         na, npd = len(a_rids), len(p_rids)
         return DayState(
             day=self.day,
@@ -382,7 +388,7 @@ class _Day:
             return
         confirmed = []
         if self.planner is not None:  # the pairs the morning's tables admit (see DayPlanner)
-            rows = self.rid_index.get_indexer(pd.Index(rids, dtype=object)).astype(np.int64)
+            rows = np.array([self.rid_row[r] for r in rids], dtype=np.int64)
             ok = self.planner.pair_admissible(
                 self.day, rows, np.full(len(rids), v, dtype=np.int64), self.morning_active
             )
