@@ -6,7 +6,9 @@ Arrivals copy the caseload's households at Poisson rates per (need type, first l
 estimated from recent requests; accompaniments end after drawn durations; Lotsen join and leave;
 coordinators confirm a proposal with a given probability after a few days or decline it (the pair
 is never proposed again). Every day an ``lm.Matcher`` is built on that day's tables and carries
-the day's events (see `lotsen_match.simulate.engine`). Policies: ``nightly`` and ``weekly``
+the day's events (see `lotsen_match.simulate.engine`); the nightly and weekly policies by
+default get the same exact plans from the universe of the run encoded once
+(`lotsen_match.simulate.dayplan`). Policies: ``nightly`` and ``weekly``
 send the Matcher's exact plan; ``greedy_on_arrival`` gives each household, first come first
 served, the free volunteer with the best pair score; ``suggest_on_arrival`` the first row of
 ``Matcher.suggest``. ``upper_bound`` is what any policy could serve at most (see

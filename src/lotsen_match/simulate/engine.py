@@ -27,6 +27,14 @@ the events:
 A volunteer is never asked about more households than she has free places (active plus
 proposals still pending): a plan proposal to a volunteer who is fully asked waits for the next
 run. Proposals are per household: all of its requests the chosen volunteer can take.
+
+With ``settings.planner = "universe"`` (the default) the nightly and weekly policies build no
+Matcher: a :class:`~lotsen_match.simulate.dayplan.DayPlanner` encodes every household of the
+run once, and each plan is the exact optimum of the tables of the moment it is read (after the
+day's departures and answers), built from arrays: the model ``match()`` builds on those tables,
+array for array. Departures and answers are then bookkeeping; a confirmation holds if the pair
+is admissible on the morning's tables (the Matcher's ``decide`` refuses it otherwise).
+``planner = "matcher"`` runs the desk path above.
 """
 
 from __future__ import annotations
