@@ -8,14 +8,18 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import lotsen_match as lm
 from lotsen_match.pipeline import build_instance
 from lotsen_match.simulate import Scenario, SimulationSettings, simulate
+from lotsen_match.simulate.dayplan import DayPlanner
+from lotsen_match.simulate.universe import request_table
+from lotsen_match.simulate.world import household_keys
 from lotsen_match.validation import validate_caseload
 
-from .simulate_support import CONFIG, cached_run, sample_frames
+from .simulate_support import AS_OF, CONFIG, cached_run, sample_frames
 
 CHURN = (
     ("decision_days", 1),
@@ -109,3 +113,53 @@ def test_the_matcher_path_still_runs_and_serves_as_much() -> None:
     assert rows["matcher"]["arrived_requests"] == rows["universe"]["arrived_requests"]
     served = rows["matcher"]["served_requests"], rows["universe"]["served_requests"]
     assert abs(served[0] - served[1]) <= max(served) * 0.1, served
+
+
+def test_confirmations_hold_exactly_when_the_tables_admit_the_pair() -> None:
+    """Police checks that expire during the run: the day planner's check of a proposal waiting
+    for its answer agrees with the pairs the pipeline finds on the same tables, both ways."""
+    v, r, a = sample_frames()
+    v = v.copy()
+    has_check = v["police_check_until"] != ""
+    expiry = pd.Timestamp(AS_OF) + pd.to_timedelta(np.arange(int(has_check.sum())) % 12, "D")
+    v.loc[has_check, "police_check_until"] = expiry.strftime("%Y-%m-%d").to_numpy()
+    settings = SimulationSettings(days=14, decision_days=3, leave_per_year=0.0)
+    run = simulate(
+        v, r, a, Scenario(name="n"), seed=1, settings=settings, config=CONFIG, trace=True
+    )
+    assert run.row["lapsed"] > 0, "no proposal lapsed: the test checks too little"
+    table, _ = request_table(run.world, run.universe)
+    planner = DayPlanner(run.world.volunteers, table, run.world.config)
+    row_of = pd.Index(table["request_id"].astype(str))
+    vol_of = pd.Index(run.world.volunteers["volunteer_id"].astype(str))
+    outcomes: set[bool] = set()
+    for rec in run.state.records:
+        if rec.plan_input is None:
+            continue
+        volunteers, requests, assignments = rec.plan_input
+        config = CONFIG.replace(as_of=rec.as_of)
+        case = validate_caseload(volunteers, requests, assignments, config=config, strict=True)
+        inst = build_instance(case, config)
+        p = inst.problem
+        found = set(zip(p.request_ids[inst.cand.req], p.volunteer_ids[inst.cand.vol], strict=True))
+        active = assignments[assignments["status"] == "active"]
+        keys = pd.Series(household_keys(requests), index=requests["request_id"].astype(str))
+        pairs = pd.DataFrame(
+            {"h": keys.loc[active["request_id"]].to_numpy(), "v": active["volunteer_id"].to_numpy()}
+        )
+        counts = np.zeros(len(vol_of), dtype=np.int64)
+        np.add.at(counts, vol_of.get_indexer(pairs.drop_duplicates()["v"]), 1)
+        asked = assignments[assignments["status"] == "proposed"]
+        ok = planner.pair_admissible(
+            rec.day,
+            row_of.get_indexer(asked["request_id"]).astype(np.int64),
+            vol_of.get_indexer(asked["volunteer_id"]).astype(np.int64),
+            counts,
+        )
+        expected = [
+            (rid, vid) in found
+            for rid, vid in zip(asked["request_id"], asked["volunteer_id"], strict=True)
+        ]
+        assert ok.tolist() == expected, rec.day
+        outcomes |= set(expected)
+    assert outcomes == {True, False}, "no waiting proposal became inadmissible"
