@@ -168,6 +168,11 @@ class _Day:
         self.active: dict[int, tuple[list[str], int, Any]] = {}
         self.active_day: dict[int, int] = {}
         """Day each accompaniment started (``NO_START`` if the caseload gives none)."""
+        self.active_rows: dict[int, I64] = {}
+        self.pending_rows: dict[int, I64] = {}
+        self.declined_rows: dict[int, tuple[I64, I64]] = {}
+        """The request rows of ``active`` and ``pending``, and the (rows, volunteers) of
+        ``declined``, kept beside them for the day planner's tables as arrays."""
         self.pending: dict[int, tuple[int, list[str], int]] = {}
         self.declined: dict[int, list[tuple[str, int]]] = {}
         self.refused: dict[int, set[int]] = {}
@@ -197,6 +202,7 @@ class _Day:
             rids = mine["request_id"].astype(str).tolist()
             start = started.get(rids[0]) if rids else pd.NaT
             self.active[h] = (rids, v, start if start is not None else pd.NaT)
+            self.active_rows[h] = self._rows(rids)
             self.active_day[h] = (
                 NO_START if pd.isna(self.active[h][2]) else (self.active[h][2] - t0).days
             )
@@ -213,6 +219,11 @@ class _Day:
                 if row >= 0 and v in self.vindex:
                     u = int(self.owner[row])
                     self.declined.setdefault(u, []).append((str(self.rid[row]), self.vindex[v]))
+        for u, pairs in self.declined.items():
+            self.declined_rows[u] = (
+                self._rows([r for r, _ in pairs]),
+                np.array([v for _, v in pairs], dtype=np.int64),
+            )
         self.matcher: Matcher | None = None
         self.day = 0
         self.today = world.config.as_of
@@ -253,10 +264,8 @@ class _Day:
         if self.planner is None:
             self.build()
             return
-        active = np.zeros(self.world.n_volunteers, dtype=np.int64)
-        for _, v, _ in self.active.values():
-            active[v] += 1
-        self.morning_active = active
+        vols = _ints(v for _, v, _ in self.active.values())
+        self.morning_active = np.bincount(vols, minlength=self.world.n_volunteers)
         if self._tracing:
             self.record_frames = self.tables()
 
@@ -266,43 +275,29 @@ class _Day:
         """The tables of now as arrays over the request rows (the day planner's input)."""
         state = self.out.state
         alive = (state == WAITING) | (state == PENDING) | (state == ACTIVE)
-        a_rids: list[str] = []
-        a_vols: list[int] = []
-        a_days: list[int] = []
-        for u, (rids, v, _) in self.active.items():
-            a_rids.extend(rids)
-            a_vols.extend([v] * len(rids))
-            a_days.extend([self.active_day[u]] * len(rids))
-        p_rids: list[str] = []
-        p_vols: list[int] = []
-        for v, rids, _ in self.pending.values():
-            p_rids.extend(rids)
-            p_vols.extend([v] * len(rids))
-        d_rids: list[str] = []
-        d_vols: list[int] = []
-        for u, pairs in self.declined.items():
-            if alive[u]:
-                for r, v in pairs:
-                    d_rids.append(r)
-                    d_vols.append(v)
-        row = self.rid_row
-        at = np.fromiter(
-            (row[r] for r in a_rids + p_rids + d_rids),
-            dtype=np.int64,
-            count=len(a_rids) + len(p_rids) + len(d_rids),
-        )
-        na, npd = len(a_rids), len(p_rids)
+        act = list(self.active)
+        a_rows, a_len = _flat([self.active_rows[u] for u in act])
+        pen = list(self.pending)
+        p_rows, p_len = _flat([self.pending_rows[u] for u in pen])
+        dec = [u for u in self.declined_rows if alive[u]]
+        d_rows, _ = _flat([self.declined_rows[u][0] for u in dec])
+        d_vols, _ = _flat([self.declined_rows[u][1] for u in dec])
         return DayState(
             day=self.day,
             rows=np.flatnonzero(alive[self.owner]).astype(np.int64),
-            active_rows=at[:na].astype(np.int64),
-            active_vols=np.asarray(a_vols, dtype=np.int64),
-            active_start=np.asarray(a_days, dtype=np.int64),
-            proposed_rows=at[na : na + npd].astype(np.int64),
-            proposed_vols=np.asarray(p_vols, dtype=np.int64),
-            declined_rows=at[na + npd :].astype(np.int64),
-            declined_vols=np.asarray(d_vols, dtype=np.int64),
+            active_rows=a_rows,
+            active_vols=np.repeat(_ints(self.active[u][1] for u in act), a_len),
+            active_start=np.repeat(_ints(self.active_day[u] for u in act), a_len),
+            proposed_rows=p_rows,
+            proposed_vols=np.repeat(_ints(self.pending[u][0] for u in pen), p_len),
+            declined_rows=d_rows,
+            declined_vols=d_vols,
         )
+
+    def _rows(self, rids: list[str]) -> I64:
+        """Request rows of request ids (all in the run's table)."""
+        row = self.rid_row
+        return np.fromiter((row[r] for r in rids), dtype=np.int64, count=len(rids))
 
     def build(self) -> Matcher:
         requests, assignments = self.tables()
@@ -338,6 +333,7 @@ class _Day:
         for u in done.tolist():
             _, v, _ = self.active.pop(u)
             self.active_day.pop(u, None)
+            self.active_rows.pop(u, None)
             self.asked[v] -= 1
             self._freed(v)
             state[u] = ENDED
@@ -364,10 +360,12 @@ class _Day:
             for u in [u for u, (_, w, _) in self.active.items() if w == v]:
                 del self.active[u]
                 self.active_day.pop(u, None)
+                self.active_rows.pop(u, None)
                 state[u] = WAITING
                 self.out.volunteer[u] = -1
             for u in [u for u, (w, _, _) in self.pending.items() if w == v]:
                 del self.pending[u]
+                self.pending_rows.pop(u, None)
                 state[u] = WAITING
                 self.out.volunteer[u] = -1
                 self.out.lapsed += 1
@@ -379,6 +377,7 @@ class _Day:
 
     def _decide(self, u: int) -> None:
         v, rids, _ = self.pending.pop(u)
+        pending_rows = self.pending_rows.pop(u, _NO_ROWS)
         out, state = self.out, self.out.state
         vid = self.vid[v]
         yes = bool(decision_uniform(self.seed, u, v) < self.settings.confirm_rate)
@@ -387,6 +386,11 @@ class _Day:
                 for r in rids:
                     self._call("decide", r, vid, "declined")
             self.declined.setdefault(u, []).extend((r, v) for r in rids)
+            rows, vols = self.declined_rows.get(u, (_NO_ROWS, _NO_ROWS))
+            self.declined_rows[u] = (
+                np.concatenate([rows, self._rows(rids)]),
+                np.concatenate([vols, np.full(len(rids), v, dtype=np.int64)]),
+            )
             self.refused.setdefault(u, set()).add(v)
             self.asked[v] -= 1
             self._freed(v)
@@ -396,7 +400,7 @@ class _Day:
             return
         confirmed = []
         if self.planner is not None:  # the pairs the morning's tables admit (see DayPlanner)
-            rows = np.array([self.rid_row[r] for r in rids], dtype=np.int64)
+            rows = pending_rows
             ok = self.planner.pair_admissible(
                 self.day, rows, np.full(len(rids), v, dtype=np.int64), self.morning_active
             )
@@ -417,6 +421,7 @@ class _Day:
         state[u] = ACTIVE
         self.active[u] = (confirmed, v, pd.Timestamp(self.today))
         self.active_day[u] = self.day
+        self.active_rows[u] = self._rows(confirmed)
         self.end[u] = self.day + int(self.uni.duration[u])
         if out.first_start[u] < 0:
             out.first_start[u] = self.day
@@ -425,6 +430,7 @@ class _Day:
 
     def propose(self, u: int, v: int, rids: list[str]) -> None:
         self.pending[u] = (v, rids, self.day + self.settings.decision_days)
+        self.pending_rows[u] = self._rows(rids)
         self.out.state[u] = PENDING
         self.out.volunteer[u] = v
         self.out.proposals += 1
@@ -573,9 +579,8 @@ class _Day:
 
     def count_slots(self) -> None:
         available = self.available()
-        active = np.zeros(self.world.n_volunteers, dtype=np.int64)
-        for _, v, _ in self.active.values():
-            active[v] += 1
+        vols = _ints(v for _, v, _ in self.active.values())
+        active = np.bincount(vols, minlength=self.world.n_volunteers)
         self.out.occupied_slot_days += float(active[available].sum())
         self.out.available_slot_days += float(self.world.v_capacity[available].sum())
 
@@ -622,6 +627,19 @@ class _Day:
         tables, day_plan = self.plan_trace
         objective, pairs = int(day_plan.solved.objective), int(day_plan.proposal_rows.size)
         return tables, objective, pairs, day_plan
+
+
+_NO_ROWS: I64 = np.zeros(0, dtype=np.int64)
+
+
+def _flat(parts: list[I64]) -> tuple[I64, I64]:
+    """The arrays one after the other, and their lengths."""
+    lengths = np.fromiter((x.size for x in parts), dtype=np.int64, count=len(parts))
+    return (np.concatenate(parts) if parts else _NO_ROWS), lengths
+
+
+def _ints(values: Any) -> I64:
+    return np.fromiter(values, dtype=np.int64)
 
 
 def _missing(value: Any) -> bool:
