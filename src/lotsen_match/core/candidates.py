@@ -326,56 +326,67 @@ def distance_ok(p: MatchProblem, vol: Ix, km: F64) -> B:
     return np.asarray(km <= p.v_max_km[vol], dtype=np.bool_)
 
 
-def _need_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
+def _need_ok(p: MatchProblem, t: _Prepared, e: _Edges, alive: B | None = None) -> B:
     """3. Need: the request's need type is in the volunteer's need mask."""
     return _bool((e.both & _NEED_FIELD) != 0)
 
 
-def _time_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
+def _time_ok(p: MatchProblem, t: _Prepared, e: _Edges, alive: B | None = None) -> B:
     """4. Time: the slot masks intersect ("any time" is the full mask)."""
     return _bool((e.both & _SLOT_FIELD) != 0)
 
 
-def _minors_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
+def _minors_ok(p: MatchProblem, t: _Prepared, e: _Edges, alive: B | None = None) -> B:
     """5. Minors: police check valid until max(as_of, due_on) where minors are involved."""
     ok = np.ones(e.req.shape, dtype=np.bool_)
-    look = np.flatnonzero(e.r_bits & _MINORS_FLAG)
+    look = _flagged(e, _MINORS_FLAG, alive)
     if look.size:
         ok[look] = p.v_police_until_day[e.vol[look]] >= t.r_police_needed[e.req[look]]
     return ok
 
 
-def _gender_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
+def _gender_ok(p: MatchProblem, t: _Prepared, e: _Edges, alive: B | None = None) -> B:
     """6. Gender: a stated preference equals the volunteer's gender."""
     return _bool((e.both & _GENDER_FIELD) != 0)
 
 
-def _exclusions_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
+def _exclusions_ok(p: MatchProblem, t: _Prepared, e: _Edges, alive: B | None = None) -> B:
     """7. Exclusions: neither excluded by the request nor a declined pair."""
     ok = np.ones(e.req.shape, dtype=np.bool_)
-    look = np.flatnonzero(e.r_bits & _BLOCKED_FLAG)  # binary search only where it can hit
+    look = _flagged(e, _BLOCKED_FLAG, alive)  # binary search only where it can hit
     if look.size:
         keys = pair_keys(e.req[look], e.vol[look], p.n_volunteers)
         ok[look] = ~contains_sorted(t.blocked, keys)
     return ok
 
 
-def _active_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
+def _active_ok(p: MatchProblem, t: _Prepared, e: _Edges, alive: B | None = None) -> B:
     """8. Active: status active or empty, available on as_of (and certified, if required)."""
     return _bool((e.both & _ACTIVE_FIELD) != 0)
 
 
-def _capacity_ok(p: MatchProblem, t: _Prepared, e: _Edges) -> B:
+def _capacity_ok(p: MatchProblem, t: _Prepared, e: _Edges, alive: B | None = None) -> B:
     """9. Capacity: a free place, or already accompanying the household (no new place needed)."""
     ok = _bool((e.both & _ROOM_FIELD) != 0)
     look = np.flatnonzero(~ok & ((e.r_bits & _HOUSEHOLD_ACTIVE_FLAG) != 0))
+    if alive is not None and look.size:
+        look = look[alive[look]]
     if look.size:
         keys = pair_keys(p.r_household[e.req[look]], e.vol[look], p.n_volunteers)
         ok[look] = contains_sorted(t.household_active, keys)
     return ok
 
 
-_PairCheck = Callable[[MatchProblem, _Prepared, _Edges], B]
+def _flagged(e: _Edges, flag: int, alive: B | None) -> Ix:
+    """Edges whose request word has ``flag``, among the ``alive`` ones if given (a lookup for
+    an edge that already failed an earlier step cannot change the funnel or the result)."""
+    has = (e.r_bits & flag) != 0
+    return np.flatnonzero(has if alive is None else has & alive)
+
+
+#: A check returns each edge's mask; with ``alive``, edges not alive may be reported as passing
+#: (they stay out either way), which spares the lookups of the rarer checks for them.
+_PairCheck = Callable[[MatchProblem, _Prepared, _Edges, B | None], B]
 _PAIR_STEPS: Final[tuple[tuple[str, _PairCheck], ...]] = (
     ("need", _need_ok),
     ("time", _time_ok),
@@ -583,9 +594,11 @@ def _filter_chunk(
         passed = alive.astype(np.int8)
         edges = _Edges.gather(t, req, vb)
         for _, check in _PAIR_STEPS:
-            alive &= check(p, t, edges)
+            alive &= check(p, t, edges, alive)
             passed += alive
-        look = np.flatnonzero((lb >= first_later) & (t.v_first_lang[vb] < lang))
+        look = np.flatnonzero(lb >= first_later)  # the requests that speak a smaller language
+        if look.size:
+            look = look[t.v_first_lang[vb[look]] < lang]
         if look.size:
             dup = look[_shares_smaller(t, p.n_languages, req[look], vb[look], lang)]
             passed[dup] = -1
@@ -697,5 +710,5 @@ def request_steps(
         "distance": distance_ok(p, vol, km),
     }
     for name, check in _PAIR_STEPS:
-        steps[name] = check(p, t, edges)
+        steps[name] = check(p, t, edges, None)
     return vol, lang, km, steps
