@@ -579,7 +579,8 @@ def _filter_chunk(
     smaller-index language can be one. Works block by block so temporaries stay in cache.
     """
     keys: list[I64] = []
-    slot = np.empty(local.size, dtype=np.intp)
+    # int32 slots where they fit: half the memory traffic of the histogram's index.
+    slot: Ix = np.empty(local.size, dtype=np.int32 if reached.size < 2**31 else np.intp)
     for start in range(0, local.size, _BLOCK):
         b = slice(start, start + _BLOCK)
         lb, vb = local[b], vol[b]
@@ -603,8 +604,11 @@ def _filter_chunk(
             dup = look[_shares_smaller(t, p.n_languages, req[look], vb[look], lang)]
             passed[dup] = -1
             alive[dup] = False
-        slot[b] = req * _SLOTS + (passed + 1)
-        keys.append(pair_keys(req[alive], vb[alive], p.n_volunteers))
+        passed += 1
+        np.multiply(req, _SLOTS, out=slot[b], casting="unsafe")
+        slot[b] += passed
+        kept = np.flatnonzero(alive)
+        keys.append(pair_keys(req[kept], vb[kept], p.n_volunteers))
     np.add.at(reached, slot, 1)  # proportional to the edges, unlike a bincount over all requests
     return np.concatenate(keys)
 
