@@ -489,6 +489,28 @@ def test_find_candidates_equals_brute_force_reference(
         assert np.cumprod(steps, axis=1).sum(axis=0).tolist() == cand.funnel[i].tolist()
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(caseloads(), st.integers(0, 2**32 - 1))
+def test_checks_narrowed_to_alive_edges_agree_where_alive(
+    case: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, MatchConfig], seed: int
+) -> None:
+    """The filter passes its running mask to the checks, which skip their lookups for edges
+    already out: on every edge still alive they must give the full evaluation's answer."""
+    vols, reqs, assigns, config = case
+    problem = build_problem(vols, reqs, assigns, config)
+    t = cand_mod._prepare(problem)
+    req, vol_ = np.divmod(
+        np.arange(problem.n_requests * problem.n_volunteers), problem.n_volunteers
+    )
+    edges = cand_mod._Edges.gather(t, req, vol_)
+    rng = np.random.default_rng(seed)
+    for _, check in cand_mod._PAIR_STEPS:
+        full = check(problem, t, edges, None)
+        for alive in (rng.random(req.size) < 0.5, full.copy(), np.ones(req.size, dtype=np.bool_)):
+            narrowed = check(problem, t, edges, alive)
+            np.testing.assert_array_equal(narrowed[alive], full[alive])
+
+
 def assert_same(a: Candidates, b: Candidates) -> None:
     for name in ("req", "vol", "km", "lang", "level", "funnel"):
         x, y = getattr(a, name), getattr(b, name)
