@@ -3,7 +3,9 @@
 Each stage is timed; no stage creates a Python object per candidate pair. Two cores are used
 where it pays: candidate generation and scoring split their blocks over threads, and the
 explanation work that does not need the solution (ranking alternatives, nearest speakers,
-fingerprints) runs while the solver, which releases the GIL, searches.
+fingerprints) runs in parallel with the solver wherever the backend lets go of the GIL (the
+default flow backend holds it inside OR-Tools, so there it overlaps the network building and
+the certificate only).
 """
 
 from __future__ import annotations
@@ -240,8 +242,8 @@ def match_validated(
     """Run the matching stages on an already validated caseload.
 
     Stages: encode, candidates, score, model, solve, explain. The explanation work that
-    does not depend on the solution runs while the solver searches (the backends release
-    the GIL), so it is part of the solve stage's wall time;
+    does not depend on the solution runs on the main thread while the solver runs on another
+    (in parallel where the backend releases the GIL), so it is part of the solve stage's time;
     ``summary["solver"]["wall_seconds"]`` is the solver's own time.
 
     Parameters
@@ -288,8 +290,9 @@ def match_validated(
             time_limit_s=config.solver.time_limit_s,
             num_workers=config.solver.num_workers,
         )
-        # The backends release the GIL while they search, so the explanation work that does
-        # not depend on the solution runs meanwhile (its time is part of this stage's wall).
+        # The explanation work that does not depend on the solution runs meanwhile (its time
+        # is part of this stage's). OR-Tools' min cost flow (9.15) holds the GIL for its whole
+        # solve, so with the flow this overlaps the network building and the certificate only.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lotsen-solve") as pool:
             pending = None if solved else pool.submit(solver.solve, hm.model)
             prep = _Prepared.build(caseload, problem, cand, q, config)

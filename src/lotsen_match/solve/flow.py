@@ -46,7 +46,10 @@ _LADDER_STEP: Final[int] = 16
 class MinCostFlowSolver:
     """Exact min-cost-flow backend; deterministic (the same model gives the same selection).
 
-    OR-Tools releases the GIL while it solves, so other Python threads keep running.
+    OR-Tools (9.15) holds the GIL for the whole of ``SimpleMinCostFlow.solve``: other Python
+    threads wait meanwhile (measured: a spinning thread ran 40 thousand loops in a 4.9 s solve
+    against 3.3 million per idle 0.5 s), only the numpy work around it (network arrays,
+    certificate) runs in parallel with them.
     """
 
     name = "flow"
