@@ -348,11 +348,11 @@ def test_vectorised_sentences_equal_the_row_by_row_renderer(lang: str) -> None:
 def test_ranked_edges_equal_a_full_sort(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
-    from lotsen_match import pipeline
     from lotsen_match.core.assignment import SCALE
-    from lotsen_match.pipeline import _RankedEdges
+    from lotsen_match.results import tables
+    from lotsen_match.results.tables import RankedEdges
 
-    monkeypatch.setattr(pipeline, "_PACK_BLOCK", block)  # keys packed in one or many blocks
+    monkeypatch.setattr(tables, "_PACK_BLOCK", block)  # keys packed in one or many blocks
 
     rng = np.random.default_rng(3)
     req = np.sort(rng.integers(0, 50, 2000)).astype(np.int32)
@@ -369,7 +369,7 @@ def test_ranked_edges_equal_a_full_sort(block: int, monkeypatch: pytest.MonkeyPa
     selected = np.zeros(req.size, dtype=bool)
     selected[first[::3] + 1] = True  # at most one selected edge per request (its second)
     assert np.array_equal(req[first[::3] + 1], req[first[::3]])
-    ranked = _RankedEdges.build(Cand, q, 3)  # type: ignore[arg-type]
+    ranked = RankedEdges.build(Cand, q, 3)  # type: ignore[arg-type]
     idx, rank = ranked.without(selected, 2)
     # Reference: stable sort of the unselected edges by (request, -quality), top 2 each.
     keep = np.flatnonzero(~selected)

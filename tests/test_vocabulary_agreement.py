@@ -31,7 +31,7 @@ from lotsen_match.ingest.vocabulary_de import (
 from lotsen_match.records import Assignment
 from lotsen_match.report.html_text import NEED
 from lotsen_match.results.explain import COMPONENT_LABELS, NEED_LABELS, STEP_LABELS
-from lotsen_match.results.result import PROPOSAL_KEYS, PROPOSAL_TAIL
+from lotsen_match.results.tables import PROPOSAL_KEYS, PROPOSAL_TAIL
 from lotsen_match.validation.tables import REQUIRED_COLUMNS
 
 V = default_vocabulary()

@@ -12,17 +12,7 @@ from ..config import MatchConfig
 from ..validation.notices import empty_notices
 from .explain import COMPONENT_LABELS, Explanation, explain_request
 
-__all__ = [
-    "PROPOSAL_KEYS",
-    "PROPOSAL_TAIL",
-    "MatchResult",
-]
-
-
-#: Columns of ``MatchResult.proposals`` before the score components.
-PROPOSAL_KEYS = ("request_id", "volunteer_id", "household_id", "score")
-#: Columns of ``MatchResult.proposals`` after the score components.
-PROPOSAL_TAIL = ("distance_km", "shared_language", "status", "volunteer_load")
+__all__ = ["MatchResult"]
 
 
 @dataclass(frozen=True)
