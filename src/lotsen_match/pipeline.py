@@ -38,6 +38,7 @@ from .core.scoring import (
 from .io.inputs import TableSource, read_inputs
 from .results.reconfirm import reconfirm_table
 from .results.result import MatchResult
+from .results.summary import RunCounts, RunSummary
 from .results.tables import (
     ExplanationInputs,
     alternatives_table,
@@ -370,11 +371,11 @@ def _summary(
     unmatched: pd.DataFrame,
     fingerprints: dict[str, str],
     config: MatchConfig,
-) -> dict[str, Any]:
+) -> RunSummary:
     n_active = int(problem.r_is_active.sum())
     n_open = len(problem.request_ids) - n_active
     served = len(proposals)
-    counts = {
+    counts: RunCounts = {
         "volunteers_read": int(caseload.rows_read.get("volunteers", 0)),
         "volunteers_accepted": len(caseload.volunteers),
         "requests_read": int(caseload.rows_read.get("requests", 0)),

@@ -186,7 +186,7 @@ def settlement_class(lat: npt.ArrayLike, lon: npt.ArrayLike) -> ObjArray:
 
 
 def _as_of(result: MatchResult) -> pd.Timestamp:
-    return pd.Timestamp(str(result.summary["as_of"]))
+    return pd.Timestamp(result.config.as_of)
 
 
 def _min_level(result: MatchResult) -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 from ..config import MatchConfig, ScoreWeights
 from ..errors import ArgumentError, ConfigError
 from ..io import read_table
+from ..results.summary import rows_read
 from ..validation import ValidatedCaseload, validate_caseload
 from .outcomes import request_outcomes
 
@@ -71,18 +72,13 @@ class WhatIf:
 
 def caseload_of(result: MatchResult) -> ValidatedCaseload:
     """The validated caseload a result was computed from (no re-validation)."""
-    counts = result.summary.get("counts", {})
-    rows_read = {
-        t: int(counts.get(f"{t}_read", len(getattr(result, t))))
-        for t in ("volunteers", "requests", "assignments")
-    }
     return ValidatedCaseload(
         volunteers=result.volunteers,
         requests=result.requests,
         assignments=result.assignments,
         rejected=result.rejected,
         problems=result.problems,
-        rows_read=rows_read,
+        rows_read=rows_read(result.summary["counts"]),
     )
 
 

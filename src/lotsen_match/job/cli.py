@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help 
     import pandas as pd
 
     from ..config import MatchConfig
+    from ..results.summary import RunSummary
     from .runner import StageHook
 
 __all__ = ["EXIT_ERROR", "EXIT_INVALID", "EXIT_OK", "app", "main"]
@@ -570,7 +571,7 @@ def _terminal_width() -> int | None:
     return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
-def _say_result(session: _Session, summary: dict[str, Any], out_dir: Path) -> None:
+def _say_result(session: _Session, summary: RunSummary, out_dir: Path) -> None:
     """The result line in the run's language: German for settings that read a German export."""
     c = summary["counts"]
     s = summary["solver"]
@@ -585,7 +586,7 @@ def _say_result(session: _Session, summary: dict[str, Any], out_dir: Path) -> No
             run_id=summary["run_id"],
         )
     )
-    notices = summary.get("notices", {}).get("count", 0)
+    notices = summary["notices"].get("count", 0)
     if notices:
         session.say(words["notices"].format(n=notices))
     session.say(words["report"].format(path=out_dir / "report.html"))

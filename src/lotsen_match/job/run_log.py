@@ -15,6 +15,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, Final
 
 from .. import __version__
+from ..results.summary import rows_read
 
 if TYPE_CHECKING:
     from ..results.result import MatchResult
@@ -46,7 +47,8 @@ def run_log_row(
     summary = result.summary
     counts = summary["counts"]
     solver = summary["solver"]
-    fingerprints = summary.get("fingerprints", {})
+    fingerprints = summary["fingerprints"]
+    read = rows_read(counts)
     row: dict[str, Any] = {
         "started_at": started.astimezone(dt.UTC).isoformat(timespec="seconds"),
         "as_of": str(summary["as_of"]),
@@ -59,7 +61,7 @@ def run_log_row(
         "rejected_rows": int(counts["rejected_rows"]),
     }
     for table in FINGERPRINT_TABLES:
-        row[f"{table}_rows"] = int(counts.get(f"{table}_read", 0))
+        row[f"{table}_rows"] = int(read.get(table, 0))
         row[f"{table}_fingerprint"] = str(fingerprints.get(table, ""))
     row["retention_days"] = int(retention_days)
     row["retention_cutoff"] = cutoff

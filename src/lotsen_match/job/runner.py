@@ -23,12 +23,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
 import pandas as pd
 
-from .. import __version__
 from .._types import OutputFormat
 from ..config import MatchConfig
 from ..errors import ArgumentError, ConfigError, JobInputError, LotsenMatchError
@@ -44,6 +43,7 @@ from ..io.atomic import is_mount_point, parse_file_mode
 from ..io.inputs import INPUT_TABLES, TableSource, read_database_inputs, read_inputs
 from ..io.writers import OUTPUT_EXTENSIONS
 from ..printable import printable
+from ..results.summary import RunSummary
 from ..timing import StageTimer
 from ..validation import ValidatedCaseload, validate_caseload
 
@@ -107,7 +107,7 @@ class JobResult:
     run_id: str
     out_dir: Path
     files: dict[str, Path]
-    summary: dict[str, Any]
+    summary: RunSummary
     result: MatchResult = field(repr=False)
 
 
@@ -439,10 +439,10 @@ def run_job(
         extra={
             "fields": {
                 "run_id": rid,
-                "proposals": counts.get("proposals"),
-                "unmatched": counts.get("unmatched"),
-                "rejected_rows": counts.get("rejected_rows"),
-                "optimal": summary["solver"].get("optimal"),
+                "proposals": counts["proposals"],
+                "unmatched": counts["unmatched"],
+                "rejected_rows": counts["rejected_rows"],
+                "optimal": summary["solver"]["optimal"],
                 "seconds": timings["total"],
                 "timings_s": dict(timings),
             }
@@ -559,17 +559,17 @@ def _summary(
     outputs: Mapping[str, str],
     timings: Mapping[str, float],
     db_url: str | None,
-) -> dict[str, Any]:
-    base = dict(result.summary)
-    base.pop("timings_s", None)
-    summary: dict[str, Any] = {
+) -> RunSummary:
+    head = {
         "run_id": run_id,
         "started_at": started.isoformat(timespec="seconds"),
-        "library_version": base.pop("library_version", __version__),
-        "as_of": base.pop("as_of", config.as_of.isoformat()),
+        "library_version": result.summary["library_version"],
+        "as_of": result.summary["as_of"],
         "status": "ok",
     }
-    summary.update(base)
+    # The rest of match()'s summary in its order (the job's own timings replace its timings).
+    rest = {k: v for k, v in result.summary.items() if k not in head and k != "timings_s"}
+    summary = cast(RunSummary, {**head, **rest})
     summary["inputs"] = inputs.sources
     if db_url is not None:
         summary["database"] = {

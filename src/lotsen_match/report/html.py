@@ -215,7 +215,7 @@ def _served_table(
 
 def _glance(ctx: _Context, result: MatchResult, out: pd.DataFrame, usage: pd.DataFrame) -> None:
     t, lang = ctx.t, ctx.lang
-    counts = result.summary.get("counts", {})
+    counts = result.summary["counts"]
     n_open = len(out)
     n_served = int(out["served"].sum())
     available = usage[usage["available"]]
@@ -224,7 +224,7 @@ def _glance(ctx: _Context, result: MatchResult, out: pd.DataFrame, usage: pd.Dat
         (_int(n_open), t["tile_open"], ""),
         (_int(n_served), t["tile_served"], _pct(n_served / n_open if n_open else 0, lang)),
         (_int(n_open - n_served), t["tile_unmatched"], ""),
-        (_int(int(counts.get("requests_active", 0))), t["tile_active"], ""),
+        (_int(counts["requests_active"]), t["tile_active"], ""),
         (
             _int(len(available)),
             t["tile_volunteers"],
@@ -233,7 +233,7 @@ def _glance(ctx: _Context, result: MatchResult, out: pd.DataFrame, usage: pd.Dat
         (_int(used), t["tile_used"], ""),
         (_int(int(usage["free_after"].sum())), t["tile_free"], ""),
         (
-            _int(int(counts.get("rejected_rows", len(result.rejected)))),
+            _int(counts["rejected_rows"]),
             t["tile_rejected"],
             "",
         ),
@@ -571,9 +571,7 @@ def _help(
 def _rejected(ctx: _Context, result: MatchResult, max_rows: int, file: str) -> None:
     t, lang = ctx.t, ctx.lang
     problems = result.problems
-    ctx.n_rejected = int(
-        result.summary.get("counts", {}).get("rejected_rows", len(result.rejected))
-    )
+    ctx.n_rejected = result.summary["counts"]["rejected_rows"]
     if problems.empty:
         return
     part = problems.sort_values(["source", "row"], kind="stable").head(max_rows)
@@ -678,13 +676,13 @@ def _success_model(ctx: _Context, result: MatchResult) -> None:
     info = result.summary.get("success_model")
     if not info:
         return
-    period = info.get("training_period") or {}
+    period = info["training_period"] or {}
     ctx.model_note = ctx.h["model"].format(
-        name=info.get("name", ""),
-        rows=_int(int(info.get("training_rows") or 0)),
+        name=info["name"],
+        rows=_int(int(info["training_rows"] or 0)),
         start=_date(str(period.get("first_start", "")), ctx.lang),
         end=_date(str(period.get("last_start", "")), ctx.lang),
-        weight=_dec(float(info.get("weight", 0.0)), 1, ctx.lang),
+        weight=_dec(float(info["weight"]), 1, ctx.lang),
     )
 
 
@@ -725,7 +723,7 @@ def _next_steps(result: MatchResult, lang: str) -> list[tuple[str, str]]:
         "declined": status("declined"),
         "proposed": status("proposed"),
         "columns": columns,
-        "as_of": _date(str(result.summary.get("as_of", "")), lang),
+        "as_of": _date(result.config.as_of.isoformat(), lang),
     }
     return [(what, how.format(**values)) for what, how in NEXT_STEPS[lang]]
 
@@ -764,17 +762,17 @@ def render_report(
     t = TEXT[language]
     files = {"proposals": "proposals", "unmatched": "unmatched", "rejected": "rejected"}
     files.update(file_names or {})
-    solver = result.summary.get("solver", {})
-    backend = str(solver.get("backend", ""))
-    version = str(result.summary.get("library_version", ""))
+    solver = result.summary["solver"]
+    backend = solver["backend"]
+    version = result.summary["library_version"]
     ctx = _Context(
         lang=language,
         t=t,
         title=title or t["title"],
         meta=[
-            f"{t['as_of']} {_date(str(result.summary.get('as_of', '')), language)}",
+            f"{t['as_of']} {_date(result.config.as_of.isoformat(), language)}",
             f"{t['solver']} {SOLVER[language].get(backend, backend)}",
-            t["optimal"] if solver.get("optimal") else t["not_optimal"],
+            t["optimal"] if solver["optimal"] else t["not_optimal"],
             f"lotsen_match {version}",
         ],
         footer=t["footer"].format(version=version),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
@@ -11,6 +10,7 @@ from ..arguments import check_choice
 from ..config import MatchConfig
 from ..validation.notices import empty_notices
 from .explain import COMPONENT_LABELS, Explanation, explain_request
+from .summary import RunSummary
 
 __all__ = ["MatchResult"]
 
@@ -42,8 +42,9 @@ class MatchResult:
     problems
         Every problem found in the input: table, source, row, column, value, rule, message.
     summary
-        What ``summary.json`` holds: counts, solver (backend, status, optimality, objective,
-        bound), stage timings, input fingerprints, notices, the config, the library version.
+        What ``summary.json`` holds (its keys and types: ``results.summary.RunSummary``):
+        counts, solver (backend, status, optimality, objective, bound), stage timings, input
+        fingerprints, notices, the config, the library version.
     components
         Names of the score components, in the order of the columns of ``proposals``.
     funnel_steps
@@ -71,7 +72,7 @@ class MatchResult:
     alternatives: pd.DataFrame
     rejected: pd.DataFrame
     problems: pd.DataFrame
-    summary: dict[str, Any]
+    summary: RunSummary
     components: tuple[str, ...]
     funnel_steps: tuple[str, ...]
     active_request_ids: frozenset[str] = field(default_factory=frozenset)
@@ -130,5 +131,5 @@ class MatchResult:
         return (
             f"MatchResult(proposals={len(self.proposals)}, unmatched={len(self.unmatched)}, "
             f"rejected={len(self.rejected)}, solver={self.summary['solver']['backend']!r}, "
-            f"optimal={self.optimal}, requests_open={c.get('requests_open')})"
+            f"optimal={self.optimal}, requests_open={c['requests_open']})"
         )
