@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lotsen_match.config import MatchConfig
+from lotsen_match.core import _parallel, geo, vocab
 from lotsen_match.core import candidates as cand_mod
-from lotsen_match.core import geo, vocab
 from lotsen_match.core.candidates import (
     FUNNEL_STEPS,
     Candidates,
@@ -572,7 +572,7 @@ def test_blocking_and_chunking_do_not_change_the_result(monkeypatch: pytest.Monk
 
 def test_threads_run_every_task_once_and_reraise_errors() -> None:
     seen: list[tuple[int, int]] = []
-    cand_mod.for_each_in_threads(50, lambda task, thread: seen.append((task, thread)), 3)
+    _parallel.for_each_in_threads(50, lambda task, thread: seen.append((task, thread)), 3)
     assert sorted(task for task, _ in seen) == list(range(50))
     assert {thread for _, thread in seen} <= {0, 1, 2}
 
@@ -581,8 +581,8 @@ def test_threads_run_every_task_once_and_reraise_errors() -> None:
             raise KeyError("task 7")
 
     with pytest.raises(KeyError, match="task 7"):
-        cand_mod.for_each_in_threads(20, fail, 2)
-    assert 1 <= cand_mod.worker_count() <= 4
+        _parallel.for_each_in_threads(20, fail, 2)
+    assert 1 <= _parallel.worker_count() <= 4
 
 
 def test_candidates_are_read_only() -> None:

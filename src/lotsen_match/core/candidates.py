@@ -22,12 +22,8 @@ request's household, which takes no further place).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
-import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
@@ -37,6 +33,8 @@ import pandas as pd
 
 from ..config import MatchConfig
 from ..errors import ArgumentError
+from ._keys import contains_sorted, pair_keys
+from ._parallel import for_each_in_threads, worker_count
 from .geo import chord_for_km, haversine_km_rad
 from .problem import MatchProblem
 from .vocab import ALL_SLOTS, LEVEL_CODE
@@ -45,14 +43,10 @@ __all__ = [
     "FUNNEL_STEPS",
     "Candidates",
     "best_shared_language",
-    "contains_sorted",
     "distance_ok",
     "find_candidates",
-    "for_each_in_threads",
-    "pair_keys",
     "request_candidates_all_steps",
     "request_steps",
-    "worker_count",
 ]
 
 log = logging.getLogger(__name__)
@@ -76,8 +70,6 @@ _QUERY_CHUNK: Final[int] = 512
 #: of elementwise masks 2-3x faster than streaming whole arrays through memory, while the
 #: per-call overhead of numpy (and the GIL it holds meanwhile) stays small.
 _BLOCK: Final[int] = 32768
-#: Upper bound of :func:`worker_count`.
-_MAX_THREADS: Final[int] = 4
 #: Funnel histogram slots per request: slot 0 = duplicate edge, slot 1 + s = passed s of the
 #: steps after "language".
 _SLOTS: Final[int] = len(FUNNEL_STEPS) + 1
@@ -265,20 +257,6 @@ class _Edges:
 
 def _bool(mask: npt.ArrayLike) -> B:
     return np.asarray(mask, dtype=np.bool_)
-
-
-def pair_keys(req: npt.ArrayLike, vol: npt.ArrayLike, n_vol: int) -> I64:
-    """Encode (req, vol) pairs as int64 ``req * n_vol + vol`` (monotone in (req, vol))."""
-    return np.asarray(req, dtype=np.int64) * max(n_vol, 1) + np.asarray(vol, dtype=np.int64)
-
-
-def contains_sorted(sorted_keys: I64, keys: I64) -> B:
-    """Membership of ``keys`` in the sorted unique array ``sorted_keys`` (binary search)."""
-    if sorted_keys.size == 0:
-        return np.zeros(keys.shape, dtype=np.bool_)
-    at = np.searchsorted(sorted_keys, keys)
-    np.minimum(at, sorted_keys.size - 1, out=at)
-    return np.asarray(sorted_keys[at] == keys, dtype=np.bool_)
 
 
 # --- one function per hard constraint (edge arrays in, boolean mask out) ----------------------
@@ -517,44 +495,6 @@ def find_candidates(
     return Candidates(
         req=req_out, vol=vol_out, km=km, lang=best, level=level, funnel=funnel.astype(np.int32)
     )
-
-
-def worker_count() -> int:
-    """Threads worth using for numpy-heavy work here: the usable cores, at most ``_MAX_THREADS``."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, _MAX_THREADS))
-
-
-def for_each_in_threads(count: int, body: Callable[[int, int], None], threads: int) -> None:
-    """Call ``body(task, thread)`` for every task in ``range(count)`` on ``threads`` threads.
-
-    Tasks are handed out in order to whichever thread is free; ``thread`` (0 .. threads-1) lets
-    the body keep per-thread state without locks. numpy and scikit-learn release the GIL inside
-    their loops, so blocks of a few thousand elements scale on two cores (about 1.5x here).
-    The first exception of any task is re-raised once all threads have stopped.
-    """
-    if threads <= 1 or count <= 1:
-        for task in range(count):
-            body(task, 0)
-        return
-    tickets = itertools.count()
-    lock = threading.Lock()
-
-    def loop(thread: int) -> None:
-        while True:
-            with lock:
-                task = next(tickets)
-            if task >= count:
-                return
-            body(task, thread)
-
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lotsen") as pool:
-        futures = [pool.submit(loop, k) for k in range(min(threads, count))]
-    for future in futures:
-        future.result()
 
 
 def _filter_chunk(

@@ -16,13 +16,9 @@ import numpy.typing as npt
 
 from ..config import MatchConfig, ScoreWeights
 from ..errors import ArgumentError
-from .candidates import (
-    Candidates,
-    contains_sorted,
-    for_each_in_threads,
-    pair_keys,
-    worker_count,
-)
+from ._keys import contains_sorted, pair_keys
+from ._parallel import for_each_in_threads, worker_count
+from .candidates import Candidates
 from .problem import MISSING_DAY, MatchProblem
 from .vocab import ALL_SLOTS, MODULE_BIT, NATIVE, NEED_TYPES, RELEVANT_MODULES
 
@@ -162,7 +158,7 @@ def urgency_component(
 def stability_component(edge_keys: npt.ArrayLike, proposed_keys: npt.ArrayLike) -> F64:
     """1 if the pair was an open proposal of the last run (status ``proposed``), else 0.
 
-    Both arguments are ``candidates.pair_keys``; ``proposed_keys`` need not be sorted.
+    Both arguments are ``_keys.pair_keys``; ``proposed_keys`` need not be sorted.
     """
     proposed = np.asarray(proposed_keys, dtype=np.int64)
     if proposed.size > 1 and not bool(np.all(proposed[1:] > proposed[:-1])):

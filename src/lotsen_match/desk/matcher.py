@@ -31,8 +31,9 @@ import pandas as pd
 from ..arguments import CONFIG_HELP, check_flag, check_table_source, describe
 from ..config import MatchConfig
 from ..contract import CLEAN_DTYPES
+from ..core._keys import pair_keys
 from ..core.assignment import SCALE
-from ..core.candidates import FUNNEL_STEPS, pair_keys
+from ..core.candidates import FUNNEL_STEPS
 from ..core.problem import MISSING_DAY, MatchProblem, last_contact_days
 from ..core.scoring import COMPONENTS
 from ..core.vocab import DECIDERS, END_REASONS, LEVEL_CODE

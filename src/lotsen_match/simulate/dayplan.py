@@ -32,8 +32,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..config import MatchConfig
+from ..core._keys import contains_sorted, pair_keys
 from ..core.assignment import HouseholdModel, build_household_model
-from ..core.candidates import FUNNEL_STEPS, Candidates, contains_sorted, find_candidates, pair_keys
+from ..core.candidates import FUNNEL_STEPS, Candidates, find_candidates
 from ..core.problem import MISSING_DAY, MatchProblem, build_problem
 from ..core.scoring import score_quality
 from ..solve import SolveResult, get_solver
