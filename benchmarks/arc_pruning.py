@@ -12,7 +12,8 @@ volunteer's price, 0 if unmatched). No violation proves the subset's optimum opt
 whole model (the prices and household duals are then a feasible dual of the full model with the
 same objective); otherwise the ``--again`` best violating arcs per household are added and the
 subset is solved again. The final objective is asserted equal to one flow over all arcs.
-``tests/test_arc_pruning.py`` checks both on random dense models and generated dense caseloads.
+``tests/solve/test_arc_pruning.py`` checks both on random dense models and generated dense
+caseloads.
 
 Measured on the dense statewide caseload (11.8 M household arcs, 2 cores, loaded machine, CPU
 seconds): one flow over all arcs 15.2 s plus its certificate 3.3 s. Every pruning strategy
