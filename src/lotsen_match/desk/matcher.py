@@ -56,6 +56,7 @@ from ..pipeline import (
 )
 from ..records import HelpRequest, Record, Volunteer
 from ..results.result import MatchResult
+from ..results.tables import admissible_codes
 from ..solve import AssignmentModel, SolveResult, get_solver
 from ..solve.certificate import certify
 from ..validation import ValidatedCaseload, validate_caseload
@@ -493,7 +494,9 @@ class Matcher:
         reason = reason or _first_empty_step(edges) or "household"
         detail: dict[str, Any] = {
             "request_id": rid,
-            "request_languages": _admissible_codes(str(row.get("languages") or ""), self.config),
+            "request_languages": admissible_codes(
+                str(row.get("languages") or ""), LEVEL_CODE[self.config.rules.min_language_level]
+            ),
             "need_type": row.get("need_type", ""),
             "nearest_km": float(np.round(edges.nearest_km[0], 2)),
             "nearest_radius_km": float(edges.nearest_radius_km[0]),
@@ -1446,15 +1449,6 @@ def _first_empty_step(edges: RequestEdges) -> str:
 
 def _empty_frame() -> pd.DataFrame:
     return pd.DataFrame(columns=[*SUGGESTION_COLUMNS[0], *COMPONENTS, *SUGGESTION_COLUMNS[1]])
-
-
-def _admissible_codes(languages: str, config: MatchConfig) -> str:
-    codes = []
-    for entry in languages.split(";"):
-        code, _, level = entry.partition(":")
-        if code and LEVEL_CODE.get(level, 0) >= LEVEL_CODE[config.rules.min_language_level]:
-            codes.append(code)
-    return ";".join(codes)
 
 
 def _as_date(value: dt.date | str | None, field: str) -> dt.date | None:

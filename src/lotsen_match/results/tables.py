@@ -33,6 +33,7 @@ __all__ = [
     "PROPOSAL_TAIL",
     "ExplanationInputs",
     "RankedEdges",
+    "admissible_codes",
     "alternatives_table",
     "fingerprint",
     "proposals_table",
@@ -340,7 +341,7 @@ def unmatched_table(
     min_level = LEVEL_CODE[config.rules.min_language_level]
     langs = req_frame["languages"].to_numpy(dtype=object)[open_req]
     uniq_langs, lang_inverse = np.unique(langs.astype(str), return_inverse=True)
-    lang_codes = np.array([_admissible_codes(s, min_level) for s in uniq_langs], dtype=object)
+    lang_codes = np.array([admissible_codes(s, min_level) for s in uniq_langs], dtype=object)
     frame = pd.DataFrame(
         {
             "request_id": rid,
@@ -366,7 +367,8 @@ def unmatched_table(
     return frame
 
 
-def _admissible_codes(languages: str, min_level: int) -> str:
+def admissible_codes(languages: str, min_level: int) -> str:
+    """The codes of a ``languages`` cell at ``min_level`` or above, ``;``-joined."""
     return ";".join(code for code, level in language_levels(str(languages)) if level >= min_level)
 
 
