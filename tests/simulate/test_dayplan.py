@@ -6,6 +6,7 @@ reachable with ``planner="matcher"``."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ import pytest
 
 import lotsen_match as lm
 from lotsen_match.pipeline import build_instance
-from lotsen_match.simulate import Scenario, SimulationSettings, simulate
+from lotsen_match.simulate import Scenario, SimulationSettings, simulate, sweep
 from lotsen_match.simulate.dayplan import DayPlanner
 from lotsen_match.simulate.universe import request_table
 from lotsen_match.simulate.world import household_keys
@@ -162,3 +163,34 @@ def test_confirmations_hold_exactly_when_the_tables_admit_the_pair() -> None:
         assert ok.tolist() == expected, rec.day
         outcomes |= set(expected)
     assert outcomes == {True, False}, "no waiting proposal became inadmissible"
+
+
+def test_a_learned_success_model_is_refused_before_any_day(tmp_path: Path) -> None:
+    """The day planner scored without the learned column: a config naming a success model
+    failed mid-run in ``score_quality`` with an internal message. The desk's Matcher does not
+    score with one either, so the simulation refuses it up front, naming the setting."""
+    from lotsen_match.learn import fit_success_model
+
+    caseload = lm.generate_caseload(120, 400, seed=3, as_of=AS_OF, history=1500)
+    requests = pd.concat([caseload.requests, caseload.closed_requests], ignore_index=True)
+    config = lm.MatchConfig(as_of=AS_OF)
+    model = fit_success_model(
+        caseload.assignments, caseload.volunteers, requests, config, n_splits=3
+    )
+    path = model.save(tmp_path / "model.skops")["model"]
+    learned = config.replace(success_model=path, weights={"success": 0.5})
+    tables = (caseload.volunteers, caseload.requests, caseload.assignments)
+    for planner in ("universe", "matcher"):
+        settings = SimulationSettings(days=4, planner=planner)
+        with pytest.raises(lm.ConfigError, match=r"rules\.success_model") as err:
+            simulate(*tables, Scenario(name="nachts"), settings=settings, config=learned)
+        assert "desk API" in str(err.value)
+    with pytest.raises(lm.ConfigError, match=r"rules\.success_model"):
+        sweep(
+            [Scenario(name="nachts")],
+            1,
+            "tcp://127.0.0.1:9",
+            volunteers=tables[0],
+            requests=tables[1],
+            config=learned,
+        )  # fmt: skip  (refused before connecting)

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 
 from ..config import MatchConfig
+from ..errors import ConfigError
 from .bound import upper_bound
 from .engine import PENDING, WAITING, RunState, run_policy
 from .scenario import Scenario, SimulationSettings
 from .universe import Universe, draw_universe
 from .world import World, build_world
 
-__all__ = ["TIMING_COLUMNS", "SimulationRun", "simulate"]
+__all__ = ["TIMING_COLUMNS", "SimulationRun", "check_simulated_config", "simulate"]
 
 TIMING_COLUMNS: tuple[str, ...] = (
     "build_seconds",
@@ -99,13 +100,13 @@ def simulate(
     Raises
     ------
     ConfigError
-        A scenario the caseload cannot carry.
+        A scenario the caseload cannot carry; a success model in ``config``.
     InputValidationError
         Invalid input rows.
     """
     scenario = scenario or Scenario(name="nachts")
     settings = settings or SimulationSettings()
-    config = config or MatchConfig()
+    config = check_simulated_config(config or MatchConfig())
     t0, c0 = time.perf_counter(), time.process_time()
     world = build_world(volunteers, requests, assignments, scenario, settings, config, seed)
     uni = draw_universe(world, settings, seed)
@@ -187,3 +188,39 @@ def _metrics(
         "households_per_lotse": float(served.sum() / max(lotsen, 1)),
     }
     return row, shares
+
+
+def check_simulated_config(config: MatchConfig) -> MatchConfig:
+    """Refuse, before any day is run, the settings the simulation cannot honour.
+
+    A learned success model: the simulated day is planned as the desk plans it, and the desk's
+    ``Matcher`` does not score with a success model yet (the day planner would have to score
+    the learned column from each day's history, which it does not).
+
+    Parameters
+    ----------
+    config
+        The run's matching rules.
+
+    Returns
+    -------
+    MatchConfig
+        ``config`` unchanged.
+
+    Raises
+    ------
+    ConfigError
+        ``rules.success_model`` is set.
+    """
+    if config.rules.success_model is not None:
+        raise ConfigError(
+            [
+                (
+                    "rules.success_model",
+                    "the simulation plans each day as the desk API does, which does not score "
+                    "with a success model yet; leave rules.success_model out of the "
+                    "simulation's settings (match() and the nightly job use it)",
+                )
+            ]
+        )
+    return config

@@ -31,7 +31,7 @@ from typing import Any, Final
 import pandas as pd
 
 from ..config import MatchConfig
-from .run import simulate
+from .run import check_simulated_config, simulate
 from .scenario import Scenario, SimulationSettings
 
 __all__ = ["ONE_THREAD", "SweepResult", "local_cluster", "sweep"]
@@ -168,13 +168,14 @@ def sweep(
     Raises
     ------
     ConfigError, InputValidationError
-        From a run (the first failing task's error, re-raised here).
+        A success model in ``config`` (before any task); from a run (the first failing task's
+        error, re-raised here).
     """
     from dask.distributed import as_completed
 
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
     settings = settings or SimulationSettings()
-    config = config or MatchConfig()
+    config = check_simulated_config(config or MatchConfig())
     jobs = [(i, s, seed) for i, s in enumerate(scenarios) for seed in seed_list]
     results: dict[int, tuple[dict[str, Any], pd.DataFrame]] = {}
     with _client(client, workers) as c:
