@@ -141,6 +141,8 @@ class DayPlanner:
         self.e_vol = np.asarray(cand.vol, dtype=np.int64)
         self.e_km, self.e_lang, self.e_level = cand.km, cand.lang, cand.level
         self.e_start = np.searchsorted(self.e_req, np.arange(p.n_requests + 1)).astype(np.int64)
+        self.e_keys = pair_keys(self.e_req, self.e_vol, n_v)
+        """Sorted keys of the relaxed pairs (requests sorted, volunteers sorted within)."""
         self.solver = get_solver("flow")
 
     # -- state ----------------------------------------------------------------------------------
@@ -172,12 +174,7 @@ class DayPlanner:
         p = self.universe
         req = self.row_pos[rows]
         vol = self.vol_pos[vols]
-        first = self.e_start[req]
-        width = self.e_start[req + 1] - first
-        ok = np.zeros(rows.shape, dtype=np.bool_)
-        for k in range(rows.shape[0]):  # a few pairs a day: one binary search each
-            at = first[k] + np.searchsorted(self.e_vol[first[k] : first[k] + width[k]], vol[k])
-            ok[k] = at < first[k] + width[k] and self.e_vol[at] == vol[k]
+        ok = contains_sorted(self.e_keys, pair_keys(req, vol, p.n_volunteers))
         d = self.as_of_day + day
         police = np.maximum(p.r_due_day[req], np.int32(d))
         ok &= ~p.r_minors[req] | (p.v_police_until_day[vol] >= police)
