@@ -43,6 +43,23 @@ def german_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same caseload in the contract's form (no profile): what the office run must equal."""
+    out = tmp_path_factory.mktemp("twin") / "out"
+    proc = run_cli(
+        "run",
+        "--volunteers", SPEC / "volunteers.csv",
+        "--requests", SPEC / "requests.csv",
+        "--assignments", SPEC / "assignments.csv",
+        "--as-of", AS_OF,
+        "--out", out,
+        "-q",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
 def read_office_csv(path: Path) -> pd.DataFrame:
     """How an analyst opens the file: pandas with German Excel's separator and encoding."""
     return pd.read_csv(path, sep=";", encoding="cp1252", decimal=",", dtype={0: str})
@@ -105,18 +122,7 @@ def test_written_proposals_read_back_with_the_profile_give_the_same_ids(german_r
     assert len(checked.assignments) == len(written)
 
 
-def test_office_files_read_back_equal_the_contract_twin(german_run: Path, tmp_path: Path) -> None:
-    twin = tmp_path / "twin"
-    proc = run_cli(
-        "run",
-        "--volunteers", SPEC / "volunteers.csv",
-        "--requests", SPEC / "requests.csv",
-        "--assignments", SPEC / "assignments.csv",
-        "--as-of", AS_OF,
-        "--out", twin,
-        "-q",
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
+def test_office_files_read_back_equal_the_contract_twin(german_run: Path, twin: Path) -> None:
     # Without a profile the contract form stays the default.
     assert (
         (twin / "proposals.csv")
@@ -130,7 +136,7 @@ def test_office_files_read_back_equal_the_contract_twin(german_run: Path, tmp_pa
         pd.testing.assert_frame_equal(office[name], contract[name], check_dtype=False)
 
 
-def test_reconfirm_is_in_the_office_form_too(german_run: Path, tmp_path: Path) -> None:
+def test_reconfirm_is_in_the_office_form_too(german_run: Path, twin: Path) -> None:
     """``reconfirm.csv`` kept the contract's English headers and codes in an office run."""
     reconfirm = read_office_csv(german_run / "reconfirm.csv")
     assert len(reconfirm) > 0
@@ -145,17 +151,6 @@ def test_reconfirm_is_in_the_office_form_too(german_run: Path, tmp_path: Path) -
     assert office["need_type"].isin(list(NEED_LABELS_DE)).all()
     assert office["created_on"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     assert office["days_without_contact"].dtype.kind in "if"
-    twin = tmp_path / "twin"
-    proc = run_cli(
-        "run",
-        "--volunteers", SPEC / "volunteers.csv",
-        "--requests", SPEC / "requests.csv",
-        "--assignments", SPEC / "assignments.csv",
-        "--as-of", AS_OF,
-        "--out", twin,
-        "-q",
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
     contract = read_run_tables(twin, ("reconfirm",))[0]["reconfirm"]
     pd.testing.assert_frame_equal(office, contract, check_dtype=False)
 
