@@ -22,7 +22,7 @@ import pandas as pd
 from . import __version__
 from .arguments import CONFIG_HELP, check_flag, check_instance, check_table_source
 from .config import MatchConfig
-from .core.assignment import SCALE, HouseholdModel, build_household_model
+from .core.assignment import SCALE, HouseholdModel, household_model_of
 from .core.candidates import FUNNEL_STEPS, Candidates, find_candidates
 from .core.problem import MatchProblem, build_problem
 from .core.scoring import (
@@ -213,16 +213,7 @@ def build_instance(
             success = values.astype(COMPONENT_DTYPE)
         q = score_quality(problem, cand, config, success)
     with timer.stage("model"):
-        hm = build_household_model(
-            edge_req=cand.req,
-            edge_vol=cand.vol,
-            edge_quality=q,
-            r_household=problem.r_household,
-            h_active_volunteer=problem.h_active_volunteer,
-            v_capacity=problem.v_capacity,
-            v_active_households=problem.v_active_households,
-            config=config,
-        )
+        hm = household_model_of(problem, cand, q, config)
     return MatchInstance(
         problem, cand, q, hm, names, None if model is None else dict(model.card), success
     )
@@ -298,9 +289,7 @@ def match_validated(
     assert solved is not None
     with timer.stage("explain"):
         arc_sel = solved.selected
-        in_flow = hm.edge_arc >= 0
-        edge_sel = hm.direct.copy()
-        edge_sel[in_flow] = arc_sel[hm.edge_arc[in_flow]]
+        edge_sel = hm.chosen_edges(arc_sel)
         used = np.bincount(
             hm.model.arc_volunteer[arc_sel], minlength=problem.v_capacity.shape[0]
         ).astype(np.int32)

@@ -12,6 +12,7 @@ first and maximises quality second (lexicographic, still one min cost flow).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -20,10 +21,15 @@ from ..config import MatchConfig
 from ..solve import AssignmentModel
 from .scoring import component_names
 
+if TYPE_CHECKING:
+    from .candidates import Candidates
+    from .problem import MatchProblem
+
 __all__ = [
     "SCALE",
     "HouseholdModel",
     "build_household_model",
+    "household_model_of",
 ]
 
 
@@ -40,6 +46,13 @@ class HouseholdModel:
     direct: npt.NDArray[np.bool_]  # (n_edges,) edges proposed without the solver (active household)
     base: int  # value of one served request (0 under the pure quality objective)
     volunteer_free: npt.NDArray[np.int32]  # free household slots per volunteer
+
+    def chosen_edges(self, selected: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """(n_edges,) the edges proposed: the direct ones and those whose arc the solve chose."""
+        chosen = self.direct.copy()
+        in_flow = self.edge_arc >= 0
+        chosen[in_flow] = selected[self.edge_arc[in_flow]]
+        return chosen
 
 
 def build_household_model(
@@ -152,3 +165,19 @@ def _group_by_key(
     inverse = np.empty(n, dtype=np.int32)
     inverse[packed] = np.repeat(np.arange(starts.size, dtype=np.int32), counts)
     return uniq, inverse, counts
+
+
+def household_model_of(
+    problem: MatchProblem, cand: Candidates, quality: npt.NDArray[np.float64], config: MatchConfig
+) -> HouseholdModel:
+    """:func:`build_household_model` of a problem's admissible pairs scored ``quality``."""
+    return build_household_model(
+        edge_req=cand.req,
+        edge_vol=cand.vol,
+        edge_quality=quality,
+        r_household=problem.r_household,
+        h_active_volunteer=problem.h_active_volunteer,
+        v_capacity=problem.v_capacity,
+        v_active_households=problem.v_active_households,
+        config=config,
+    )

@@ -23,7 +23,7 @@ from ..errors import ArgumentError
 from .geo import unit_vectors
 from .vocab import GENDER_CODE, LEVEL_CODE, language_levels
 
-__all__ = ["MISSING_DAY", "MatchProblem", "build_problem", "last_contact_days"]
+__all__ = ["MISSING_DAY", "MatchProblem", "build_problem", "day_numbers", "last_contact_days"]
 
 log = logging.getLogger(__name__)
 
@@ -271,9 +271,9 @@ def build_problem(
     r_lon = _float(reqs["lon"])
     v_max_km = _float(vols["max_distance_km"].fillna(config.rules.default_max_distance_km))
 
-    certified = _days(vols["certified_on"])
-    start = _days(vols["available_from"])
-    until = _days(vols["available_until"])
+    certified = day_numbers(vols["certified_on"])
+    start = day_numbers(vols["available_from"])
+    until = day_numbers(vols["available_until"])
     v_is_active = ((start == MISSING_DAY) | (start <= as_of_day)) & (
         (until == MISSING_DAY) | (until >= as_of_day)
     )
@@ -283,7 +283,7 @@ def build_problem(
         status = vols["status"].fillna("").to_numpy(dtype=object)
         v_is_active &= (status == "") | (status == "active")
 
-    created = _days(reqs["created_on"])
+    created = day_numbers(reqs["created_on"])
     if (created == MISSING_DAY).any():
         raise ArgumentError("requests: created_on must be set in clean frames")
 
@@ -346,8 +346,8 @@ def build_problem(
         r_pref_gender=_gender(reqs["preferred_gender"]),
         v_module_mask=_i32(vols["module_mask"]),
         r_minors=_bool(reqs["involves_minors"]),
-        v_police_until_day=_days(vols["police_check_until"]),
-        r_due_day=_days(reqs["due_on"]),
+        v_police_until_day=day_numbers(vols["police_check_until"]),
+        r_due_day=day_numbers(reqs["due_on"]),
         r_created_day=created,
         v_is_active=v_is_active,
         v_capacity=_i32(vols["capacity"]),
@@ -424,7 +424,7 @@ def _gender(series: pd.Series) -> I8:
     return table[codes]  # code -1 (missing) picks the trailing 0
 
 
-def _days(series: pd.Series) -> I32:
+def day_numbers(series: pd.Series) -> I32:
     """Dates as int32 days since the epoch, :data:`MISSING_DAY` where missing."""
     values = series
     if not pd.api.types.is_datetime64_any_dtype(values):
@@ -473,7 +473,7 @@ def _last_contact(
     day = np.full(len(assignments), MISSING_DAY, dtype=np.int64)
     for column in ("started_on", "ended_on"):
         if column in assignments.columns:
-            day = np.maximum(day, _days(assignments[column]))
+            day = np.maximum(day, day_numbers(assignments[column]))
     undated_proposal = (day == MISSING_DAY) & (_as_str_array(assignments["status"]) == "proposed")
     day[undated_proposal] = as_of_day
     known = (req >= 0) & (day != MISSING_DAY)

@@ -33,9 +33,9 @@ import pandas as pd
 
 from ..config import MatchConfig
 from ..core._keys import contains_sorted, pair_keys
-from ..core.assignment import HouseholdModel, build_household_model
+from ..core.assignment import HouseholdModel, household_model_of
 from ..core.candidates import FUNNEL_STEPS, Candidates, find_candidates
-from ..core.problem import MISSING_DAY, MatchProblem, build_problem
+from ..core.problem import MISSING_DAY, MatchProblem, build_problem, day_numbers
 from ..core.scoring import score_quality
 from ..solve import SolveResult, get_solver
 from ..validation import validate_caseload
@@ -117,11 +117,11 @@ class DayPlanner:
         self.pos_vol[self.vol_pos] = np.arange(n_v, dtype=np.int64)
         clean = case.volunteers
         vols = clean.iloc[_positions(clean["volunteer_id"].astype(str).to_numpy(), p.volunteer_ids)]
-        self.v_start = _days(vols["available_from"])
-        self.v_until = _days(vols["available_until"])
+        self.v_start = day_numbers(vols["available_from"])
+        self.v_until = day_numbers(vols["available_until"])
         ok = np.ones(n_v, dtype=np.bool_)
         if config.rules.require_certification:
-            certified = _days(vols["certified_on"])
+            certified = day_numbers(vols["certified_on"])
             ok &= certified != MISSING_DAY
             self.v_certified = certified
         else:
@@ -175,9 +175,7 @@ class DayPlanner:
         req = self.row_pos[rows]
         vol = self.vol_pos[vols]
         ok = contains_sorted(self.e_keys, pair_keys(req, vol, p.n_volunteers))
-        d = self.as_of_day + day
-        police = np.maximum(p.r_due_day[req], np.int32(d))
-        ok &= ~p.r_minors[req] | (p.v_police_until_day[vol] >= police)
+        ok &= _police_ok(p, req, vol, self.as_of_day + day)
         ok &= self.active_volunteers(day)[vol]
         room = p.v_capacity[vol].astype(np.int64) - active_households[vols]
         return np.asarray(ok & (room > 0), dtype=np.bool_)
@@ -200,7 +198,7 @@ class DayPlanner:
         d = self.as_of_day + s.day
 
         def pairs(rows: I64, vols: I64) -> tuple[I32, I32]:
-            keys = np.unique(index[self.row_pos[rows]] * width + self.vol_pos[vols])
+            keys = np.unique(pair_keys(index[self.row_pos[rows]], self.vol_pos[vols], n_v))
             return (keys // width).astype(np.int32), (keys % width).astype(np.int32)
 
         active_req, active_vol = pairs(s.active_rows, s.active_vols)
@@ -275,8 +273,7 @@ class DayPlanner:
         vol = self.e_vol[at]
         n_v = max(p.n_volunteers, 1)
         ok = ~p.r_is_active[req] & p.v_is_active[vol]
-        police = np.maximum(p.r_due_day, np.int32(p.as_of_day))
-        ok &= ~p.r_minors[req] | (p.v_police_until_day[vol] >= police[req])
+        ok &= _police_ok(p, req, vol, p.as_of_day)
         if p.declined_req.size:
             declined = pair_keys(p.declined_req, p.declined_vol, n_v)
             ok &= ~contains_sorted(declined, req * n_v + vol)
@@ -303,21 +300,9 @@ class DayPlanner:
         p, pos = self.problem(s)
         cand = self.candidates(p, pos)
         q = score_quality(p, cand, self.config)
-        hm = build_household_model(
-            edge_req=cand.req,
-            edge_vol=cand.vol,
-            edge_quality=q,
-            r_household=p.r_household,
-            h_active_volunteer=p.h_active_volunteer,
-            v_capacity=p.v_capacity,
-            v_active_households=p.v_active_households,
-            config=self.config,
-        )
+        hm = household_model_of(p, cand, q, self.config)
         solved = self.solver.solve(hm.model)
-        chosen = hm.direct.copy()
-        in_flow = hm.edge_arc >= 0
-        chosen[in_flow] = solved.selected[hm.edge_arc[in_flow]]
-        at = np.flatnonzero(chosen)
+        at = np.flatnonzero(hm.chosen_edges(solved.selected))
         rows = self.pos_row[pos[cand.req[at]]]
         vols = self.pos_vol[cand.vol[at]]
         return DayPlan(p, cand, q, hm, solved, rows, vols, time.perf_counter() - t0)
@@ -332,9 +317,8 @@ def _positions(unique_ids: npt.NDArray[np.object_], ids: object) -> I64:
     return np.asarray(at, dtype=np.int64)
 
 
-def _days(series: pd.Series) -> I32:
-    """Dates as int32 days since the epoch, ``MISSING_DAY`` where missing."""
-    days = np.asarray(pd.to_datetime(series).to_numpy()).astype("datetime64[D]")
-    out = days.astype(np.int64)
-    out[np.isnat(days)] = MISSING_DAY
-    return out.astype(np.int32)
+def _police_ok(p: MatchProblem, req: I64, vol: I64, day: int) -> B:
+    """The police-check rule: a request with minors needs a check valid until
+    max(``day``, its due day)."""
+    police = np.maximum(p.r_due_day[req], np.int32(day))
+    return np.asarray(~p.r_minors[req] | (p.v_police_until_day[vol] >= police), dtype=np.bool_)
