@@ -266,3 +266,26 @@ def test_retention_days_is_validated(tmp_path: Path, capsys: pytest.CaptureFixtu
     )
     assert code == 2 and "--retention-days" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_zero_days_also_expires_a_run_started_in_the_same_second(tmp_path: Path) -> None:
+    """Run ids and cutoffs have second resolution: a run logged in the second a 0-day
+    retention starts was kept (``<``), so "keep only the newest run" failed when two runs
+    came within one second (seen once on a fast machine)."""
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    same_second = "2026-11-30T05:26:40+00:00"
+    frame = pd.DataFrame({"request_id": ["R1"], "volunteer_id": ["V1"]})
+    write_sql_run(
+        url, {"proposals": frame}, {"started_at": same_second}, run_id="a", runs_table="runs"
+    )
+    deleted = write_sql_run(
+        url,
+        {"proposals": frame},
+        {"started_at": same_second},
+        run_id="b",
+        runs_table="runs",
+        expire_before=same_second,
+    )
+    assert deleted["proposals"] == 1
+    kept = _read(url, "SELECT run_id FROM proposals")
+    assert kept["run_id"].tolist() == ["b"]

@@ -134,7 +134,8 @@ def write_sql_run(
     Everything happens in one transaction, so a reader sees either the previous state or the
     new run with its retention applied, never a mix. Retention deletes the rows of each table in
     ``results`` whose ``run_id`` belongs to a run logged in ``runs_table`` with ``time_column``
-    before ``expire_before`` (ISO text in UTC, compared as stored); ``None`` deletes nothing.
+    at or before ``expire_before`` (ISO text in UTC to the second, compared as stored; a run
+    logged in the cutoff's second started before this one); ``None`` deletes nothing.
     The run log itself is append-only: its rows are never updated or deleted. Columns the log
     row has and an existing log table lacks (a database written by an older version) are added
     first. The log row records ``deleted_<table>`` per result table and ``deleted_rows``.
@@ -209,7 +210,7 @@ def _delete_expired(
     time_column: str,
     expire_before: str | None,
 ) -> int:
-    """Delete ``table_name``'s rows of runs logged before ``expire_before``; return the count."""
+    """Delete ``table_name``'s rows of runs logged at or before ``expire_before``; count them."""
     if expire_before is None:
         return 0
     inspector = sa.inspect(connection)
@@ -229,7 +230,9 @@ def _delete_expired(
         return 0
     table = sa.table(table_name, sa.column(RUN_ID_COLUMN))
     runs = sa.table(runs_table, sa.column(RUN_ID_COLUMN), sa.column(time_column))
-    expired = sa.select(runs.c[RUN_ID_COLUMN]).where(runs.c[time_column] < expire_before)
+    # At or before: times have second resolution, and every logged run started before this one,
+    # so a run in the cutoff's own second is older (a 0-day retention keeps only this run).
+    expired = sa.select(runs.c[RUN_ID_COLUMN]).where(runs.c[time_column] <= expire_before)
     result = connection.execute(sa.delete(table).where(table.c[RUN_ID_COLUMN].in_(expired)))
     return int(result.rowcount or 0)
 
