@@ -189,3 +189,65 @@ def test_model_validates_the_served_split() -> None:
     assert split is not None
     assert split[0].tolist() == [1] and split[1].tolist() == [2]
     assert build(1, arcs, slots).served_split() is None
+
+
+def reference_prices(model: AssignmentModel, selected: np.ndarray) -> np.ndarray | None:
+    """Least volunteer prices by the definition, one constraint at a time (None: none exist)."""
+    n_v = model.n_volunteers
+    value = model.arc_value
+    load = np.bincount(model.arc_volunteer[selected], minlength=n_v)
+    lower = np.zeros(n_v, dtype=np.int64)
+    upper = np.full(n_v, 2**62, dtype=np.int64)
+    for v in range(n_v):
+        first = int(model.slot_offsets[v])
+        if load[v]:
+            lower[v] = model.slot_cost[first + load[v] - 1]
+        if load[v] < model.n_slots[v]:
+            upper[v] = model.slot_cost[first + load[v]]
+    mate = {int(model.arc_household[a]): a for a in np.flatnonzero(selected)}
+    for a in range(model.n_arcs):
+        h, v = int(model.arc_household[a]), int(model.arc_volunteer[a])
+        if h not in mate:
+            lower[v] = max(lower[v], value[a])
+        elif mate[h] == a:
+            upper[v] = min(upper[v], value[a])
+    price = lower.copy()
+    for _ in range(n_v + 1):
+        changed = False
+        for a in range(model.n_arcs):
+            h, w = int(model.arc_household[a]), int(model.arc_volunteer[a])
+            if h in mate and mate[h] != a:
+                m = mate[h]
+                offer = price[model.arc_volunteer[m]] + value[a] - value[m]
+                if offer > price[w]:
+                    price[w], changed = offer, True
+        if np.any(price > upper):
+            return None
+        if not changed:
+            return price
+    return None
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(selections(), st.sampled_from([0.0, 0.5, 2.0]))
+def test_block_thread_and_round_layouts_give_the_least_prices(
+    case: tuple[AssignmentModel, np.ndarray], contiguous_share: float
+) -> None:
+    """The relaxation's layouts (arc blocks on two threads, contiguous or gathered rounds, rounds
+    split over threads) are the work's organisation only: the same prices as the definition."""
+    import lotsen_match.solve.certificate as certificate
+
+    model, selected = case
+    expected = reference_prices(model, selected)
+    plain = certify(model, selected)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(certificate, "_ARC_BLOCK", 2)
+        patch.setattr(certificate, "_PARALLEL_EDGES", 1)
+        patch.setattr(certificate, "_CONTIGUOUS_SHARE", contiguous_share)
+        patch.setattr(certificate, "worker_count", lambda: 2)
+        split = certify(model, selected)
+    assert plain.optimal == split.optimal == (expected is not None)
+    assert (plain.rounds, plain.reason) == (split.rounds, split.reason)
+    assert np.array_equal(plain.prices, split.prices)
+    if expected is not None:
+        assert np.array_equal(split.prices, expected)

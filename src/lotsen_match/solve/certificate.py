@@ -22,13 +22,16 @@ and still prove optimality for the real one.
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
+from lotsen_match.core._parallel import for_each_in_threads, worker_count
 from lotsen_match.solve.model import AssignmentModel
 
 from ..errors import ArgumentError
@@ -92,53 +95,39 @@ def certify(
     mate[household[selected]] = volunteer[selected]
     mate_value = np.zeros(model.n_households, dtype=np.int64)
     mate_value[household[selected]] = value[selected]
-    arc_mate = mate[household]
-    unmatched = arc_mate < 0
+    arcs = _Arcs(household, volunteer, value, selected, mate, mate_value, worker_count())
     # An unmatched household must not want any volunteer at its price ...
-    np.maximum.at(lower, volunteer[unmatched], value[unmatched])
+    arcs.raise_lower_by_unmatched(lower)
     # ... and a matched one must gain at least nothing from its own.
     np.minimum.at(upper, volunteer[selected], value[selected])
     if np.any(lower > upper):
         return Certificate(False, lower, 0, "a price bound is violated before any exchange")
 
     # Exchange edges mate -> other volunteer of the same household, sorted by source (CSR).
-    # Prices never exceed their upper bounds while the iteration runs, so an edge that cannot
-    # lift its target above the target's lower bound even from the top is inert: drop it.
-    # Evaluated on all arcs at once (gathers from per-household and per-volunteer tables);
-    # unmatched households' arcs (mate -1) are masked out, whatever their garbage values.
-    live = upper[arc_mate] - mate_value[household] + value > lower[volunteer]
-    live &= ~unmatched
-    live &= ~selected
-    other = np.flatnonzero(live)
-    del live
-    src = arc_mate[other]
-    # Stable argsort of volunteer indices; numpy radix-sorts 16-bit keys (5x faster than int64).
-    narrow = src.astype(np.int16) if n_v <= np.iinfo(np.int16).max else src
+    src, dst, gain = arcs.exchange_edges(lower, upper)
+    # Any order within a source will do (Jacobi rounds); numpy radix-sorts 16-bit keys.
+    narrow = src.astype(np.uint16) if n_v <= np.iinfo(np.uint16).max + 1 else src
     order = np.argsort(narrow, kind="stable")
     del narrow
-    other = other[order]
-    src = src[order]
-    dst = volunteer[other].astype(np.intp)
-    gain = value[other] - mate_value[household[other]]
-    indptr = np.searchsorted(src, np.arange(n_v + 1))
+    dst, gain = dst[order], gain[order]
+    del order
+    degree = np.bincount(src, minlength=n_v)
+    del src
+    indptr = np.zeros(n_v + 1, dtype=np.int64)
+    np.cumsum(degree, out=indptr[1:])
+    edges = _ExchangeEdges(indptr, degree, dst, gain, worker_count())
 
     price = lower.copy()
     rose = np.zeros(n_v, dtype=np.bool_)
-    frontier = np.flatnonzero(np.diff(indptr) > 0)
+    frontier = np.flatnonzero(degree > 0)
     rounds = 0
     while frontier.size:
         if rounds == max_rounds:
             return Certificate(False, price, rounds, f"prices did not settle in {rounds} rounds")
         rounds += 1
-        start = indptr[frontier]
-        count = indptr[frontier + 1] - start
-        edge = np.repeat(start - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
-        offer = price[src[edge]] + gain[edge]
-        target = dst[edge]
-        rising = offer > price[target]
-        if not rising.any():
+        target, offer = edges.rising(frontier, price)
+        if target.size == 0:
             break
-        target, offer = target[rising], offer[rising]
         np.maximum.at(price, target, offer)
         rose[target] = True  # the sorted unique targets, without a sort
         frontier = np.flatnonzero(rose)
@@ -147,3 +136,196 @@ def certify(
             return Certificate(False, price, rounds, "an exchange would improve the objective")
     logger.debug("certified optimal after %d price rounds", rounds)
     return Certificate(True, price, rounds, "")
+
+
+class _ExchangeEdges:
+    """The exchange edges in CSR by source volunteer, relaxed a round at a time.
+
+    A round offers ``price[source] + gain`` along the out-edges of the volunteers whose price
+    rose in the last round (Jacobi: every offer reads the prices at the round's start, so the
+    rounds and prices do not depend on how the work is split). The first rounds move most
+    volunteers: when the frontier owns most edges, every edge is relaxed in contiguous passes
+    (an edge of a volunteer whose price did not change offers nothing new, so this changes no
+    result), else the frontier's edges are gathered. Big rounds are split over threads by
+    volunteer ranges (numpy releases the GIL in these loops).
+    """
+
+    def __init__(
+        self,
+        indptr: npt.NDArray[np.int64],
+        degree: npt.NDArray[np.int64],
+        dst: npt.NDArray[np.intp],
+        gain: npt.NDArray[np.int64],
+        threads: int,
+    ) -> None:
+        self.indptr, self.degree, self.dst, self.gain = indptr, degree, dst, gain
+        self.n_edges = int(dst.size)
+        self.threads = threads if self.n_edges >= _PARALLEL_EDGES else 1
+
+    def rising(
+        self, frontier: npt.NDArray[np.intp], price: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+        """Targets and offers of this round's edges that raise their target's price."""
+        indptr, degree = self.indptr, self.degree
+        volume = int(degree[frontier].sum())
+        if volume >= _CONTIGUOUS_SHARE * self.n_edges:
+            parts = _split(indptr, 0, price.size, self.threads if volume >= _PARALLEL_EDGES else 1)
+
+            def contiguous(lo: int, hi: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+                first, last = int(indptr[lo]), int(indptr[hi])
+                offer = np.repeat(price[lo:hi], degree[lo:hi])
+                offer += self.gain[first:last]
+                target = self.dst[first:last]
+                up = np.flatnonzero(offer > price[target])
+                return target[up], offer[up]
+
+            return _run(contiguous, parts)
+
+        cuts = [0, frontier.size]
+        if volume >= _PARALLEL_EDGES and self.threads > 1:
+            mid = int(np.searchsorted(np.cumsum(degree[frontier]), volume // 2))
+            cuts = [0, min(max(mid, 1), frontier.size - 1), frontier.size]
+
+        def gathered(lo: int, hi: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+            nodes = frontier[lo:hi]
+            start = indptr[nodes]
+            count = degree[nodes]
+            ends = np.cumsum(count)
+            edge = np.repeat(start - ends + count, count)
+            edge += np.arange(int(ends[-1]) if ends.size else 0)
+            offer = np.repeat(price[nodes], count)
+            offer += self.gain[edge]
+            target = self.dst[edge]
+            up = np.flatnonzero(offer > price[target])
+            return target[up], offer[up]
+
+        parts = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+        return _run(gathered, parts)
+
+
+#: A round relaxes every edge contiguously when its frontier owns at least this share of them.
+_CONTIGUOUS_SHARE: Final[float] = 0.3
+#: Rounds with fewer edges than this stay on one thread (thread hand-over costs more).
+_PARALLEL_EDGES: Final[int] = 1 << 18
+
+
+def _split(indptr: npt.NDArray[np.int64], lo: int, hi: int, parts: int) -> list[tuple[int, int]]:
+    """``parts`` volunteer ranges of about equal edge counts covering ``[lo, hi)``."""
+    if parts <= 1:
+        return [(lo, hi)]
+    total = int(indptr[hi] - indptr[lo])
+    bounds = [lo]
+    for k in range(1, parts):
+        cut = int(np.searchsorted(indptr, indptr[lo] + total * k // parts))
+        bounds.append(min(max(cut, bounds[-1]), hi))
+    bounds.append(hi)
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+_Relax = Callable[[int, int], tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]]
+
+
+def _run(
+    relax: _Relax, parts: list[tuple[int, int]]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+    """``relax`` on each part (on threads when there are several), results concatenated."""
+    results: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]] = [
+        (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64))
+    ] * len(parts)
+
+    def body(task: int, thread: int) -> None:
+        results[task] = relax(*parts[task])
+
+    for_each_in_threads(len(parts), body, len(parts))
+    if len(results) == 1:
+        return results[0]
+    return (
+        np.concatenate([r[0] for r in results]),
+        np.concatenate([r[1] for r in results]),
+    )
+
+
+#: Arcs per block of the passes over all arcs: a block's temporaries stay small and reused,
+#: and blocks go to threads.
+_ARC_BLOCK: Final[int] = 1 << 20
+
+
+class _Arcs:
+    """The passes over every arc, block by block on threads (numpy releases the GIL)."""
+
+    def __init__(
+        self,
+        household: npt.NDArray[np.int32],
+        volunteer: npt.NDArray[np.int32],
+        value: npt.NDArray[np.int64],
+        selected: npt.NDArray[np.bool_],
+        mate: npt.NDArray[np.int64],
+        mate_value: npt.NDArray[np.int64],
+        threads: int,
+    ) -> None:
+        self.household, self.volunteer, self.value = household, volunteer, value
+        self.selected, self.mate, self.mate_value = selected, mate, mate_value
+        self.n_blocks = -(-int(household.size) // _ARC_BLOCK)
+        self.threads = max(1, min(threads, self.n_blocks))
+
+    def _block(self, task: int) -> slice:
+        return slice(task * _ARC_BLOCK, (task + 1) * _ARC_BLOCK)
+
+    def raise_lower_by_unmatched(self, lower: npt.NDArray[np.int64]) -> None:
+        """``lower[v] = max(lower[v], value)`` over the arcs of unmatched households."""
+        per_thread = [lower.copy() for _ in range(self.threads)]
+
+        def body(task: int, thread: int) -> None:
+            b = self._block(task)
+            unmatched = np.flatnonzero(self.mate[self.household[b]] < 0)
+            np.maximum.at(
+                per_thread[thread], self.volunteer[b][unmatched], self.value[b][unmatched]
+            )
+
+        for_each_in_threads(self.n_blocks, body, self.threads)
+        for bound in per_thread:
+            np.maximum(lower, bound, out=lower)
+
+    def exchange_edges(
+        self, lower: npt.NDArray[np.int64], upper: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+        """Source (the household's mate), target and gain of every live exchange edge.
+
+        Prices never exceed their upper bounds while the iteration runs, so an edge that cannot
+        lift its target above the target's lower bound even from the top is inert: dropped.
+        """
+        parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.intp], npt.NDArray[np.int64]]]
+        parts = [_NO_EDGES] * self.n_blocks
+
+        def body(task: int, thread: int) -> None:
+            b = self._block(task)
+            household = self.household[b]
+            mate = self.mate[household]
+            mate_value = self.mate_value[household]
+            value = self.value[b]
+            volunteer = self.volunteer[b]
+            # Unmatched households' arcs (mate -1) read garbage here; they are masked out below.
+            live = upper[mate] - mate_value + value > lower[volunteer]
+            live &= mate >= 0
+            live &= ~self.selected[b]
+            keep = np.flatnonzero(live)
+            parts[task] = (
+                mate[keep],
+                volunteer[keep].astype(np.intp),
+                value[keep] - mate_value[keep],
+            )
+
+        for_each_in_threads(self.n_blocks, body, self.threads)
+        if not parts:
+            return _NO_EDGES
+        src = np.concatenate([p[0] for p in parts])
+        dst = np.concatenate([p[1] for p in parts])
+        gain = np.concatenate([p[2] for p in parts])
+        return src, dst, gain
+
+
+_NO_EDGES: Final = (
+    np.zeros(0, dtype=np.int64),
+    np.zeros(0, dtype=np.intp),
+    np.zeros(0, dtype=np.int64),
+)
