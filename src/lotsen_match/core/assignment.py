@@ -12,13 +12,14 @@ first and maximises quality second (lexicographic, still one min cost flow).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from ..config import MatchConfig
 from ..solve import AssignmentModel
+from ._parallel import for_each_in_threads, worker_count
 from .scoring import component_names
 
 if TYPE_CHECKING:
@@ -35,6 +36,10 @@ __all__ = [
 
 #: Cost units per score unit; pair qualities in [0, 1] become integers in [0, SCALE].
 SCALE = 10_000
+#: Edges per block of the passes over all edges (handed to threads).
+_BLOCK: Final[int] = 1 << 20
+_NO_INDEX: Final = np.zeros(0, dtype=np.intp)
+_NO_INT64: Final = np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,23 +78,14 @@ def build_household_model(
     """
     n_vol = len(v_capacity)
     n_households = len(h_active_volunteer)
-    # int32 gathers and in-place int64 arithmetic: a dense statewide caseload has 15M edges,
-    # where every avoidable int64 temporary is 120 MB.
-    edge_h = r_household[edge_req]
-    active_vol = h_active_volunteer[edge_h]
-    direct = active_vol == edge_vol
-    in_flow = np.flatnonzero(active_vol < 0)
-    del active_vol
-    keys = edge_h[in_flow].astype(np.int64)
-    del edge_h
-    keys *= max(n_vol, 1)
-    keys += edge_vol[in_flow]
+    direct, in_flow, keys, quality_int = _flow_edges(
+        edge_req, edge_vol, edge_quality, r_household, h_active_volunteer, n_vol
+    )
     arc_keys, edge_arc_flow, counts = _group_by_key(keys)
     del keys
     arc_quality_int = np.zeros(len(arc_keys), dtype=np.int64)
-    np.add.at(
-        arc_quality_int, edge_arc_flow, np.rint(edge_quality[in_flow] * SCALE).astype(np.int64)
-    )
+    np.add.at(arc_quality_int, edge_arc_flow, quality_int)
+    del quality_int
 
     free = np.maximum(v_capacity - v_active_households, 0).astype(np.int32)
     slot_offsets = np.zeros(n_vol + 1, dtype=np.int64)
@@ -162,9 +158,59 @@ def _group_by_key(
     uniq = sorted_keys[starts]
     del sorted_keys
     packed &= (1 << shift) - 1
+    group = np.repeat(np.arange(starts.size, dtype=np.int32), counts)
     inverse = np.empty(n, dtype=np.int32)
-    inverse[packed] = np.repeat(np.arange(starts.size, dtype=np.int32), counts)
+
+    def scatter(block: int, thread: int) -> None:  # distinct positions: no write conflicts
+        b = slice(block * _BLOCK, (block + 1) * _BLOCK)
+        inverse[packed[b]] = group[b]
+
+    for_each_in_threads(-(-n // _BLOCK), scatter, worker_count())
     return uniq, inverse, counts
+
+
+def _flow_edges(
+    edge_req: npt.NDArray[np.int32],
+    edge_vol: npt.NDArray[np.int32],
+    edge_quality: npt.NDArray[np.float64],
+    r_household: npt.NDArray[np.int32],
+    h_active_volunteer: npt.NDArray[np.int32],
+    n_vol: int,
+) -> tuple[
+    npt.NDArray[np.bool_], npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.int64]
+]:
+    """Per edge: ``direct`` (its household's active volunteer); for the edges of households
+    without one (the flow's): their indices, keys ``household * n_vol + volunteer`` and
+    integer qualities. Block by block on threads: a dense statewide caseload has 15M edges,
+    where every whole-array int64 temporary is 120 MB and numpy releases the GIL."""
+    n = int(edge_req.size)
+    direct = np.empty(n, dtype=np.bool_)
+    n_blocks = -(-n // _BLOCK)
+    parts: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+    parts = [(_NO_INDEX, _NO_INT64, _NO_INT64)] * n_blocks
+
+    def body(block: int, thread: int) -> None:
+        b = slice(block * _BLOCK, (block + 1) * _BLOCK)
+        household = r_household[edge_req[b]]
+        active = h_active_volunteer[household]
+        volunteer = edge_vol[b]
+        np.equal(active, volunteer, out=direct[b])
+        flow = np.flatnonzero(active < 0)
+        keys = household[flow].astype(np.int64)
+        keys *= max(n_vol, 1)
+        keys += volunteer[flow]
+        quality = np.rint(edge_quality[b][flow] * SCALE).astype(np.int64)
+        parts[block] = (flow + block * _BLOCK, keys, quality)
+
+    for_each_in_threads(n_blocks, body, worker_count())
+    if not parts:
+        return direct, _NO_INDEX, _NO_INT64, _NO_INT64
+    return (
+        direct,
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
 
 
 def household_model_of(
