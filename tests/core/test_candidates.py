@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lotsen_match import _parallel
 from lotsen_match.config import MatchConfig
-from lotsen_match.core import _parallel, geo, vocab
 from lotsen_match.core import candidates as cand_mod
+from lotsen_match.core import geo, vocab
 from lotsen_match.core.candidates import (
     FUNNEL_STEPS,
     Candidates,

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import numpy.typing as npt
 
+from .._parallel import for_each_in_threads, worker_count
 from ..config import MatchConfig
 from ..solve import AssignmentModel
-from ._parallel import for_each_in_threads, worker_count
 from .scoring import component_names
 
 if TYPE_CHECKING:

@@ -31,10 +31,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._parallel import for_each_in_threads, worker_count
 from ..config import MatchConfig
 from ..errors import ArgumentError
 from ._keys import contains_sorted, pair_keys
-from ._parallel import for_each_in_threads, worker_count
 from .geo import chord_for_km, haversine_km_rad
 from .problem import MatchProblem
 from .vocab import ALL_SLOTS, LEVEL_CODE

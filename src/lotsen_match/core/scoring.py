@@ -14,10 +14,10 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from .._parallel import for_each_in_threads, worker_count
 from ..config import MatchConfig, ScoreWeights
 from ..errors import ArgumentError
 from ._keys import contains_sorted, pair_keys
-from ._parallel import for_each_in_threads, worker_count
 from .candidates import Candidates
 from .problem import MISSING_DAY, MatchProblem
 from .vocab import ALL_SLOTS, MODULE_BIT, NATIVE, NEED_TYPES, RELEVANT_MODULES

@@ -31,7 +31,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from lotsen_match.core._parallel import for_each_in_threads, worker_count
+from lotsen_match._parallel import for_each_in_threads, worker_count
 from lotsen_match.solve.model import AssignmentModel
 
 from ..errors import ArgumentError
