@@ -6,6 +6,9 @@ elements to a few threads scales on the cores the process may use.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
 import itertools
 import os
 import threading
@@ -13,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
-__all__ = ["for_each_in_threads", "worker_count"]
+__all__ = ["for_each_in_threads", "release_freed_memory", "worker_count"]
 
 #: Upper bound of :func:`worker_count`.
 _MAX_THREADS: Final[int] = 4
@@ -55,3 +58,23 @@ def for_each_in_threads(count: int, body: Callable[[int, int], None], threads: i
         futures = [pool.submit(loop, k) for k in range(min(threads, count))]
     for future in futures:
         future.result()
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+        return trim
+    return None
+
+
+def release_freed_memory() -> None:
+    """Hand memory that threads freed back to the operating system (glibc's ``malloc_trim``).
+
+    glibc keeps the blocks freed in its per-thread arenas for reuse, so after the threaded
+    stages the resident set carries their temporaries (about 0.09 GB dense statewide) into the
+    min cost flow, the run's peak. Does nothing where the C library is not glibc.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
+from lotsen_match._parallel import release_freed_memory
 from lotsen_match.solve.certificate import certify
 from lotsen_match.solve.model import AssignmentModel, SolveResult
 
@@ -64,6 +65,7 @@ class MinCostFlowSolver:
 
         network = _Network(model, None if profitable.all() else np.flatnonzero(profitable))
         del profitable
+        release_freed_memory()  # the flow is the run's peak: start it from a trimmed heap
         for shift in _value_ladder(model):
             selected = network.solve(shift)
             if shift == 0:
