@@ -1,8 +1,9 @@
 """Exact default backend: the assignment as one min-cost flow (OR-Tools).
 
 Households have unit supply, each volunteer slot is a unit arc to the sink priced at its marginal
-cost, and a free bypass lets supply skip the matching. Because slot costs are nondecreasing, the
-cheapest slots of a volunteer fill first, so the flow cost is exactly the convex load cost.
+cost, and a free arc from every household to the sink lets it stay unmatched. Because slot costs
+are nondecreasing, the cheapest slots of a volunteer fill first, so the flow cost is exactly the
+convex load cost.
 Network flow is integral and polynomial: 1M arcs solve in seconds, with a proof of optimality.
 
 A lexicographic model (``arc_served``/``served_value``: serve as many requests as possible, then
@@ -132,16 +133,18 @@ class _Network:
     """
 
     def __init__(self, model: AssignmentModel, keep: npt.NDArray[np.intp] | None) -> None:
-        # Node layout: source, households, volunteers, sink. Only households and volunteers on a
-        # profitable arc carry flow, but keeping the full index range avoids a relabelling pass.
+        # Node layout: households, volunteers, sink. Each household on a profitable arc has a
+        # supply of one and a free arc to the sink (staying unmatched). Supplies on the
+        # households rather than one source with an arc to each and a bypass: cost scaling
+        # then has no hub node to relabel (OR-Tools' solve 10.7 s against 11.2-12.2 s dense
+        # statewide). Keeping the full index range avoids a relabelling pass.
         n_h, n_v = model.n_households, model.n_volunteers
-        source, sink = 0, n_h + n_v + 1
         arc_household = model.arc_household if keep is None else model.arc_household[keep]
         on_arc = np.bincount(arc_household, minlength=n_h) > 0  # unique, no sort
         households = np.flatnonzero(on_arc).astype(np.int32)
         self.slot_volunteer = np.repeat(np.arange(n_v, dtype=np.int32), model.n_slots)
         self.households = households
-        self.source, self.sink = source, sink
+        self.sink = n_h + n_v
         self.model = model
         self.keep = keep
         self.n_kept = model.n_arcs if keep is None else int(keep.size)
@@ -152,28 +155,20 @@ class _Network:
     def _arcs(self, shift: int) -> tuple[npt.NDArray[np.generic], ...]:
         """Tails, heads, capacities and unit costs of every arc of the network."""
         model, households, n_kept = self.model, self.households, self.n_kept
-        n_h, source, sink = model.n_households, self.source, self.sink
-        n_src, n_slot = households.size, self.slot_volunteer.size
+        n_h, sink = model.n_households, self.sink
+        n_slot = self.slot_volunteer.size
         # OR-Tools takes int32 nodes and int64 capacities/costs as contiguous buffers without a
         # conversion copy when the dtypes already match, so build them that way.
         tails = np.concatenate(
-            (
-                self._kept(model.arc_household) + np.int32(1),
-                np.full(n_src, source, dtype=np.int32),
-                self.slot_volunteer + np.int32(n_h + 1),
-                np.array([source], dtype=np.int32),
-            )
+            (self._kept(model.arc_household), self.slot_volunteer + np.int32(n_h), households)
         )
         heads = np.concatenate(
             (
-                self._kept(model.arc_volunteer) + np.int32(n_h + 1),
-                households + np.int32(1),
-                np.full(n_slot, sink, dtype=np.int32),
-                np.array([sink], dtype=np.int32),
+                self._kept(model.arc_volunteer) + np.int32(n_h),
+                np.full(n_slot + households.size, sink, dtype=np.int32),
             )
         )
         capacities = np.ones(tails.size, dtype=np.int64)
-        capacities[-1] = n_src
         costs = np.zeros(tails.size, dtype=np.int64)
         for start in range(0, n_kept, _BLOCK):  # -(arc_value + shift * arc_served), by blocks
             b = slice(start, min(start + _BLOCK, n_kept))
@@ -183,7 +178,7 @@ class _Network:
             if shift:
                 assert model.arc_served is not None  # the ladder shifts only with a split
                 block -= shift * model.arc_served[arcs].astype(np.int64)
-        costs[n_kept + n_src : n_kept + n_src + n_slot] = model.slot_cost
+        costs[n_kept : n_kept + n_slot] = model.slot_cost
         return tails, heads, capacities, costs
 
     def solve(self, shift: int) -> npt.NDArray[np.bool_]:
@@ -194,8 +189,8 @@ class _Network:
         flow.add_arcs_with_capacity_and_unit_cost(*self._arcs(shift))  # copied: ours are freed
         n_src = self.households.size
         flow.set_nodes_supplies(
-            np.array([self.source, self.sink], dtype=np.int32),
-            np.array([n_src, -n_src], dtype=np.int64),
+            np.append(self.households, np.int32(self.sink)),
+            np.append(np.ones(n_src, dtype=np.int64), np.int64(-n_src)),
         )
         status = flow.solve()
         if status != SimpleMinCostFlow.OPTIMAL:
