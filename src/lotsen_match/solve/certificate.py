@@ -17,7 +17,9 @@ solver produced it. If a price overshoots its bound, or the iteration does not s
 positive cycle, i.e. an improving exchange), no certificate exists for this selection.
 
 This is what lets the flow backend solve an easier problem (a smaller value per served request)
-and still prove optimality for the real one.
+and still prove optimality for the real one. The passes over all arcs and the big rounds run on
+two threads (a dense national caseload has 14 M exchange edges and 191 rounds); the rounds are
+Jacobi rounds, so how the work is split changes neither the rounds nor the prices.
 """
 
 from __future__ import annotations
