@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PrunedSolve", "dual_violations", "solve_pruned", "top_per_group"]
+__all__ = ["PrunedSolve", "dense_model", "dual_violations", "solve_pruned", "top_per_group"]
 
 AS_OF = dt.date(2026, 11, 2)
 
@@ -169,6 +169,21 @@ def solve_pruned(
     raise RuntimeError(f"no dual-feasible subset after {max_rounds} rounds")
 
 
+def dense_model(volunteers: int, requests: int) -> Any:
+    """The household model of a generated dense caseload (seed 7), as ``match()`` builds it."""
+    from lotsen_match import MatchConfig
+    from lotsen_match.generate import DENSE, generate_caseload
+    from lotsen_match.pipeline import build_instance
+    from lotsen_match.validation import validate_caseload
+
+    config = MatchConfig(as_of=AS_OF)
+    c = generate_caseload(volunteers, requests, seed=7, as_of=AS_OF, density=DENSE)
+    case = validate_caseload(c.volunteers, c.requests, c.assignments, config=config)
+    m = build_instance(case, config).household.model
+    print(f"{m.n_arcs:,} arcs, {m.n_households:,} households, {m.n_slot_total:,} slots")
+    return m
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--volunteers", type=int, default=20_000)
@@ -178,17 +193,9 @@ def main() -> None:
     parser.add_argument("--again", type=int, default=8, help="violating arcs added per round")
     args = parser.parse_args()
 
-    from lotsen_match import MatchConfig
-    from lotsen_match.generate import DENSE, generate_caseload
-    from lotsen_match.pipeline import build_instance
     from lotsen_match.solve import MinCostFlowSolver
-    from lotsen_match.validation import validate_caseload
 
-    config = MatchConfig(as_of=AS_OF)
-    c = generate_caseload(args.volunteers, args.requests, seed=7, as_of=AS_OF, density=DENSE)
-    case = validate_caseload(c.volunteers, c.requests, c.assignments, config=config)
-    m = build_instance(case, config).household.model
-    print(f"{m.n_arcs:,} arcs, {m.n_households:,} households, {m.n_slot_total:,} slots")
+    m = dense_model(args.volunteers, args.requests)
 
     cpu = time.process_time()
     full = MinCostFlowSolver().solve(m)

@@ -30,7 +30,6 @@ reproducible.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import time
 from typing import Any, Final
 
@@ -41,7 +40,6 @@ from lotsen_match.solve.model import AssignmentModel
 
 __all__ = ["DEFAULT_SLACK", "MAX_ROUNDS", "auction_prices", "bid_increment", "likely_arcs"]
 
-AS_OF = dt.date(2026, 11, 2)
 
 I64 = npt.NDArray[np.int64]
 Ix = npt.NDArray[np.intp]
@@ -236,18 +234,12 @@ def main() -> None:
     parser.add_argument("--shift-bits", type=int, default=9, help="increment = max value >> this")
     args = parser.parse_args()
 
-    from lotsen_match import MatchConfig
-    from lotsen_match.generate import DENSE, generate_caseload
-    from lotsen_match.pipeline import build_instance
+    from arc_pruning import dense_model  # this directory: run as a script
+
     from lotsen_match.solve import flow
     from lotsen_match.solve.certificate import certify
-    from lotsen_match.validation import validate_caseload
 
-    config = MatchConfig(as_of=AS_OF)
-    c = generate_caseload(args.volunteers, args.requests, seed=7, as_of=AS_OF, density=DENSE)
-    case = validate_caseload(c.volunteers, c.requests, c.assignments, config=config)
-    m = build_instance(case, config).household.model
-    print(f"{m.n_arcs:,} arcs, {m.n_households:,} households, {m.n_slot_total:,} slots")
+    m = dense_model(args.volunteers, args.requests)
     shift = next(flow._value_ladder(m))
     served: Any = m.arc_served if m.arc_served is not None else np.zeros(m.n_arcs, np.int32)
     values = m.arc_value + shift * served.astype(np.int64)

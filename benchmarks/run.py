@@ -79,16 +79,8 @@ SIZES: Final[dict[str, tuple[int, int]]] = {
     "dense-statewide": (20_000, 100_000),
     "dense-national": (50_000, 250_000),
 }
-#: Sizes generated with a dense ``Density`` (about 150 admissible pairs per open request):
-#: name -> (towns, travel radius km). dense-statewide is the library's ``DENSE``; at the
-#: national size the same 15 towns would hold 2.5x as many people (about 375 pairs per
-#: request), so dense-national spreads them over more towns with shorter radii (measured:
-#: 162 pairs per open request, against 154 for dense-statewide).
-DENSITIES: Final[dict[str, tuple[int, tuple[float, float]]]] = {
-    "dense-statewide": (15, (8.0, 30.0)),
-    "dense-national": (60, (5.0, 20.0)),
-}
-DENSE_SIZES: Final = frozenset(DENSITIES)
+#: Sizes generated with a dense ``Density`` (about 150 admissible pairs per open request).
+DENSE_SIZES: Final = frozenset({"dense-statewide", "dense-national"})
 DEFAULT_SIZES: Final = ("town", "city", "state", "statewide", "dense-statewide")
 NATIONAL_SIZES: Final = ("national", "dense-national")
 DEFAULT_REPEAT: Final[dict[str, int]] = {
@@ -278,16 +270,12 @@ def _one_run(paths: dict[str, Path], out: Path, memory: PeakMemory) -> dict[str,
 
 def run_size(name: str, repeat: int, baselines: bool, dense_limit_gb: float) -> dict[str, Any]:
     """Everything measured for one size (call in a fresh process)."""
-    from lotsen_match.generate import DENSE, SPARSE, Density, generate_caseload
+    from lotsen_match.generate import generate_caseload
 
     memory = PeakMemory()
     _warm_up()
     n_vol, n_req = SIZES[name]
-    density = SPARSE
-    if name in DENSITIES:
-        towns, radius_km = DENSITIES[name]
-        density = Density(towns=towns, radius_km=radius_km)
-        assert name != "dense-statewide" or density == DENSE
+    density = _density(name)
     caseload: Any = generate_caseload(n_vol, n_req, seed=SEED, as_of=AS_OF, density=density)
     shuffle = name in SHUFFLE_SIZES
     runs: list[dict[str, Any]] = []
@@ -353,6 +341,19 @@ def run_size(name: str, repeat: int, baselines: bool, dense_limit_gb: float) -> 
     return report
 
 
+def _density(name: str) -> Any:
+    """The size's ``Density``. dense-statewide is the library's ``DENSE`` (15 towns, radii
+    8-30 km); at the national size those 15 towns would hold 2.5x as many people (about 375
+    pairs per request, a denser caseload rather than a larger one), so dense-national spreads
+    them over the 60 largest towns with radii of 5-20 km (measured: 162 pairs per open request,
+    against 154 for dense-statewide)."""
+    from lotsen_match.generate import DENSE, SPARSE, Density
+
+    if name == "dense-national":
+        return Density(towns=60, radius_km=(5.0, 20.0))
+    return DENSE if name in DENSE_SIZES else SPARSE
+
+
 def _read_back(paths: dict[str, Path]) -> Any:
     """The inputs as the timed runs saw them, for the baselines (read after those runs)."""
     from types import SimpleNamespace
@@ -367,13 +368,12 @@ def _release_freed_memory() -> None:
     without this the resident set match() starts from carries the bare pipeline's leftovers
     (about 0.15 GB dense statewide), which a nightly job in its own process would not have.
     """
-    import contextlib
-    import ctypes
     import gc
 
+    from lotsen_match._parallel import release_freed_memory
+
     gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    release_freed_memory()
 
 
 def _bare_runs(paths: dict[str, Path], repeat: int, memory: PeakMemory) -> dict[str, Any]:

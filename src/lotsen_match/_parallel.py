@@ -14,9 +14,22 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["for_each_in_threads", "release_freed_memory", "worker_count"]
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "Columns",
+    "blocks",
+    "concatenated_in_threads",
+    "for_each_in_threads",
+    "release_freed_memory",
+    "worker_count",
+]
+
+#: Arrays handed back per task by :func:`concatenated_in_threads`.
+Columns = tuple[npt.NDArray[Any], ...]
 
 #: Upper bound of :func:`worker_count`.
 _MAX_THREADS: Final[int] = 4
@@ -58,6 +71,31 @@ def for_each_in_threads(count: int, body: Callable[[int, int], None], threads: i
         futures = [pool.submit(loop, k) for k in range(min(threads, count))]
     for future in futures:
         future.result()
+
+
+def blocks(n: int, size: int) -> list[slice]:
+    """``[0, n)`` cut into consecutive slices of ``size`` (the last one shorter)."""
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+def concatenated_in_threads(
+    count: int, body: Callable[[int], Columns], threads: int, empty: Columns
+) -> Columns:
+    """``body(task)`` for every task in ``range(count)`` on ``threads`` threads, the arrays of
+    their results concatenated column by column in task order.
+
+    Each task returns the same number of arrays; ``empty`` is the result without tasks, and a
+    single task's arrays come back as they are (no copy).
+    """
+    results = [empty] * count
+
+    def run(task: int, thread: int) -> None:
+        results[task] = body(task)
+
+    for_each_in_threads(count, run, threads)
+    if count <= 1:
+        return results[0] if results else empty
+    return tuple(np.concatenate(column) for column in zip(*results, strict=True))
 
 
 @functools.cache

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import numpy.typing as npt
 
-from .._parallel import for_each_in_threads, worker_count
+from .._parallel import (
+    Columns,
+    blocks,
+    concatenated_in_threads,
+    for_each_in_threads,
+    worker_count,
+)
 from ..config import MatchConfig
 from ..solve import AssignmentModel
 from .scoring import component_names
@@ -160,12 +166,13 @@ def _group_by_key(
     packed &= (1 << shift) - 1
     group = np.repeat(np.arange(starts.size, dtype=np.int32), counts)
     inverse = np.empty(n, dtype=np.int32)
+    slices = blocks(n, _BLOCK)
 
-    def scatter(block: int, thread: int) -> None:  # distinct positions: no write conflicts
-        b = slice(block * _BLOCK, (block + 1) * _BLOCK)
+    def scatter(task: int, thread: int) -> None:  # distinct positions: no write conflicts
+        b = slices[task]
         inverse[packed[b]] = group[b]
 
-    for_each_in_threads(-(-n // _BLOCK), scatter, worker_count())
+    for_each_in_threads(len(slices), scatter, worker_count())
     return uniq, inverse, counts
 
 
@@ -185,12 +192,10 @@ def _flow_edges(
     where every whole-array int64 temporary is 120 MB and numpy releases the GIL."""
     n = int(edge_req.size)
     direct = np.empty(n, dtype=np.bool_)
-    n_blocks = -(-n // _BLOCK)
-    parts: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.int64]]]
-    parts = [(_NO_INDEX, _NO_INT64, _NO_INT64)] * n_blocks
+    slices = blocks(n, _BLOCK)
 
-    def body(block: int, thread: int) -> None:
-        b = slice(block * _BLOCK, (block + 1) * _BLOCK)
+    def body(task: int) -> Columns:
+        b = slices[task]
         household = r_household[edge_req[b]]
         active = h_active_volunteer[household]
         volunteer = edge_vol[b]
@@ -200,17 +205,12 @@ def _flow_edges(
         keys *= max(n_vol, 1)
         keys += volunteer[flow]
         quality = np.rint(edge_quality[b][flow] * SCALE).astype(np.int64)
-        parts[block] = (flow + block * _BLOCK, keys, quality)
+        return flow + b.start, keys, quality
 
-    for_each_in_threads(n_blocks, body, worker_count())
-    if not parts:
-        return direct, _NO_INDEX, _NO_INT64, _NO_INT64
-    return (
-        direct,
-        np.concatenate([p[0] for p in parts]),
-        np.concatenate([p[1] for p in parts]),
-        np.concatenate([p[2] for p in parts]),
+    in_flow, keys, quality = concatenated_in_threads(
+        len(slices), body, worker_count(), (_NO_INDEX, _NO_INT64, _NO_INT64)
     )
+    return direct, in_flow, keys, quality
 
 
 def household_model_of(

@@ -45,6 +45,7 @@ __all__ = [
     "best_shared_language",
     "distance_ok",
     "find_candidates",
+    "police_check_needed",
     "request_candidates_all_steps",
     "request_steps",
 ]
@@ -203,9 +204,7 @@ def _prepare(p: MatchProblem) -> _Prepared:
         | np.where(p.h_active_volunteer[p.r_household] >= 0, _HOUSEHOLD_ACTIVE_FLAG, 0)
         | np.where(p.r_minors, _MINORS_FLAG, 0)
     )
-    police = np.where(
-        p.r_minors, np.maximum(p.r_due_day, np.int32(p.as_of_day)), np.iinfo(np.int32).min
-    )
+    police = police_check_needed(p, p.as_of_day)
     chord = chord_for_km(p.v_max_km)
     adm_lang, adm_level = _admissible_entries(p)
     first = np.where(adm_lang >= 0, adm_lang, np.int16(p.n_languages)).min(
@@ -231,7 +230,7 @@ def _prepare(p: MatchProblem) -> _Prepared:
         min_level=p.min_level,
         v_bits=v_bits.astype(np.int64),
         r_bits=r_bits.astype(np.int64),
-        r_police_needed=police.astype(np.int32),
+        r_police_needed=police,
         household_active=np.unique(
             pair_keys(p.r_household[p.active_req], p.active_vol, p.n_volunteers)
         ),
@@ -253,6 +252,15 @@ class _Edges:
     def gather(cls, t: _Prepared, req: Ix, vol: Ix) -> _Edges:
         r_bits = t.r_bits[req]
         return cls(req=req, vol=vol, r_bits=r_bits, both=t.v_bits[vol] & r_bits)
+
+
+def police_check_needed(p: MatchProblem, day: int) -> I32:
+    """5. Minors, per request: the day a volunteer's police check must be valid until on
+    ``day`` (max(``day``, due_on) where minors are involved, else the lowest int32: every
+    volunteer passes). ``day`` is ``as_of``'s day number for a run; the simulation asks for
+    later days."""
+    police = np.maximum(p.r_due_day, np.int32(day))
+    return np.where(p.r_minors, police, np.iinfo(np.int32).min).astype(np.int32)
 
 
 def _bool(mask: npt.ArrayLike) -> B:

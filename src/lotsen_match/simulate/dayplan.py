@@ -34,7 +34,7 @@ import pandas as pd
 from ..config import MatchConfig
 from ..core._keys import contains_sorted, pair_keys
 from ..core.assignment import HouseholdModel, household_model_of
-from ..core.candidates import FUNNEL_STEPS, Candidates, find_candidates
+from ..core.candidates import FUNNEL_STEPS, Candidates, find_candidates, police_check_needed
 from ..core.problem import MISSING_DAY, MatchProblem, build_problem, day_numbers
 from ..core.scoring import score_quality
 from ..solve import SolveResult, get_solver
@@ -318,7 +318,5 @@ def _positions(unique_ids: npt.NDArray[np.object_], ids: object) -> I64:
 
 
 def _police_ok(p: MatchProblem, req: I64, vol: I64, day: int) -> B:
-    """The police-check rule: a request with minors needs a check valid until
-    max(``day``, its due day)."""
-    police = np.maximum(p.r_due_day[req], np.int32(day))
-    return np.asarray(~p.r_minors[req] | (p.v_police_until_day[vol] >= police), dtype=np.bool_)
+    """The police-check rule (``core.candidates``') for the pairs on ``day``."""
+    return np.asarray(p.v_police_until_day[vol] >= police_check_needed(p, day)[req], dtype=np.bool_)

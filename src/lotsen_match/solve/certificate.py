@@ -33,7 +33,13 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from lotsen_match._parallel import for_each_in_threads, worker_count
+from lotsen_match._parallel import (
+    Columns,
+    blocks,
+    concatenated_in_threads,
+    for_each_in_threads,
+    worker_count,
+)
 from lotsen_match.solve.model import AssignmentModel
 
 from ..errors import ArgumentError
@@ -148,8 +154,8 @@ class _ExchangeEdges:
     rounds and prices do not depend on how the work is split). The first rounds move most
     volunteers: when the frontier owns most edges, every edge is relaxed in contiguous passes
     (an edge of a volunteer whose price did not change offers nothing new, so this changes no
-    result), else the frontier's edges are gathered. Big rounds are split over threads by
-    volunteer ranges (numpy releases the GIL in these loops).
+    result), else the frontier's edges are gathered. Big rounds are split over threads into
+    volunteer ranges of about equal edge counts (numpy releases the GIL in these loops).
     """
 
     def __init__(
@@ -162,47 +168,37 @@ class _ExchangeEdges:
     ) -> None:
         self.indptr, self.degree, self.dst, self.gain = indptr, degree, dst, gain
         self.n_edges = int(dst.size)
-        self.threads = threads if self.n_edges >= _PARALLEL_EDGES else 1
+        self.threads = threads
 
     def rising(
         self, frontier: npt.NDArray[np.intp], price: npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
         """Targets and offers of this round's edges that raise their target's price."""
         indptr, degree = self.indptr, self.degree
-        volume = int(degree[frontier].sum())
+        count = degree[frontier]
+        before = np.zeros(frontier.size + 1, dtype=np.int64)  # the frontier's edges, cumulative
+        np.cumsum(count, out=before[1:])
+        volume = int(before[-1])
+        threads = self.threads if volume >= _PARALLEL_EDGES else 1
         if volume >= _CONTIGUOUS_SHARE * self.n_edges:
-            parts = _split(indptr, 0, price.size, self.threads if volume >= _PARALLEL_EDGES else 1)
 
-            def contiguous(lo: int, hi: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+            def contiguous(lo: int, hi: int) -> _Rising:
                 first, last = int(indptr[lo]), int(indptr[hi])
                 offer = np.repeat(price[lo:hi], degree[lo:hi])
                 offer += self.gain[first:last]
-                target = self.dst[first:last]
-                up = np.flatnonzero(offer > price[target])
-                return target[up], offer[up]
+                return _raising(self.dst[first:last], offer, price)
 
-            return _run(contiguous, parts)
+            return _run(contiguous, _split(indptr, threads))
 
-        cuts = [0, frontier.size]
-        if volume >= _PARALLEL_EDGES and self.threads > 1:
-            mid = int(np.searchsorted(np.cumsum(degree[frontier]), volume // 2))
-            cuts = [0, min(max(mid, 1), frontier.size - 1), frontier.size]
-
-        def gathered(lo: int, hi: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
-            nodes = frontier[lo:hi]
-            start = indptr[nodes]
-            count = degree[nodes]
-            ends = np.cumsum(count)
-            edge = np.repeat(start - ends + count, count)
-            edge += np.arange(int(ends[-1]) if ends.size else 0)
-            offer = np.repeat(price[nodes], count)
+        def gathered(lo: int, hi: int) -> _Rising:
+            nodes, counts = frontier[lo:hi], count[lo:hi]
+            edge = np.repeat(indptr[nodes] - (before[lo:hi] - before[lo]), counts)
+            edge += np.arange(int(before[hi] - before[lo]))
+            offer = np.repeat(price[nodes], counts)
             offer += self.gain[edge]
-            target = self.dst[edge]
-            up = np.flatnonzero(offer > price[target])
-            return target[up], offer[up]
+            return _raising(self.dst[edge], offer, price)
 
-        parts = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
-        return _run(gathered, parts)
+        return _run(gathered, _split(before, threads))
 
 
 #: A round relaxes every edge contiguously when its frontier owns at least this share of them.
@@ -210,41 +206,36 @@ _CONTIGUOUS_SHARE: Final[float] = 0.3
 #: Rounds with fewer edges than this stay on one thread (thread hand-over costs more).
 _PARALLEL_EDGES: Final[int] = 1 << 18
 
+_Rising = tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]
+_NO_RISE: Final = (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64))
 
-def _split(indptr: npt.NDArray[np.int64], lo: int, hi: int, parts: int) -> list[tuple[int, int]]:
-    """``parts`` volunteer ranges of about equal edge counts covering ``[lo, hi)``."""
+
+def _raising(
+    target: npt.NDArray[np.intp], offer: npt.NDArray[np.int64], price: npt.NDArray[np.int64]
+) -> _Rising:
+    """The offers above their target's price, with their targets."""
+    up = np.flatnonzero(offer > price[target])
+    return target[up], offer[up]
+
+
+def _split(cumulative: npt.NDArray[np.int64], parts: int) -> list[tuple[int, int]]:
+    """At most ``parts`` consecutive ranges of ``[0, len(cumulative) - 1)`` holding about equal
+    shares of the edges (``cumulative[i]``: edges before position ``i``)."""
+    end = cumulative.size - 1
     if parts <= 1:
-        return [(lo, hi)]
-    total = int(indptr[hi] - indptr[lo])
-    bounds = [lo]
-    for k in range(1, parts):
-        cut = int(np.searchsorted(indptr, indptr[lo] + total * k // parts))
-        bounds.append(min(max(cut, bounds[-1]), hi))
-    bounds.append(hi)
+        return [(0, end)]
+    total = int(cumulative[-1] - cumulative[0])
+    cuts = np.searchsorted(cumulative, cumulative[0] + total * np.arange(1, parts) // parts)
+    bounds = [0, *np.minimum(cuts, end).tolist(), end]
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-_Relax = Callable[[int, int], tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]]
-
-
-def _run(
-    relax: _Relax, parts: list[tuple[int, int]]
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+def _run(relax: Callable[[int, int], _Rising], parts: list[tuple[int, int]]) -> _Rising:
     """``relax`` on each part (on threads when there are several), results concatenated."""
-    results: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]] = [
-        (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64))
-    ] * len(parts)
-
-    def body(task: int, thread: int) -> None:
-        results[task] = relax(*parts[task])
-
-    for_each_in_threads(len(parts), body, len(parts))
-    if len(results) == 1:
-        return results[0]
-    return (
-        np.concatenate([r[0] for r in results]),
-        np.concatenate([r[1] for r in results]),
+    target, offer = concatenated_in_threads(
+        len(parts), lambda task: relax(*parts[task]), len(parts), _NO_RISE
     )
+    return target, offer
 
 
 #: Arcs per block of the passes over all arcs: a block's temporaries stay small and reused,
@@ -267,24 +258,21 @@ class _Arcs:
     ) -> None:
         self.household, self.volunteer, self.value = household, volunteer, value
         self.selected, self.mate, self.mate_value = selected, mate, mate_value
-        self.n_blocks = -(-int(household.size) // _ARC_BLOCK)
-        self.threads = max(1, min(threads, self.n_blocks))
-
-    def _block(self, task: int) -> slice:
-        return slice(task * _ARC_BLOCK, (task + 1) * _ARC_BLOCK)
+        self.blocks = blocks(int(household.size), _ARC_BLOCK)
+        self.threads = max(1, min(threads, len(self.blocks)))
 
     def raise_lower_by_unmatched(self, lower: npt.NDArray[np.int64]) -> None:
         """``lower[v] = max(lower[v], value)`` over the arcs of unmatched households."""
         per_thread = [lower.copy() for _ in range(self.threads)]
 
         def body(task: int, thread: int) -> None:
-            b = self._block(task)
+            b = self.blocks[task]
             unmatched = np.flatnonzero(self.mate[self.household[b]] < 0)
             np.maximum.at(
                 per_thread[thread], self.volunteer[b][unmatched], self.value[b][unmatched]
             )
 
-        for_each_in_threads(self.n_blocks, body, self.threads)
+        for_each_in_threads(len(self.blocks), body, self.threads)
         for bound in per_thread:
             np.maximum(lower, bound, out=lower)
 
@@ -296,11 +284,9 @@ class _Arcs:
         Prices never exceed their upper bounds while the iteration runs, so an edge that cannot
         lift its target above the target's lower bound even from the top is inert: dropped.
         """
-        parts: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.intp], npt.NDArray[np.int64]]]
-        parts = [_NO_EDGES] * self.n_blocks
 
-        def body(task: int, thread: int) -> None:
-            b = self._block(task)
+        def body(task: int) -> Columns:
+            b = self.blocks[task]
             household = self.household[b]
             mate = self.mate[household]
             mate_value = self.mate_value[household]
@@ -311,18 +297,9 @@ class _Arcs:
             live &= mate >= 0
             live &= ~self.selected[b]
             keep = np.flatnonzero(live)
-            parts[task] = (
-                mate[keep],
-                volunteer[keep].astype(np.intp),
-                value[keep] - mate_value[keep],
-            )
+            return mate[keep], volunteer[keep].astype(np.intp), value[keep] - mate_value[keep]
 
-        for_each_in_threads(self.n_blocks, body, self.threads)
-        if not parts:
-            return _NO_EDGES
-        src = np.concatenate([p[0] for p in parts])
-        dst = np.concatenate([p[1] for p in parts])
-        gain = np.concatenate([p[2] for p in parts])
+        src, dst, gain = concatenated_in_threads(len(self.blocks), body, self.threads, _NO_EDGES)
         return src, dst, gain
 
 
