@@ -400,6 +400,8 @@ def run_job(
         inputs = load_inputs(volunteers, requests, assignments, db_url=db_url, config=cfg)
     with timer.stage("validate"), hook("validate"):
         caseload = validate_inputs(inputs, cfg)
+    sources = inputs.sources
+    del inputs  # the frames as read: the stages use the validated ones, these would add to the peak
     from ..pipeline import match_validated  # after validation: bad input fails fast
     from ..report import render_report
 
@@ -426,7 +428,7 @@ def run_job(
             with timer.stage("database"):
                 retention = _write_database(db_url, tables, result, rid, started, cfg)
         timings["total"] = round(time.perf_counter() - clock, 6)
-        summary = _summary(result, inputs, cfg, rid, started, fmt, names, timings, db_url)
+        summary = _summary(result, sources, cfg, rid, started, fmt, names, timings, db_url)
         summary["output_form"] = "office" if _office_form(cfg, fmt) else "contract"
         if retention:
             summary["database"]["retention"] = retention
@@ -551,7 +553,7 @@ def _write_database(
 
 def _summary(
     result: MatchResult,
-    inputs: LoadedInputs,
+    sources: dict[str, dict[str, Any]],
     config: MatchConfig,
     run_id: str,
     started: dt.datetime,
@@ -570,7 +572,7 @@ def _summary(
     # The rest of match()'s summary in its order (the job's own timings replace its timings).
     rest = {k: v for k, v in result.summary.items() if k not in head and k != "timings_s"}
     summary = cast(RunSummary, {**head, **rest})
-    summary["inputs"] = inputs.sources
+    summary["inputs"] = sources
     if db_url is not None:
         summary["database"] = {
             "url": redact_url(db_url),
