@@ -1,9 +1,9 @@
 """``python -m lotsen_match``: the same as the ``lotsen-match`` command."""
 
-from lotsen_match.job.cli import main
+from lotsen_match.job.cli import script
 
 __all__: list[str] = []
 
 
 if __name__ == "__main__":
-    main()
+    script()

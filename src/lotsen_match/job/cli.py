@@ -9,6 +9,7 @@ columns only, never names or free text from the inputs.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import os
@@ -16,7 +17,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help 
     from ..results.summary import RunSummary
     from .runner import StageHook
 
-__all__ = ["EXIT_ERROR", "EXIT_INVALID", "EXIT_OK", "app", "main"]
+__all__ = ["EXIT_ERROR", "EXIT_INVALID", "EXIT_OK", "app", "main", "script"]
 
 logger = logging.getLogger(__name__)
 
@@ -1102,5 +1103,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+def script() -> NoReturn:
+    """The ``lotsen-match`` command and ``python -m lotsen_match``: :func:`main`, then a fast exit.
+
+    Tearing down the modules of pandas, scikit-learn, SciPy and matplotlib takes about half a
+    second after every command, when the outputs are long written and closed. So, as mypy does,
+    the process flushes its streams, runs the atexit handlers (logging, temporary files, worker
+    processes) and ends with ``os._exit``, keeping the exit code. ``main`` itself returns
+    normally (the tests and callers that embed the CLI use it).
+    """
+    try:
+        main()
+    except SystemExit as stop:
+        code = stop.code
+    else:
+        code = EXIT_OK
+    if code is None:
+        code = EXIT_OK
+    elif not isinstance(code, int):  # sys.exit("message"): print it, as the interpreter would
+        print(code, file=sys.stderr)
+        code = EXIT_ERROR
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe or stream: nothing left to deliver
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    script()
