@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+
+if TYPE_CHECKING:  # SQLAlchemy takes 0.2 s to import: only runs that use a database load it
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection, Engine
 
 from lotsen_match.io.readers import ROW_COLUMN, apply_column_mapping, attach_provenance
 
@@ -56,6 +58,8 @@ def read_sql_table(
     Raises:
         MissingTableError: the table does not exist (the message lists the available ones).
     """
+    import sqlalchemy as sa
+
     engine = _engine(url)
     try:
         with engine.connect() as connection:
@@ -213,6 +217,8 @@ def _delete_expired(
     """Delete ``table_name``'s rows of runs logged at or before ``expire_before``; count them."""
     if expire_before is None:
         return 0
+    import sqlalchemy as sa
+
     inspector = sa.inspect(connection)
     if not (inspector.has_table(table_name) and inspector.has_table(runs_table)):
         return 0
@@ -239,6 +245,8 @@ def _delete_expired(
 
 def _add_missing_columns(connection: Connection, table_name: str, frame: pd.DataFrame) -> None:
     """``ALTER TABLE ... ADD COLUMN`` for columns of ``frame`` an existing table lacks."""
+    import sqlalchemy as sa
+
     inspector = sa.inspect(connection)
     if not inspector.has_table(table_name):
         return
@@ -254,6 +262,8 @@ def _add_missing_columns(connection: Connection, table_name: str, frame: pd.Data
 
 
 def _sql_type(series: pd.Series) -> sa.types.TypeEngine[Any]:
+    import sqlalchemy as sa
+
     if pd.api.types.is_bool_dtype(series.dtype):
         return sa.Boolean()
     if pd.api.types.is_integer_dtype(series.dtype):
@@ -298,6 +308,8 @@ def _transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def _reflect(connection: Connection, table_name: str, schema: str | None) -> sa.Table:
+    import sqlalchemy as sa
+
     inspector = sa.inspect(connection)
     if not inspector.has_table(table_name, schema=schema):
         available = sorted(inspector.get_table_names(schema=schema))
@@ -312,6 +324,8 @@ def _engine(url: str) -> Engine:
     first would be committed at once and survive a later rollback. The SQLAlchemy-documented
     remedy: switch the driver's own transaction handling off and emit ``BEGIN`` ourselves.
     """
+    import sqlalchemy as sa
+
     engine = sa.create_engine(url)
     if engine.dialect.name == "sqlite":
 
