@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from lotsen_match.solve import AssignmentModel
 
-__all__ = ["brute_force_optimum", "models"]
+__all__ = ["brute_force_optimum", "dense_models", "models"]
 
 
 @st.composite
@@ -54,3 +54,34 @@ def brute_force_optimum(model: AssignmentModel) -> int:
 
     walk(0)
     return best
+
+
+@st.composite
+def dense_models(
+    draw: st.DrawFn, *, lexicographic: bool | None = None, min_density: float = 0.5
+) -> AssignmentModel:
+    """Random dense models of up to 40 households x 12 volunteers: most pairs are arcs, few
+    slots. Arcs serve 1-3 requests; a ``lexicographic`` model (as under ``max_served``; None:
+    drawn) values a served request above every quality and slot cost sum, so serving the most
+    requests comes first."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    n_h, n_v = draw(st.integers(1, 40)), draw(st.integers(1, 12))
+    h, v = np.nonzero(rng.random((n_h, n_v)) < draw(st.floats(min_density, 1.0)))
+    served = rng.integers(1, 4, size=h.size).astype(np.int32)
+    if lexicographic is None:
+        lexicographic = draw(st.booleans())
+    # Quality lies in [-500, 10,000) per served request (3 per household), slots cost < 3,000.
+    base = 10_500 * 3 * n_h + 3_000 * 3 * n_v + 1 if lexicographic else 0
+    slots = rng.integers(0, 4, size=n_v)
+    cost = [np.sort(rng.integers(0, 3_000, size=k)) for k in slots]
+    return AssignmentModel(
+        n_households=n_h,
+        n_volunteers=n_v,
+        arc_household=h.astype(np.int32),
+        arc_volunteer=v.astype(np.int32),
+        arc_value=rng.integers(-500, 10_000, size=h.size) * served + base * served,
+        slot_offsets=np.concatenate(([0], np.cumsum(slots))).astype(np.int64),
+        slot_cost=np.concatenate([np.zeros(0, np.int64), *cost]).astype(np.int64),
+        arc_served=served if lexicographic else None,
+        served_value=base,
+    )

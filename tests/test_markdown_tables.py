@@ -6,13 +6,14 @@ README's benchmark table once had 17 header cells and 18 separator cells and sho
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from .benchmark_scripts import benchmark_script
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = sorted((ROOT / "docs").glob("**/*.md"))
@@ -97,11 +98,7 @@ def test_docs_have_their_pages_and_pictures() -> None:
 
 
 def _bench_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("run")
 
 
 def test_benchmark_generator_writes_tables_that_render() -> None:

@@ -8,7 +8,6 @@ under ``max_served``. The benchmark (``benchmarks/bench_learning.py``) reports t
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from tests.benchmark_scripts import benchmark_script
 from tests.cli_support import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,13 +23,7 @@ AS_OF = "2026-11-02"
 
 
 def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "bench_learning", ROOT / "benchmarks" / "bench_learning.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_script("bench_learning")
 
 
 def test_generate_learn_and_run_through_the_cli(

@@ -8,10 +8,6 @@ at the optimum of the whole model, and the dual check notices when an optimal ar
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -24,50 +20,13 @@ from lotsen_match.pipeline import build_instance
 from lotsen_match.solve import AssignmentModel, MinCostFlowSolver
 from lotsen_match.validation import validate_caseload
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..benchmark_scripts import benchmark_script
+from ..solver_models import dense_models
+
 AS_OF = dt.date(2026, 11, 2)
 
 
-def _pruning() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "arc_pruning", ROOT / "benchmarks" / "arc_pruning.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-PRUNING = _pruning()
-
-
-@st.composite
-def dense_models(draw: st.DrawFn) -> AssignmentModel:
-    """Random dense models: most household-volunteer pairs are arcs, few slots, and (as in
-    ``max_served``) a value per served request far above the quality part."""
-    seed = draw(st.integers(0, 2**32 - 1))
-    rng = np.random.default_rng(seed)
-    n_h = draw(st.integers(1, 40))
-    n_v = draw(st.integers(1, 12))
-    density = draw(st.floats(0.5, 1.0))
-    h, v = np.nonzero(rng.random((n_h, n_v)) < density)
-    served = rng.integers(1, 4, size=h.size).astype(np.int32)
-    lexicographic = draw(st.booleans())
-    base = 10_000 * 4 * n_h + 1 if lexicographic else 0
-    slots = rng.integers(0, 4, size=n_v)
-    cost = [np.sort(rng.integers(0, 3_000, size=k)) for k in slots]
-    return AssignmentModel(
-        n_households=n_h,
-        n_volunteers=n_v,
-        arc_household=h.astype(np.int32),
-        arc_volunteer=v.astype(np.int32),
-        arc_value=rng.integers(-500, 10_000, size=h.size) * served + base * served,
-        slot_offsets=np.concatenate(([0], np.cumsum(slots))).astype(np.int64),
-        slot_cost=np.concatenate([np.zeros(0, np.int64), *cost]).astype(np.int64),
-        arc_served=served if lexicographic else None,
-        served_value=base,
-    )
+PRUNING = benchmark_script("arc_pruning")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,14 +9,9 @@ the served tier's least prices, and the optimum over the arcs kept is the optimu
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from lotsen_match import MatchConfig
 from lotsen_match.generate import DENSE, generate_caseload
@@ -24,46 +19,13 @@ from lotsen_match.pipeline import build_instance
 from lotsen_match.solve import AssignmentModel, MinCostFlowSolver
 from lotsen_match.validation import validate_caseload
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..benchmark_scripts import benchmark_script
+from ..solver_models import dense_models
+
 AS_OF = dt.date(2026, 11, 2)
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "served_tier_pruning", ROOT / "benchmarks" / "served_tier_pruning.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-SCRIPT = _script()
-
-
-@st.composite
-def lexicographic_models(draw: st.DrawFn) -> AssignmentModel:
-    """Random dense ``max_served`` models: arcs serve 1-3 requests of their household, a value
-    per served request above any quality sum, few slots with nondecreasing costs."""
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    n_h, n_v = draw(st.integers(1, 40)), draw(st.integers(1, 12))
-    h, v = np.nonzero(rng.random((n_h, n_v)) < draw(st.floats(0.3, 1.0)))
-    served = rng.integers(1, 4, size=h.size).astype(np.int32)
-    base = 10_000 * 3 * n_h + 3_000 * 4 * n_v + 1
-    slots = rng.integers(0, 4, size=n_v)
-    cost = [np.sort(rng.integers(0, 3_000, size=k)) for k in slots]
-    return AssignmentModel(
-        n_households=n_h,
-        n_volunteers=n_v,
-        arc_household=h.astype(np.int32),
-        arc_volunteer=v.astype(np.int32),
-        arc_value=rng.integers(0, 10_000, size=h.size) * served + base * served,
-        slot_offsets=np.concatenate(([0], np.cumsum(slots))).astype(np.int64),
-        slot_cost=np.concatenate([np.zeros(0, np.int64), *cost]).astype(np.int64),
-        arc_served=served,
-        served_value=base,
-    )
+SCRIPT = benchmark_script("served_tier_pruning")
 
 
 def _check(model: AssignmentModel) -> int:
@@ -79,7 +41,7 @@ def _check(model: AssignmentModel) -> int:
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(lexicographic_models())
+@given(dense_models(lexicographic=True, min_density=0.3))
 def test_the_arcs_kept_hold_every_optimum_of_random_models(model: AssignmentModel) -> None:
     _check(model)
 
