@@ -216,7 +216,7 @@ class DayPlanner:
         np.maximum.at(contact, index[self.row_pos[s.proposed_rows]], d)
         contact = np.minimum(contact, d)
         stale = ~r_is_active & (d - contact > self.config.rules.reconfirm_after_days)
-        hv = np.unique(r_household[active_req].astype(np.int64) * width + active_vol)
+        hv = np.unique(pair_keys(r_household[active_req], active_vol, width))
         hv_req, hv_vol = hv // width, hv % width
         v_active_households = np.bincount(hv_vol, minlength=n_v).astype(np.int32)
         h_active_volunteer = np.full(hh.size, -1, dtype=np.int32)
@@ -276,13 +276,13 @@ class DayPlanner:
         ok &= _police_ok(p, req, vol, p.as_of_day)
         if p.declined_req.size:
             declined = pair_keys(p.declined_req, p.declined_vol, n_v)
-            ok &= ~contains_sorted(declined, req * n_v + vol)
+            ok &= ~contains_sorted(declined, pair_keys(req, vol, n_v))
         room = (p.v_capacity.astype(np.int64) - p.v_active_households) > 0
         full = ok & ~room[vol]
         if full.any():
             look = np.flatnonzero(full)
             accompanied = np.unique(pair_keys(p.r_household[p.active_req], p.active_vol, n_v))
-            keys = p.r_household[req[look]].astype(np.int64) * n_v + vol[look]
+            keys = pair_keys(p.r_household[req[look]], vol[look], n_v)
             ok[look] = contains_sorted(accompanied, keys)
         keep = np.flatnonzero(ok)
         return Candidates(

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..config import MatchConfig
+from ..core._keys import pair_keys
 from ..desk.tables import contract_frame
 from ..errors import ConfigError
 from ..pipeline import build_instance
@@ -227,7 +228,7 @@ def _relaxed_arcs(
         pd.Index(p.volunteer_ids[cand.vol])
     )
     n_v = len(volunteers)
-    keys = r_household[req] * n_v + vol
+    keys = pair_keys(r_household[req], vol, n_v)
     uniq, count = np.unique(keys, return_counts=True)
     arc_h, arc_v = np.divmod(uniq, max(n_v, 1))
     arc_start = np.searchsorted(arc_h, np.arange(n_households + 1)).astype(np.int64)
