@@ -272,6 +272,16 @@ def test_a_run_with_the_model_shows_the_success_component(tmp_path: Path) -> Non
     )
 
 
+def test_a_run_with_the_model_and_no_open_request_left_ends_cleanly(tmp_path: Path) -> None:
+    """Regression: with history but no request in the caseload (the last one removed at the
+    desk), reading the history indexed the empty request table: a raw IndexError."""
+    path = _model().save(tmp_path / "model.skops")["model"]
+    c = _caseload()
+    cfg = CFG.model_copy(update={"success_model": path})
+    result = lm.match(c.volunteers, c.requests.iloc[:0], c.assignments, cfg)
+    assert result.proposals.empty and result.unmatched.empty
+
+
 def test_the_success_column_enters_quality_and_explanations_to_the_bit(tmp_path: Path) -> None:
     """Without the full component matrix (fused quality, components of shown edges only) a run
     with a model scores exactly as the matrix with ``success`` as its last column does."""

@@ -167,8 +167,8 @@ def test_confirmations_hold_exactly_when_the_tables_admit_the_pair() -> None:
 
 def test_a_learned_success_model_is_refused_before_any_day(tmp_path: Path) -> None:
     """The day planner scored without the learned column: a config naming a success model
-    failed mid-run in ``score_quality`` with an internal message. The desk's Matcher does not
-    score with one either, so the simulation refuses it up front, naming the setting."""
+    failed mid-run in ``score_quality`` with an internal message. The simulation refuses it
+    up front, naming the setting."""
     from lotsen_match.learn import fit_success_model
 
     caseload = lm.generate_caseload(120, 400, seed=3, as_of=AS_OF, history=1500)
@@ -184,7 +184,7 @@ def test_a_learned_success_model_is_refused_before_any_day(tmp_path: Path) -> No
         settings = SimulationSettings(days=4, planner=planner)
         with pytest.raises(lm.ConfigError, match=r"rules\.success_model") as err:
             simulate(*tables, Scenario(name="nachts"), settings=settings, config=learned)
-        assert "desk API" in str(err.value)
+        assert "day planner" in str(err.value)
     with pytest.raises(lm.ConfigError, match=r"rules\.success_model"):
         sweep(
             [Scenario(name="nachts")],

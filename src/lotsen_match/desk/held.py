@@ -259,13 +259,19 @@ class HeldPlan:
     # -- household arcs -------------------------------------------------------------------------
 
     def household_arcs(
-        self, h: int, *, extra: RequestEdges | None = None, without: int = -1
+        self,
+        h: int,
+        *,
+        extra: RequestEdges | None = None,
+        without: int = -1,
+        members: bool = True,
     ) -> tuple[I64, I64, I64]:
         """(volunteer, served, rest) of household ``h``'s arcs: its open members' pairs summed
-        per volunteer (``extra``: pairs of a request joining; ``without``: a member leaving)."""
+        per volunteer (``extra``: pairs of a request joining; ``without``: a member leaving;
+        ``members=False``: ``extra`` holds the members' pairs too, scored afresh)."""
         vols: list[I64] = []
         qint: list[I64] = []
-        if h >= 0:
+        if h >= 0 and members:
             for r in self.open_members(h).tolist():
                 if r == without:
                     continue

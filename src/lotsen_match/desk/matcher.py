@@ -40,7 +40,6 @@ from ..core.vocab import DECIDERS, END_REASONS, LEVEL_CODE
 from ..errors import (
     ArgumentError,
     ArgumentTypeError,
-    ConfigError,
     DeskError,
     InputValidationError,
     UnknownIdError,
@@ -64,7 +63,7 @@ from ..validation.tables import CHECKS
 from .answers import CHANGE_COLUMNS, SUGGESTION_COLUMNS, Replan, Suggestions
 from .held import HeldPlan
 from .incremental import DROP, MOVE, HouseholdOptions
-from .request_edges import RequestEdges, pair_failure, request_edges
+from .request_edges import RequestEdges, SuccessInputs, pair_failure, request_edges
 from .tables import DeskTables, TablesSnapshot, contract_frame
 
 __all__ = ["DECISIONS", "END_REASONS", "Matcher"]
@@ -102,6 +101,12 @@ class Matcher:
     Built once (one [`match`][lotsen_match.match]), it answers single questions in
     milliseconds and keeps the plan exact after every change, by re-optimising only what
     the change touches instead of re-solving everything.
+
+    With a learned success model (``config.rules.success_model``) the pairs are scored with
+    it as a run scores them. Its features move with every change (a volunteer's load, a
+    household's size, the history), so every change then re-solves the whole caseload: still
+    exact, but a change costs a run's model and solve (milliseconds for a district, seconds
+    for a statewide caseload). ``suggest`` stays incremental.
 
     Parameters
     ----------
@@ -145,7 +150,8 @@ class Matcher:
         ``config.ingest.columns`` gives two columns of a table the same name.
     ConfigError
         An invalid config mapping, a setting that fails in use, or a
-        ``rules.success_model`` (the desk does not score with one yet).
+        ``rules.success_model`` file that is missing, unreadable or of another feature
+        version.
     SolverError
         The solver backend failed.
 
@@ -168,16 +174,11 @@ class Matcher:
         check_table_source(assignments, "assignments", optional=True)
         cfg = _config(config)
         strict = check_flag(strict, "strict")
+        self._success_model = None
         if cfg.rules.success_model is not None:
-            raise ConfigError(
-                [
-                    (
-                        "rules.success_model",
-                        "the desk API (Matcher) does not score with a success model yet; "
-                        "use match() for runs with one",
-                    )
-                ]
-            )
+            from ..learn.model import load_success_model  # scikit-learn and skops load here
+
+            self._success_model = load_success_model(cfg.rules.success_model)
         self.config = cfg
         timer = StageTimer()
         with timer.stage("read"):
@@ -328,8 +329,21 @@ class Matcher:
         h = held.household_index.get(_household_key(row), -1)
         if h >= 0 and int(held.hh_active.view[h]) >= 0:
             return self._suggest_direct(rid, row, edges, h, k, new=True)
-        opts = held.flow.options(h, *held.household_arcs(h, extra=edges))
+        opts = held.flow.options(h, *self._joined_arcs(h, row, edges))
         return self._suggestions(rid, "new", row, edges, opts, k)
+
+    def _joined_arcs(
+        self, h: int, row: dict[str, Any], edges: RequestEdges
+    ) -> tuple[I64, I64, I64]:
+        """Household ``h``'s arcs with the new request ``row`` (pairs ``edges``) in it. A
+        learned success score counts the household's requests, so with a model the members'
+        pairs are scored afresh for the larger household."""
+        held = self._held
+        members = held.open_members(h) if h >= 0 else np.zeros(0, dtype=np.int64)
+        if self._success_model is None or members.size == 0:
+            return held.household_arcs(h, extra=edges)
+        rows = [self._tables.request_row(held.request_ids[m]) for m in members.tolist()]
+        return held.household_arcs(h, extra=self._edges([*rows, row]), members=False)
 
     def _suggest_existing(self, r: int, k: int) -> Suggestions:
         held = self._held
@@ -1006,7 +1020,9 @@ class Matcher:
         self._state += 1
         state = self._state
         subjects = work()
-        if rebuild:
+        # A learned success score moves with every change (load, household size, history):
+        # only a model built afresh scores every pair as a run would.
+        if rebuild or self._success_model is not None:
             self._rebuild()
         held = self._held
         held.fold()
@@ -1110,6 +1126,7 @@ class Matcher:
                 households[key] = int(held.hh_active.view[h])
         ids = [str(row["request_id"]) for row in rows]
         ended, contact = self._history_context(rows)
+        success = self._success_inputs(rows)
         proposed = [(rid, v) for rid in ids for v in self._reference_of(rid)]
         declined = [
             (rid, held.volunteer_index[str(pair["volunteer_id"])])
@@ -1127,7 +1144,26 @@ class Matcher:
             declined=declined,
             household_ended=ended,
             contact_day=contact,
+            success=success,
         )
+
+    def _success_inputs(self, rows: list[dict[str, Any]]) -> SuccessInputs | None:
+        """The learned model's inputs for these requests' pairs: the assignments a run on the
+        current tables reads, and each household's requests in the caseload, these included."""
+        if self._success_model is None:
+            return None
+        held = self._held
+        case = self._tables.snapshot().caseload(_pairs(held, held.live_pairs(held.reference)))
+        counted: dict[str, set[str]] = {}
+        for row in rows:
+            key = _household_key(row)
+            if key not in counted:
+                h = held.household_index.get(key)
+                members = held.members(h).tolist() if h is not None else []
+                counted[key] = {held.request_ids[m] for m in members}
+            counted[key].add(str(row["request_id"]))
+        sizes = {key: len(ids) for key, ids in counted.items()}
+        return SuccessInputs(self._success_model, case.assignments, sizes)
 
     def _history_context(
         self, rows: list[dict[str, Any]]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -24,10 +24,19 @@ from ..config import MatchConfig
 from ..core.candidates import FUNNEL_STEPS, Candidates, best_shared_language, request_steps
 from ..core.geo import unit_vectors
 from ..core.problem import MISSING_DAY, MatchProblem
-from ..core.scoring import quality, score_components
+from ..core.scoring import COMPONENT_DTYPE, component_names, quality, score_components
 from ..core.vocab import GENDER_CODE, LEVEL_CODE
 
-__all__ = ["VOLUNTEER_FIELDS", "RequestEdges", "pair_failure", "request_edges"]
+if TYPE_CHECKING:
+    from ..learn.model import SuccessModel
+
+__all__ = [
+    "VOLUNTEER_FIELDS",
+    "RequestEdges",
+    "SuccessInputs",
+    "pair_failure",
+    "request_edges",
+]
 
 #: The volunteer half of a :class:`MatchProblem` (shared by every request).
 VOLUNTEER_FIELDS: Final[tuple[str, ...]] = (
@@ -51,6 +60,17 @@ VOLUNTEER_FIELDS: Final[tuple[str, ...]] = (
 )
 
 I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class SuccessInputs:
+    """What the learned ``success`` component of a few requests' pairs needs beyond them."""
+
+    model: SuccessModel
+    history: pd.DataFrame
+    """The caseload's assignments as a run would read them (experience, history)."""
+    household_requests: Mapping[str, int]
+    """Household key -> its requests in the caseload, these included (a feature)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +107,7 @@ def request_edges(
     declined: Iterable[tuple[str, int]] = (),
     household_ended: Mapping[str, Sequence[int]] | None = None,
     contact_day: Mapping[str, int] | None = None,
+    success: SuccessInputs | None = None,
 ) -> RequestEdges:
     """Edges, scores and funnel of clean request ``rows`` against the held volunteers.
 
@@ -111,6 +132,9 @@ def request_edges(
     contact_day
         Request id -> day of its last contact without open proposals (default: created_on);
         an open proposal counts as a contact today, as in a run.
+    success
+        With a learned success model (``config.rules.success_model``): the model, the
+        history and the household sizes, to score its ``success`` column as a run would.
 
     Returns
     -------
@@ -163,6 +187,8 @@ def request_edges(
         funnel=funnel.astype(np.int32),
     )
     comps = score_components(problem, cand, config)
+    if success is not None:
+        comps = _with_success(problem, cand, comps, config, success)
     return RequestEdges(
         request_ids=problem.request_ids,
         request=req,
@@ -171,12 +197,44 @@ def request_edges(
         lang=lang,
         level=level,
         components=np.ascontiguousarray(comps),
-        quality=quality(comps, config.weights),
+        quality=quality(comps, config.weights, component_names(config)),
         funnel=funnel,
         nearest_km=nearest_km,
         nearest_radius_km=nearest_radius,
         created_day=problem.r_created_day,
         due_day=problem.r_due_day,
+    )
+
+
+def _with_success(
+    problem: MatchProblem,
+    cand: Candidates,
+    comps: npt.NDArray[np.floating[Any]],
+    config: MatchConfig,
+    success: SuccessInputs,
+) -> npt.NDArray[np.floating[Any]]:
+    """The component matrix with the learned ``success`` column last, as a run builds it."""
+    from ..learn.apply import success_component  # scikit-learn and skops load only here
+
+    in_rows = np.bincount(problem.r_household, minlength=problem.n_households)
+    sizes = np.array(
+        [
+            success.household_requests.get(str(key), int(count))
+            for key, count in zip(problem.household_keys.tolist(), in_rows.tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
+    values, _ = success_component(
+        problem,
+        cand,
+        comps,
+        success.history,
+        config,
+        success.model,
+        household_requests=sizes[problem.r_household[cand.req]],
+    )
+    return np.asfortranarray(
+        np.column_stack([comps, values.astype(COMPONENT_DTYPE)]), dtype=COMPONENT_DTYPE
     )
 
 

@@ -37,11 +37,14 @@ def success_component(
     assignments: pd.DataFrame | None,
     config: MatchConfig,
     model: SuccessModel | None = None,
+    *,
+    household_requests: npt.NDArray[np.integer[Any]] | None = None,
 ) -> tuple[npt.NDArray[np.float64], SuccessModel]:
     """P(completed) per candidate pair under ``config.rules.success_model`` (or ``model``).
 
     ``continuity`` is the pairs' continuity component (``scoring.continuity_of_edges``, one per
-    edge), or the whole component matrix in ``COMPONENTS`` order.
+    edge), or the whole component matrix in ``COMPONENTS`` order. ``household_requests`` (one
+    per edge) replaces the count of each household's requests in ``problem`` (the desk's).
 
     Raises:
         ConfigError: no model configured, or the model file is missing or mismatched.
@@ -67,6 +70,7 @@ def success_component(
             config,
             continuity=continuity[b],
             load=problem.v_active_households[cand.vol[b]],
+            household_requests=None if household_requests is None else household_requests[b],
         )
         out[b] = model.predict(X)
     return out, model

@@ -142,6 +142,7 @@ def pair_features(
     *,
     continuity: npt.ArrayLike | None = None,
     load: npt.ArrayLike | None = None,
+    household_requests: npt.ArrayLike | None = None,
 ) -> tuple[F64, F64]:
     """Features and hand-weighted score of pairs of problem indices on given days.
 
@@ -150,6 +151,8 @@ def pair_features(
     stability bonus): the baseline the learned model is measured against. ``continuity`` and
     ``load`` override the history-derived values (a run knows both for the run date from its
     problem: ``previous_volunteer_id`` and ended rows, active households).
+    ``household_requests`` (per pair) overrides the count of the household's requests in
+    ``problem``: the desk encodes a few requests only, but their households are larger.
     """
     r = np.asarray(req, dtype=np.int64)
     v = np.asarray(vol, dtype=np.int64)
@@ -197,8 +200,11 @@ def pair_features(
     for k, name in enumerate(NEED_TYPES):
         out[:, col[f"need_{name}"]] = need == k
     out[:, col["involves_minors"]] = problem.r_minors[r]
-    hh_size = np.bincount(problem.r_household, minlength=problem.n_households)
-    out[:, col["household_requests"]] = hh_size[household]
+    if household_requests is None:
+        hh_size = np.bincount(problem.r_household, minlength=problem.n_households)
+        out[:, col["household_requests"]] = hh_size[household]
+    else:
+        out[:, col["household_requests"]] = np.asarray(household_requests, dtype=np.float64)
     out[:, col["waiting_days"]] = np.maximum(d - problem.r_created_day[r], 0)
     out[:, col["volunteer_experience"]] = events.experience(v, d)
     running = events.load(v, d) if load is None else np.asarray(load, dtype=np.float64)

@@ -75,7 +75,9 @@ def history_events(history: pd.DataFrame, problem: MatchProblem) -> HistoryEvent
         else np.full(len(history), MISSING_DAY, dtype=np.int64)
     )
     keep = (vol >= 0) & (start != MISSING_DAY) & np.isin(status, ("active", "ended"))
-    household = np.where(req >= 0, problem.r_household[np.maximum(req, 0)], -1).astype(np.int64)
+    household = np.full(req.size, -1, dtype=np.int64)  # also when no request is left
+    known = req >= 0
+    household[known] = problem.r_household[req[known]]
     return HistoryEvents(
         vol=vol[keep],
         household=household[keep],

@@ -193,9 +193,10 @@ def _metrics(
 def check_simulated_config(config: MatchConfig) -> MatchConfig:
     """Refuse, before any day is run, the settings the simulation cannot honour.
 
-    A learned success model: the simulated day is planned as the desk plans it, and the desk's
-    ``Matcher`` does not score with a success model yet (the day planner would have to score
-    the learned column from each day's history, which it does not).
+    A learned success model: the day planner scores its pairs without the learned column (it
+    would have to score it from each simulated day's history, which it does not), and the
+    simulated world does not draw how accompaniments end from the pairs' features, so a year
+    with the model would not show what the model changes.
 
     Parameters
     ----------
@@ -217,9 +218,9 @@ def check_simulated_config(config: MatchConfig) -> MatchConfig:
             [
                 (
                     "rules.success_model",
-                    "the simulation plans each day as the desk API does, which does not score "
-                    "with a success model yet; leave rules.success_model out of the "
-                    "simulation's settings (match() and the nightly job use it)",
+                    "the simulation's day planner does not score with a success model; leave "
+                    "rules.success_model out of the simulation's settings (match(), the "
+                    "nightly job and the desk API use it)",
                 )
             ]
         )
