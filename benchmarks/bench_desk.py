@@ -3,6 +3,7 @@
     python benchmarks/bench_desk.py                      # large city 2,000 x 10,000
     python benchmarks/bench_desk.py --statewide          # ... and 20,000 x 100,000
     python benchmarks/bench_desk.py --records            # 100k request dicts vs a DataFrame
+    python benchmarks/bench_desk.py --learned            # with a learned success model
     python benchmarks/bench_desk.py --no-readme          # do not rewrite the README table
 
 Method: ``generate_caseload(volunteers, requests, seed=7)``, as_of 2026-11-02, in one process
@@ -18,6 +19,11 @@ sequence, the way case software uses it:
   requests, and ``replace`` of volunteers that have proposals or active households;
 * ``plan``: building the full MatchResult of a changed state (tables, explanations,
   certificate against a freshly built model) on first access.
+
+``--learned`` times the same Matcher with and without a learned success model (trained on a
+generated history of the caseload's size, ``history=`` a fifth of its requests) on a district
+(140 Lotsen, 600 requests, as in USERS.md) and the large city: the build, ``suggest`` of new
+requests and ``decide``, which with a model re-solves the caseload from its tables.
 
 Percentiles are over the calls, of wall time and of the process's CPU time (all threads):
 the machine is shared, and when other jobs hold the cores the wall time grows while the CPU
@@ -186,6 +192,67 @@ def bench_size(name: str, repeat: int, samples: int, seed: int = 7) -> dict[str,
     return out
 
 
+LEARNED_SIZES: Final = {"district": (140, 600), "city": (2_000, 10_000)}
+
+
+def bench_learned(name: str, samples: int, seed: int = 7) -> dict[str, Any]:
+    """The desk with and without a learned success model on one caseload (same calls)."""
+    from lotsen_match.learn import fit_success_model
+
+    n_vol, n_req = LEARNED_SIZES[name]
+    case = lm.generate_caseload(n_vol, n_req, seed=seed, as_of=AS_OF, history=n_req // 5)
+    plain = lm.MatchConfig(as_of=AS_OF)
+    requests = pd.concat([case.requests, case.closed_requests], ignore_index=True)
+    model = fit_success_model(case.assignments, case.volunteers, requests, plain, n_splits=3)
+    path = ROOT / "benchmarks" / "results" / f"desk-{name}-model.skops"
+    model.save(path)
+    learned = plain.replace(success_model=path, weights={"success": 2.0})
+    inputs = (case.volunteers, case.requests, case.assignments)
+    out: dict[str, Any] = {"size": name, "volunteers": n_vol, "requests": n_req}
+    for label, config in (("plain", plain), ("learned", learned)):
+        out[label] = _learned_calls(inputs, config, case.requests, samples, seed)
+    path.unlink()
+    for suffix in (".card.json", ".card.md"):
+        path.with_name(path.stem + suffix).unlink(missing_ok=True)
+    out["load_average"] = round(os.getloadavg()[0], 2)
+    return out
+
+
+def _learned_calls(
+    inputs: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    config: lm.MatchConfig,
+    requests: pd.DataFrame,
+    samples: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Build, new-request suggestions and 20 decisions of one Matcher (``bench_learned``)."""
+    (build, _), m = _timed(lambda: lm.Matcher(*inputs, config))
+    rng = random.Random(seed)
+    rows = rng.sample(range(len(requests)), min(samples, len(requests)))
+    new = [_timed(lambda i=i: m.suggest(_record(requests, i, f"NEW{i}")))[0] for i in rows]
+    decide_s: list[Timing] = []
+    for k in range(20):
+        props = m.plan.proposals
+        if props.empty:
+            break
+        row = props.iloc[rng.randrange(len(props))]
+        decision = "confirmed" if k % 2 == 0 else "declined"
+        with contextlib.suppress(lm.DeskError):
+            decide_s.append(
+                _timed(
+                    lambda row=row, decision=decision: m.decide(
+                        row["request_id"], row["volunteer_id"], decision
+                    )
+                )[0]
+            )
+    return {
+        "build_s": round(build, 3),
+        "suggest_new": _ms(new),
+        "decide": _ms(decide_s),
+        "repairs": m.repairs,
+    }
+
+
 def bench_records(n_vol: int = 20_000, n_req: int = 100_000, repeat: int = 3) -> dict[str, Any]:
     """read + validate of 100k requests (and 20k volunteers) from dicts vs from DataFrames."""
     case = lm.generate_caseload(n_vol, n_req, seed=7, as_of=AS_OF)
@@ -263,6 +330,17 @@ def _markdown(results: dict[str, Any]) -> str:
             f"{pp(r.get('remove_request'), ('p50_ms',))} | "
             f"{pp(r.get('plan_refresh'), ('p50_ms',))} | {r.get('load_average', '')} |"
         )
+    for r in results.get("learned", []):
+        pl, le = r["plain"], r["learned"]
+        lines += [
+            "",
+            f"With a learned success model, {r['size']} {r['volunteers']:,} × "
+            f"{r['requests']:,} (`--learned`; without → with the model): build "
+            f"{pl['build_s']:.2f} → {le['build_s']:.2f} s, suggest new p50 "
+            f"{pl['suggest_new']['p50_ms']:.1f} → {le['suggest_new']['p50_ms']:.1f} ms, decide "
+            f"p50 {pl['decide']['p50_ms']:.1f} → {le['decide']['p50_ms']:.1f} ms (with a model "
+            f"every change re-solves the caseload), repairs {le['repairs']}.",
+        ]
     rec = results.get("records")
     if rec:
         lines += [
@@ -293,6 +371,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", action="store_true", help="100k dicts vs a DataFrame")
     parser.add_argument("--repeat", type=int, default=5, help="runs of match() and Matcher()")
     parser.add_argument("--samples", type=int, default=200, help="suggest calls per kind")
+    parser.add_argument("--learned", action="store_true", help="with a success model")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
     args = parser.parse_args(argv)
     warm = lm.generate_caseload(100, 500, seed=1, as_of=AS_OF)
@@ -301,6 +380,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     warm_m.suggest(str(warm.requests["request_id"].iloc[0]))
     results: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if args.learned:
+        results["learned"] = [bench_learned(name, min(args.samples, 50)) for name in LEARNED_SIZES]
+        print(json.dumps(results["learned"], indent=1), flush=True)
     results["city"] = bench_size("city", args.repeat, args.samples)
     print(json.dumps(results["city"], indent=1), flush=True)
     if args.statewide:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +49,9 @@ from .solve import SolveResult, get_solver
 from .timing import StageTimer
 from .validation import ValidatedCaseload, validate_caseload
 from .validation.notices import summarise_notices
+
+if TYPE_CHECKING:
+    from .learn.model import SuccessModel
 
 __all__ = [
     "MatchInstance",
@@ -180,12 +183,18 @@ class MatchInstance:
 
 
 def build_instance(
-    caseload: ValidatedCaseload, config: MatchConfig, *, timer: StageTimer | None = None
+    caseload: ValidatedCaseload,
+    config: MatchConfig,
+    *,
+    timer: StageTimer | None = None,
+    success_model: SuccessModel | None = None,
 ) -> MatchInstance:
     """Encode, find admissible pairs, score them and build the household model (timed stages).
 
     ``match()`` solves the result; tests and benchmarks hand ``instance.household.model`` to
-    other backends so that every method sees exactly the same model.
+    other backends so that every method sees exactly the same model. ``success_model`` is
+    ``config.rules.success_model`` already loaded (the desk builds often; loading a gradient
+    boosting model takes a good part of a second); None loads it when the config names one.
     """
     timer = timer or StageTimer()
     names = component_names(config)
@@ -193,7 +202,8 @@ def build_instance(
     if SUCCESS in names and config.rules.success_model is not None:
         from .learn.model import load_success_model  # scikit-learn and skops load only here
 
-        model = load_success_model(config.rules.success_model)  # fails before any work is done
+        # Fails before any work is done.
+        model = success_model or load_success_model(config.rules.success_model)
     with timer.stage("encode"):
         problem = build_problem(
             caseload.volunteers, caseload.requests, caseload.assignments, config

@@ -191,7 +191,7 @@ class Matcher:
                 config=cfg,
                 strict=strict,
             )
-        inst = build_instance(case, cfg, timer=timer)
+        inst = build_instance(case, cfg, timer=timer, success_model=self._success_model)
         result = match_validated(case, cfg, timer=timer, instance=inst)
         with timer.stage("desk"):
             self._tables = DeskTables(case)
@@ -1039,7 +1039,7 @@ class Matcher:
         """Build the model afresh from the tables (volunteer changes) and solve it exactly."""
         held = self._held
         case = self._tables.snapshot().caseload(_pairs(held, held.live_pairs(held.reference)))
-        inst = build_instance(case, self.config)
+        inst = build_instance(case, self.config, success_model=self._success_model)
         solved = get_solver("flow").solve(inst.household.model)
         self._hold(case, inst, solved.selected)
 
@@ -1067,7 +1067,7 @@ class Matcher:
         it holds the re-solved plan from then on (``plan`` and ``assignments()`` agree).
         """
         case = snapshot.caseload(_pairs(held, reference))
-        inst = build_instance(case, self.config)
+        inst = build_instance(case, self.config, success_model=self._success_model)
         model = inst.household.model
         mask = _mask(inst, held.ids("household_keys")[hh], held.ids("volunteer_ids")[vv])
         failure = _proof_failure(model, mask)
