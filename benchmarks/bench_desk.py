@@ -299,7 +299,8 @@ def bench_records(n_vol: int = 20_000, n_req: int = 100_000, repeat: int = 3) ->
 
 def _markdown(results: dict[str, Any]) -> str:
     lines = [
-        "Measured with `python benchmarks/bench_desk.py --statewide --records` (seed 7, one "
+        "Measured with `python benchmarks/bench_desk.py` (`--statewide`, `--records` and "
+        "`--learned` for those rows; rows may come from different runs: seed 7, one "
         "process, 2 shared cores; load average at the end in the last column). Milliseconds per "
         "call, p50 / p95 over the calls, wall time and, in brackets, CPU time of the process "
         "(the work itself while other jobs share the cores); `build` and `match()` in seconds.",

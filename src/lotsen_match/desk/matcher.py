@@ -105,8 +105,8 @@ class Matcher:
     With a learned success model (``config.rules.success_model``) the pairs are scored with
     it as a run scores them. Its features move with every change (a volunteer's load, a
     household's size, the history), so every change then re-solves the whole caseload: still
-    exact, but a change costs a run's model and solve (milliseconds for a district, seconds
-    for a statewide caseload). ``suggest`` stays incremental.
+    exact, but a change costs a run's model and solve (``decide`` about 0.1 s for a district
+    of 600 requests, 1.4 s for a city of 10,000). ``suggest`` stays incremental.
 
     Parameters
     ----------
