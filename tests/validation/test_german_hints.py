@@ -123,6 +123,54 @@ def test_a_contract_export_with_a_few_typos_gets_no_hint() -> None:
     assert not result.problems["rule"].isin(["looks_german", "looks_like_places"]).any()
 
 
+def test_contract_words_refused_for_another_reason_get_no_german_hint() -> None:
+    """Regression (found by hypothesis on a fresh clone): three requests each naming two
+    contract need types ('school;health', refused: one need type per request) got the hint
+    "most refused values are German words", as a problem on the header row that no rejected
+    row matched. The German vocabulary also knows the contract's words, and switching to it
+    would not help: the values are refused for holding two of them."""
+    requests = pd.DataFrame(
+        {
+            "request_id": ["R1", "R2", "R3", "R4"],
+            "languages": ["ar:native"] * 4,
+            "lat": [52.1] * 4,
+            "lon": [9.9] * 4,
+            "need_type": ["school;health"] * 3 + ["school"],
+            "created_on": ["2026-10-01"] * 4,
+        }
+    )
+    volunteers = pd.DataFrame(
+        {"volunteer_id": ["V1"], "languages": ["ar:native"], "lat": [52.1], "lon": [9.9]}
+        | {"need_types": ["school"], "capacity": [1]}
+    )
+    result = validate_caseload(volunteers, requests, config=CFG)
+    assert len(result.rejected) == 3
+    assert set(result.problems["row"]) == set(result.rejected["row"])
+    assert (result.problems["rule"] == "single_value").all()
+
+
+def test_german_words_two_to_a_single_value_cell_get_no_german_hint() -> None:
+    """'Schule;Gesundheit' is refused for holding two need types; the German vocabulary
+    would refuse it for the same reason, so a hint to switch to it would mislead."""
+    requests = pd.DataFrame(
+        {
+            "request_id": ["R1", "R2", "R3"],
+            "languages": ["ar:native"] * 3,
+            "lat": [52.1] * 3,
+            "lon": [9.9] * 3,
+            "need_type": ["Schule;Gesundheit"] * 3,
+            "created_on": ["2026-10-01"] * 3,
+        }
+    )
+    volunteers = pd.DataFrame(
+        {"volunteer_id": ["V1"], "languages": ["ar:native"], "lat": [52.1], "lon": [9.9]}
+        | {"need_types": ["school"], "capacity": [1]}
+    )
+    result = validate_caseload(volunteers, requests, config=CFG)
+    assert not result.problems["rule"].isin(["looks_german"]).any()
+    assert len(result.rejected) == 3
+
+
 @pytest.mark.parametrize(
     "word", ["nach Absprache", "flexibel", "jederzeit", "egal", "Immer", "täglich"]
 )

@@ -29,6 +29,8 @@ from lotsen_match.core.vocab import (
 )
 from lotsen_match.errors import InputValidationError
 from lotsen_match.validation import CLEAN_DTYPES, ValidatedCaseload, validate_caseload
+from lotsen_match.validation.hints import MIN_REFUSED_ROWS
+from lotsen_match.validation.problems import HEADER_ROW
 
 CFG = MatchConfig(as_of=dt.date(2026, 11, 2), strict=False)
 MISSING: list[Any] = ["", " ", None, np.nan]
@@ -269,7 +271,13 @@ def test_nothing_is_lost_and_every_rejection_has_a_reason(
     for table, frame in clean.items():
         rejected = res.rejected[res.rejected["table"] == table]
         assert res.rows_read[table] == len(raw[table]) == len(frame) + len(rejected)
-        problem_rows = set(res.problems.loc[res.problems["table"] == table, "row"])
+        problems = res.problems[res.problems["table"] == table]
+        # Whole-column hints ("looks like a German export") sit on the header line, over the
+        # rejected rows they explain; every other problem is a rejected row.
+        on_header = problems["row"] == HEADER_ROW
+        assert problems.loc[on_header, "rule"].isin(["looks_german", "looks_like_places"]).all()
+        assert len(rejected) >= MIN_REFUSED_ROWS or not on_header.any()
+        problem_rows = set(problems.loc[~on_header, "row"])
         assert set(rejected["row"]) == problem_rows
         assert rejected["row"].is_unique
         assert not set(frame["_row"]) & problem_rows

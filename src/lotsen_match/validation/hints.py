@@ -22,7 +22,13 @@ import pandas as pd
 from ..config import IngestSettings
 from ..core.vocab import canonical_language
 from ..ingest.options import geocoder_for
-from ..ingest.vocabulary_de import GermanVocabulary, default_vocabulary, fold, split_cell
+from ..ingest.vocabulary_de import (
+    GermanVocabulary,
+    Resolution,
+    default_vocabulary,
+    fold,
+    split_cell,
+)
 from .problems import HEADER_ROW, PROBLEM_COLUMNS, empty_problems
 
 __all__ = [
@@ -272,26 +278,52 @@ def _share(values: np.ndarray[Any, Any], test: Callable[[str], bool]) -> tuple[f
     return share, example
 
 
+#: Columns holding one value per cell: a cell with several is refused under either vocabulary.
+_SINGLE_VALUE_COLUMNS: Final[frozenset[str]] = frozenset(
+    {"need_type", "gender", "preferred_gender", "status", "involves_minors"}
+)
+#: German words for yes and no (the contract's own spellings are not German).
+_GERMAN_BOOLEANS: Final[frozenset[str]] = frozenset({"ja", "nein", "j", "n", "wahr", "falsch"})
+
+
 def _is_german(vocab: GermanVocabulary, column: str, value: str) -> bool:
+    """Whether the German vocabulary would accept the cell where the contract's refused it:
+    every entry a German word for the column, at least one of them not the contract's own
+    spelling (the German vocabulary knows those too), and one entry where one is allowed."""
     entries = split_cell(value, (";", ",", "\n"))
-    if not entries:
+    if not entries or (column in _SINGLE_VALUE_COLUMNS and len(entries) > 1):
         return False
-    check: Callable[[str], bool]
     if column == "languages":
-        check = lambda e: _language_name(vocab, e)  # noqa: E731
-    elif column in ("need_types", "need_type"):
-        check = lambda e: vocab.need_type(e).ok  # noqa: E731
-    elif column == "availability":
-        check = lambda e: vocab.slots(e).ok  # noqa: E731
-    elif column in ("gender", "preferred_gender"):
-        check = lambda e: vocab.gender(e).ok  # noqa: E731
-    elif column == "modules":
-        check = lambda e: vocab.module(e).ok or vocab.all_modules(e)  # noqa: E731
-    elif column == "status":
-        check = lambda e: vocab.status(e).ok or vocab.volunteer_status(e).ok  # noqa: E731
-    else:
-        check = lambda e: vocab.boolean(e) is not None  # noqa: E731
-    return all(check(e) for e in entries)
+        return all(_language_name(vocab, e) for e in entries)
+    if column not in _RESOLVED:
+        return all(vocab.boolean(e) is not None for e in entries) and any(
+            fold(e) in _GERMAN_BOOLEANS for e in entries
+        )
+    lookups = _RESOLVED[column](vocab)
+    resolved = [(e, [look(e) for look in lookups]) for e in entries]
+    german = False
+    for entry, results in resolved:
+        found = [r for r in results if r.ok]
+        if column == "modules" and not found and vocab.all_modules(entry):
+            german = True
+            continue
+        if not found:
+            return False
+        german |= all(fold(entry) != fold(r.value) for r in found)
+    return german
+
+
+_Lookup = Callable[[str], Resolution]
+#: The German vocabulary's lookups per column (several where a column takes either kind).
+_RESOLVED: Final[dict[str, Callable[[GermanVocabulary], list[_Lookup]]]] = {
+    "need_types": lambda v: [v.need_type],
+    "need_type": lambda v: [v.need_type],
+    "availability": lambda v: [v.slots],
+    "gender": lambda v: [v.gender],
+    "preferred_gender": lambda v: [v.gender],
+    "modules": lambda v: [v.module],
+    "status": lambda v: [v.status, v.volunteer_status],
+}
 
 
 def _language_name(vocab: GermanVocabulary, entry: str) -> bool:
