@@ -1153,7 +1153,9 @@ class Matcher:
         if self._success_model is None:
             return None
         held = self._held
-        case = self._tables.snapshot().caseload(_pairs(held, held.live_pairs(held.reference)))
+        # The history alone (its active and ended rows are all the model reads; proposals and
+        # the volunteer and request frames of a whole caseload are not needed).
+        history = self._tables.snapshot().assignments(())
         counted: dict[str, set[str]] = {}
         for row in rows:
             key = _household_key(row)
@@ -1163,7 +1165,7 @@ class Matcher:
                 counted[key] = {held.request_ids[m] for m in members}
             counted[key].add(str(row["request_id"]))
         sizes = {key: len(ids) for key, ids in counted.items()}
-        return SuccessInputs(self._success_model, case.assignments, sizes)
+        return SuccessInputs(self._success_model, history, sizes)
 
     def _history_context(
         self, rows: list[dict[str, Any]]
